@@ -1,0 +1,94 @@
+"""`ConvBNReLU`: convolution, batch normalisation and optional ReLU."""
+
+from __future__ import annotations
+
+import keras
+
+BN_EPSILON = 1e-5
+"""PyTorch's BatchNorm epsilon (Keras defaults to 1e-3)."""
+BN_MOMENTUM = 0.9
+"""Keras momentum equal to PyTorch's default momentum of 0.1."""
+
+
+def batch_norm(name: str) -> keras.layers.BatchNormalization:
+    """A BatchNormalization layer with the authors' epsilon and momentum."""
+    return keras.layers.BatchNormalization(epsilon=BN_EPSILON, momentum=BN_MOMENTUM, name=name)
+
+
+@keras.saving.register_keras_serializable(package="keras_sfnet")
+class ConvBNReLU(keras.layers.Layer):
+    """Stride-1 convolution with symmetric padding, BatchNorm and optional ReLU.
+
+    The decoder's building block. Odd kernels with ``padding="same"`` at stride 1 pad
+    symmetrically, as PyTorch's ``padding=k // 2 * dilation``.
+
+    Args:
+        filters: int, output channels.
+        kernel_size: int, odd kernel size. Defaults to 1.
+        dilation_rate: int. Defaults to 1.
+        use_bias: bool, whether the convolution has a bias. Defaults to False.
+        activation: bool, apply ReLU after BatchNorm. Defaults to True.
+
+    Example:
+    >>> layer = ConvBNReLU(16, kernel_size=3)
+    >>> tuple(layer(keras.ops.zeros((1, 8, 8, 4))).shape)
+    (1, 8, 8, 16)
+    """
+
+    def __init__(
+        self,
+        filters: int,
+        kernel_size: int = 1,
+        dilation_rate: int = 1,
+        use_bias: bool = False,
+        activation: bool = True,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        if kernel_size % 2 != 1:
+            raise ValueError(
+                f"`kernel_size` must be odd for symmetric padding. Received: kernel_size={kernel_size}"
+            )
+        self.filters = filters
+        self.kernel_size = kernel_size
+        self.dilation_rate = dilation_rate
+        self.use_bias = use_bias
+        self.activation = activation
+        self.conv = keras.layers.Conv2D(
+            filters,
+            kernel_size,
+            padding="same",
+            dilation_rate=dilation_rate,
+            use_bias=use_bias,
+            dtype=self.dtype_policy,
+            name="conv",
+        )
+        self.bn = keras.layers.BatchNormalization(
+            epsilon=BN_EPSILON, momentum=BN_MOMENTUM, dtype=self.dtype_policy, name="bn"
+        )
+
+    def build(self, input_shape):
+        self.conv.build(input_shape)
+        self.bn.build(tuple(input_shape[:-1]) + (self.filters,))
+
+    def call(self, inputs, training=None):
+        x = self.bn(self.conv(inputs), training=training)
+        if self.activation:
+            x = keras.ops.relu(x)
+        return x
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-1]) + (self.filters,)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "filters": self.filters,
+                "kernel_size": self.kernel_size,
+                "dilation_rate": self.dilation_rate,
+                "use_bias": self.use_bias,
+                "activation": self.activation,
+            }
+        )
+        return config

@@ -1,0 +1,183 @@
+"""`SFNet`: the whole segmenter (encoder + aligned FPN decoder), logits at input size."""
+
+from __future__ import annotations
+
+import keras
+
+from keras_sfnet.backbones import BACKBONES, get_backbone
+from keras_sfnet.layers.aligned_fpn import LEVELS, AlignedFPN
+from keras_sfnet.layers.resize_like import ResizeLike
+
+DEFAULT_DECODER_FILTERS = {"resnet18": 128, "resnet50": 256, "resnet101": 256}
+AUX_OUTPUTS = ("aux_p4", "aux_p3", "aux_p2")
+FLOW_OUTPUTS = ("flow_p4", "flow_p3", "flow_p2")
+
+
+@keras.saving.register_keras_serializable(package="keras_sfnet")
+class SFNet(keras.Model):
+    """SFNet scene parser (Li et al., "Semantic Flow for Fast and Accurate Scene
+    Parsing", ECCV 2020), exactly the authors' released network.
+
+    Input: ImageNet-normalised RGB images, NHWC (``(x / 255 - mean) / std`` with mean
+    ``(0.485, 0.456, 0.406)``, std ``(0.229, 0.224, 0.225)``), any height, width and
+    batch. Output: class logits (float32, not softmax) at the input size. With
+    ``deep_supervision=True`` the output is a dict ``{"logits", "aux_p4", "aux_p3",
+    "aux_p2"}``: the auxiliary logits at strides 16, 8, 4 (coarse to fine), for
+    training; :meth:`inference_model` gives the main logits alone.
+
+    Args:
+        backbone: str (``"resnet18"``, ``"resnet50"``, ``"resnet101"``) or a Keras
+            model mapping images to a ``{"P2".."P5"}`` pyramid. Defaults to
+            ``"resnet18"``.
+        num_classes: int >= 1. Defaults to 19 (Cityscapes).
+        deep_supervision: bool, add the auxiliary heads. Defaults to False.
+        decoder_filters: int or None, the decoder width (``fpn_dim``). Defaults to 128
+            for ResNet-18 and 256 otherwise (the authors' choice).
+        dilated: bool, the released stage-3/4 dilations of a named ResNet backbone.
+            Defaults to True.
+        stem: str, ``"deep"`` (authors) or ``"standard"`` (torchvision 7x7) for a named
+            ResNet backbone. Defaults to ``"deep"``.
+        input_shape: tuple. Defaults to ``(None, None, 3)``.
+        dropout: float, spatial dropout of the PPM and auxiliary heads. Defaults to 0.1.
+
+    Example:
+    >>> model = SFNet(backbone="resnet18", num_classes=19)
+    >>> logits = model(keras.ops.zeros((1, 64, 96, 3)))
+    >>> tuple(logits.shape)
+    (1, 64, 96, 19)
+    """
+
+    def __init__(
+        self,
+        backbone="resnet18",
+        num_classes: int = 19,
+        deep_supervision: bool = False,
+        decoder_filters: int | None = None,
+        dilated: bool = True,
+        stem: str = "deep",
+        input_shape=(None, None, 3),
+        dropout: float = 0.1,
+        **kwargs,
+    ):
+        if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
+            raise ValueError(
+                f"`num_classes` must be an integer >= 1. Received: num_classes={num_classes!r}"
+            )
+        input_shape = tuple(input_shape)
+        if len(input_shape) != 3:
+            raise ValueError(
+                "`input_shape` must be (height, width, channels) for NHWC images. "
+                f"Received: input_shape={input_shape}"
+            )
+        if input_shape[-1] != 3:
+            raise ValueError(
+                "`input_shape` must have 3 channels (RGB). "
+                f"Received: input_shape={input_shape}"
+            )
+        if isinstance(backbone, str):
+            if backbone not in BACKBONES:
+                raise ValueError(
+                    f"`backbone` must be one of {list(BACKBONES)} or a keras.Model. "
+                    f"Received: backbone={backbone!r}"
+                )
+            backbone_name = backbone
+            encoder = get_backbone(
+                backbone, stem=stem, dilated=dilated, input_shape=input_shape, name="backbone"
+            )
+            if decoder_filters is None:
+                decoder_filters = DEFAULT_DECODER_FILTERS[backbone]
+        elif isinstance(backbone, keras.Model):
+            backbone_name = None
+            encoder = backbone
+            if decoder_filters is None:
+                decoder_filters = 128
+        else:
+            raise ValueError(
+                f"`backbone` must be one of {list(BACKBONES)} or a keras.Model. "
+                f"Received: backbone={backbone!r}"
+            )
+
+        inputs = keras.Input(shape=input_shape, name="image")
+        pyramid = encoder(inputs)
+        if not isinstance(pyramid, dict) or any(k not in pyramid for k in LEVELS):
+            raise ValueError(
+                f"The backbone must return a dict with keys {list(LEVELS)}. "
+                f"Received: {type(pyramid).__name__}"
+            )
+        decoder = AlignedFPN(
+            num_classes,
+            decoder_filters,
+            deep_supervision=deep_supervision,
+            dropout=dropout,
+            name="decoder",
+        )
+        head = decoder({k: pyramid[k] for k in LEVELS})
+        logits = ResizeLike(dtype="float32", name="segmentation_output")([head["logits"], inputs])
+        if deep_supervision:
+            outputs = {"logits": logits, **{k: head[k] for k in AUX_OUTPUTS}}
+        else:
+            outputs = logits
+        super().__init__(inputs=inputs, outputs=outputs, **kwargs)
+
+        self.backbone = encoder
+        self.decoder = decoder
+        self.backbone_name = backbone_name
+        self.num_classes = num_classes
+        self.deep_supervision = bool(deep_supervision)
+        self.decoder_filters = int(decoder_filters)
+        self.dilated = dilated
+        self.stem = stem
+        self.image_shape = input_shape
+        self.dropout = dropout
+        self._logits_tensor = logits
+        self._flow_tensors = {k: head[k] for k in FLOW_OUTPUTS}
+
+    def inference_model(self) -> keras.Model:
+        """A model sharing these weights that returns the main logits alone.
+
+        Example:
+        >>> model = SFNet(num_classes=4, deep_supervision=True, decoder_filters=16)
+        >>> infer = model.inference_model()
+        """
+        if not self.deep_supervision:
+            return self
+        return keras.Model(self.inputs, self._logits_tensor, name=f"{self.name}_inference")
+
+    def flow_model(self) -> keras.Model:
+        """A model sharing these weights that also returns each FAM's semantic flow.
+
+        Outputs ``{"logits", "flow_p4", "flow_p3", "flow_p2"}``; a flow has the size
+        of its level (strides 16, 8, 4), channel 0 = x, 1 = y, in pixels of that level.
+
+        Example:
+        >>> model = SFNet(num_classes=4, decoder_filters=16)
+        >>> out = model.flow_model()(keras.ops.zeros((1, 64, 64, 3)))
+        >>> tuple(out["flow_p2"].shape)
+        (1, 16, 16, 2)
+        """
+        outputs = {"logits": self._logits_tensor, **self._flow_tensors}
+        return keras.Model(self.inputs, outputs, name=f"{self.name}_flows")
+
+    def get_config(self):
+        backbone = self.backbone_name
+        if backbone is None:
+            backbone = keras.saving.serialize_keras_object(self.backbone)
+        return {
+            "name": self.name,
+            "trainable": self.trainable,
+            "backbone": backbone,
+            "num_classes": self.num_classes,
+            "deep_supervision": self.deep_supervision,
+            "decoder_filters": self.decoder_filters,
+            "dilated": self.dilated,
+            "stem": self.stem,
+            "input_shape": self.image_shape,
+            "dropout": self.dropout,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        if isinstance(config.get("backbone"), dict):
+            config["backbone"] = keras.saving.deserialize_keras_object(config["backbone"])
+        return cls(**config)

@@ -1,0 +1,250 @@
+"""Exactness primitives of SFNet: align-corners resize, flow warp, adaptive pooling.
+
+These three operations decide whether the port reproduces the authors' network to
+float32 rounding. Each one is written with plain TensorFlow ops that convert to
+TFLite builtins and to ONNX (no tensorflow-addons, no Flex ops), works on dynamic
+batch/height/width, and is differentiable. All TensorFlow-only calls of the package
+live here, so the layers can stay on `keras.ops`.
+
+Conventions (NHWC throughout):
+- align-corners sampling: output pixel ``i`` of ``n_out`` reads input position
+  ``i * (n_in - 1) / (n_out - 1)`` (0 when ``n_out == 1``).
+- flow channel 0 is the x (width) displacement, channel 1 the y (height) one.
+"""
+
+from __future__ import annotations
+
+import tensorflow as tf
+
+__all__ = [
+    "spatial_size",
+    "resize_align_corners",
+    "resize_align_corners_matmul",
+    "align_corners_matrix",
+    "flow_warp",
+    "adaptive_avg_pool",
+    "adaptive_pool_matrix",
+]
+
+
+def spatial_size(x: tf.Tensor):
+    """``(H, W)`` of an NHWC tensor: Python ints where static, else an int32 tensor.
+
+    Static sizes keep exported graphs free of shape arithmetic.
+
+    Example:
+    >>> spatial_size(tf.zeros([1, 8, 16, 3]))
+    (8, 16)
+    """
+    static = x.shape[1:3]
+    if static.is_fully_defined():
+        return tuple(int(d) for d in static)
+    return tf.shape(x)[1:3]
+
+
+def _size_tensor(size) -> tf.Tensor:
+    if isinstance(size, (tuple, list)):
+        if any(tf.is_tensor(s) for s in size):
+            return tf.stack([tf.cast(s, tf.int32) for s in size])
+        return tf.constant([int(s) for s in size], tf.int32)
+    return tf.cast(size, tf.int32)
+
+
+def resize_align_corners(x: tf.Tensor, size) -> tf.Tensor:
+    """Bilinear resize with ``align_corners=True`` (PyTorch's ``F.interpolate``).
+
+    Output pixel ``(i, j)`` samples the input at
+    ``(i * (H_in - 1) / (H_out - 1), j * (W_in - 1) / (W_out - 1))`` with bilinear
+    weights, so the four corner pixels of input and output coincide. This is NOT what
+    ``tf.image.resize`` or Keras ``UpSampling2D`` compute (half-pixel centres).
+
+    Uses TensorFlow's ``ResizeBilinear`` op with ``align_corners=True`` (what
+    ``tf.compat.v1.image.resize_bilinear(..., align_corners=True)`` runs); it matches the
+    authors' resize to ~1e-7 and converts to a TFLite builtin. The output has the
+    input's dtype.
+
+    Args:
+        x: tensor ``(B, H, W, C)``.
+        size: ``(H_out, W_out)`` as ints or scalar int tensors.
+
+    Returns:
+        Tensor ``(B, H_out, W_out, C)``.
+
+    Example:
+    >>> y = resize_align_corners(tf.zeros([1, 9, 13, 4]), (37, 53))
+    >>> tuple(y.shape)
+    (1, 37, 53, 4)
+    """
+    y = tf.raw_ops.ResizeBilinear(
+        images=x, size=_size_tensor(size), align_corners=True, half_pixel_centers=False
+    )
+    return tf.cast(y, x.dtype)
+
+
+def align_corners_matrix(n_out, n_in, dtype=tf.float32) -> tf.Tensor:
+    """Interpolation matrix ``A`` (n_out x n_in) of 1-D align-corners linear resizing.
+
+    ``y = A @ x`` resizes a length-``n_in`` signal to ``n_out`` samples:
+    ``A[i, floor(p)] += 1 - frac(p)``, ``A[i, floor(p) + 1] += frac(p)`` with
+    ``p = i * (n_in - 1) / (n_out - 1)``.
+
+    Example:
+    >>> align_corners_matrix(3, 2).numpy().tolist()
+    [[1.0, 0.0], [0.5, 0.5], [0.0, 1.0]]
+    """
+    n_out = tf.convert_to_tensor(n_out, tf.int32)
+    n_in = tf.convert_to_tensor(n_in, tf.int32)
+    scale = tf.cast(n_in - 1, tf.float32) / tf.cast(tf.maximum(n_out - 1, 1), tf.float32)
+    pos = tf.cast(tf.range(n_out), tf.float32) * scale
+    lo = tf.minimum(tf.cast(tf.floor(pos), tf.int32), n_in - 1)
+    hi = tf.minimum(lo + 1, n_in - 1)
+    frac = pos - tf.cast(lo, tf.float32)
+    mat = tf.one_hot(lo, n_in, dtype=tf.float32) * (1.0 - frac)[:, None]
+    mat += tf.one_hot(hi, n_in, dtype=tf.float32) * frac[:, None]
+    return tf.cast(mat, dtype)
+
+
+def resize_align_corners_matmul(x: tf.Tensor, size) -> tf.Tensor:
+    """Align-corners bilinear resize as two small matrix products.
+
+    Numerically the same as :func:`resize_align_corners` (separable bilinear
+    interpolation), written with ``einsum`` so that every converter and runtime gets
+    it right (tf2onnx 1.17 mis-sizes align-corners ``ResizeBilinear``). Costs more
+    FLOPs than the resize op; meant for export paths, not the default graph.
+
+    Example:
+    >>> y = resize_align_corners_matmul(tf.ones([1, 2, 2, 1]), (3, 3))
+    >>> float(tf.reduce_max(tf.abs(y - 1.0)))
+    0.0
+    """
+    shape = tf.shape(x)
+    mh = align_corners_matrix(size[0], shape[1], x.dtype)
+    mw = align_corners_matrix(size[1], shape[2], x.dtype)
+    y = tf.einsum("ih,bhwc->biwc", mh, x)
+    return tf.einsum("jw,biwc->bijc", mw, y)
+
+
+def flow_warp(features: tf.Tensor, flow: tf.Tensor) -> tf.Tensor:
+    """Warps ``features`` onto the flow's grid, exactly as the SFNet authors do.
+
+    For each output pixel ``(row, col)`` of the flow's ``h x w`` grid the sampling
+    point in normalised coordinates is::
+
+        gx = linspace(-1, 1, w)[col] + flow[..., 0] / w
+        gy = linspace(-1, 1, h)[row] + flow[..., 1] / h
+
+    (the flow is divided by the OUTPUT width/height), mapped to source pixels with
+    ``align_corners=True``: ``x = (gx + 1) / 2 * (W_in - 1)``, same for ``y``. The
+    source is sampled bilinearly with zero padding: each of the four neighbours that
+    lies outside the source contributes 0 and the weights are not renormalised
+    (PyTorch ``grid_sample(..., mode="bilinear", padding_mode="zeros",
+    align_corners=True)``).
+
+    Coordinates and weights are computed in float32 whatever the features' dtype
+    (float16 cannot address pixel 2047 with sub-pixel precision); the output has the
+    features' dtype. Gradients flow to both ``features`` and ``flow``. Implemented
+    with four gathers: converts to TFLite builtins and to ONNX.
+
+    Args:
+        features: ``(B, H_in, W_in, C)`` tensor to sample from.
+        flow: ``(B, h, w, 2)`` displacement field in pixels of the output grid.
+
+    Returns:
+        ``(B, h, w, C)`` tensor.
+
+    Example:
+    >>> x = tf.random.normal([2, 4, 5, 3])
+    >>> y = flow_warp(x, tf.zeros([2, 7, 9, 2]))  # zero flow = align-corners resize
+    >>> tuple(y.shape)
+    (2, 7, 9, 3)
+    """
+    dtype = features.dtype
+    flow = tf.cast(flow, tf.float32)
+    fshape = tf.shape(features)
+    batch, in_h, in_w, channels = fshape[0], fshape[1], fshape[2], fshape[3]
+    gshape = tf.shape(flow)
+    out_h, out_w = gshape[1], gshape[2]
+    out_hf = tf.cast(out_h, tf.float32)
+    out_wf = tf.cast(out_w, tf.float32)
+
+    # Base grid: linspace(-1, 1, n) (a single sample sits at -1, as torch.linspace).
+    cols = tf.cast(tf.range(out_w), tf.float32)
+    rows = tf.cast(tf.range(out_h), tf.float32)
+    base_x = -1.0 + 2.0 * cols / tf.maximum(out_wf - 1.0, 1.0)
+    base_y = -1.0 + 2.0 * rows / tf.maximum(out_hf - 1.0, 1.0)
+    gx = base_x[None, None, :] + flow[..., 0] / out_wf
+    gy = base_y[None, :, None] + flow[..., 1] / out_hf
+
+    # Normalised -> source pixel coordinates (align_corners=True).
+    x = (gx + 1.0) * 0.5 * tf.cast(in_w - 1, tf.float32)
+    y = (gy + 1.0) * 0.5 * tf.cast(in_h - 1, tf.float32)
+    x0f = tf.floor(x)
+    y0f = tf.floor(y)
+    wx1 = x - x0f
+    wy1 = y - y0f
+    wx0 = 1.0 - wx1
+    wy0 = 1.0 - wy1
+    x0 = tf.cast(x0f, tf.int32)
+    y0 = tf.cast(y0f, tf.int32)
+    x1 = x0 + 1
+    y1 = y0 + 1
+
+    flat = tf.reshape(features, tf.stack([-1, channels]))
+    batch_offset = tf.reshape(tf.range(batch) * in_h * in_w, [-1, 1, 1])
+
+    def corner(yi, xi, weight):
+        valid = (xi >= 0) & (xi < in_w) & (yi >= 0) & (yi < in_h)
+        weight = weight * tf.cast(valid, tf.float32)
+        xc = tf.clip_by_value(xi, 0, in_w - 1)
+        yc = tf.clip_by_value(yi, 0, in_h - 1)
+        index = batch_offset + yc * in_w + xc
+        values = tf.gather(flat, index)
+        return values * tf.cast(weight, dtype)[..., None]
+
+    return (
+        corner(y0, x0, wy0 * wx0)
+        + corner(y0, x1, wy0 * wx1)
+        + corner(y1, x0, wy1 * wx0)
+        + corner(y1, x1, wy1 * wx1)
+    )
+
+
+def adaptive_pool_matrix(bins: int, n, dtype=tf.float32) -> tf.Tensor:
+    """Averaging matrix (bins x n) of PyTorch's 1-D adaptive average pooling.
+
+    Bin ``i`` averages the half-open range ``[floor(i * n / bins),
+    ceil((i + 1) * n / bins))``; ranges overlap when ``bins`` does not divide ``n``.
+
+    Example:
+    >>> adaptive_pool_matrix(2, 3).numpy().tolist()
+    [[0.5, 0.5, 0.0], [0.0, 0.5, 0.5]]
+    """
+    n = tf.convert_to_tensor(n, tf.int32)
+    i = tf.range(bins, dtype=tf.int32)
+    start = (i * n) // bins
+    end = ((i + 1) * n + bins - 1) // bins
+    j = tf.range(n, dtype=tf.int32)
+    mask = (j[None, :] >= start[:, None]) & (j[None, :] < end[:, None])
+    mat = tf.cast(mask, tf.float32) / tf.cast(end - start, tf.float32)[:, None]
+    return tf.cast(mat, dtype)
+
+
+def adaptive_avg_pool(x: tf.Tensor, bins: int) -> tf.Tensor:
+    """Adaptive average pooling to ``bins x bins`` exactly as PyTorch computes it.
+
+    ``out[b, i, j, c] = mean over rows [floor(i*H/bins), ceil((i+1)*H/bins)) and
+    columns [floor(j*W/bins), ceil((j+1)*W/bins)) of x[b, :, :, c]``, evaluated as two
+    small matrix products (exact for dynamic H, W; exports everywhere).
+
+    Example:
+    >>> y = adaptive_avg_pool(tf.ones([1, 8, 16, 4]), 6)
+    >>> tuple(y.shape)
+    (1, 6, 6, 4)
+    """
+    if bins == 1:
+        return tf.reduce_mean(x, axis=[1, 2], keepdims=True)
+    shape = tf.shape(x)
+    ph = adaptive_pool_matrix(bins, shape[1], x.dtype)
+    pw = adaptive_pool_matrix(bins, shape[2], x.dtype)
+    y = tf.einsum("ih,bhwc->biwc", ph, x)
+    return tf.einsum("jw,biwc->bijc", pw, y)
