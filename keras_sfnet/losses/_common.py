@@ -5,7 +5,7 @@ import tensorflow as tf
 
 def _check_ignore_index(ignore_index: int) -> int:
     if isinstance(ignore_index, bool) or not isinstance(ignore_index, int):
-        raise ValueError(
+        raise TypeError(
             f"`ignore_index` must be an integer. Received: ignore_index={ignore_index!r}"
         )
     return ignore_index
