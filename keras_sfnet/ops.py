@@ -14,17 +14,84 @@ Conventions (NHWC throughout):
 
 from __future__ import annotations
 
+import contextlib
+import threading
+
 import tensorflow as tf
 
 __all__ = [
+    "implementation_scope",
+    "register_fused_flow_warp",
     "spatial_size",
     "resize_align_corners",
     "resize_align_corners_matmul",
     "align_corners_matrix",
     "flow_warp",
+    "flow_warp_gather",
     "adaptive_avg_pool",
     "adaptive_pool_matrix",
 ]
+
+
+RESIZE_IMPLEMENTATIONS = ("op", "matmul")
+WARP_IMPLEMENTATIONS = ("auto", "gather", "fused")
+_scope = threading.local()
+_fused_flow_warp = None
+
+
+@contextlib.contextmanager
+def implementation_scope(resize: str | None = None, warp: str | None = None):
+    """Chooses how the primitives are written into graphs traced inside the scope.
+
+    Exporters use it: ``resize="matmul"`` writes align-corners resizes as two matrix
+    products (for converters that mis-handle ``ResizeBilinear``), ``warp="gather"``
+    keeps the pure-TF warp even when the fused kernel is loaded. Outside any scope the
+    defaults are ``resize="op"`` and ``warp="auto"`` (fused kernel if loaded, else
+    gathers). The choice is read when a graph is traced, so trace inside the scope.
+
+    Example:
+    >>> with implementation_scope(resize="matmul", warp="gather"):
+    ...     y = resize_align_corners(tf.zeros([1, 4, 4, 1]), (7, 7))
+    """
+    if resize is not None and resize not in RESIZE_IMPLEMENTATIONS:
+        raise ValueError(
+            f"`resize` must be one of {list(RESIZE_IMPLEMENTATIONS)}. Received: resize={resize!r}"
+        )
+    if warp is not None and warp not in WARP_IMPLEMENTATIONS:
+        raise ValueError(
+            f"`warp` must be one of {list(WARP_IMPLEMENTATIONS)}. Received: warp={warp!r}"
+        )
+    previous = getattr(_scope, "value", {})
+    current = dict(previous)
+    if resize is not None:
+        current["resize"] = resize
+    if warp is not None:
+        current["warp"] = warp
+    _scope.value = current
+    try:
+        yield
+    finally:
+        _scope.value = previous
+
+
+def _height_width(x: tf.Tensor):
+    """``(H, W)`` as two Python ints where static, else scalar int32 tensors."""
+    dynamic = tf.shape(x)
+    return tuple(int(x.shape[i]) if x.shape[i] is not None else dynamic[i] for i in (1, 2))
+
+
+def _implementation(kind: str, default: str) -> str:
+    return getattr(_scope, "value", {}).get(kind, default)
+
+
+def register_fused_flow_warp(fn) -> None:
+    """Registers a fused warp kernel ``fn(features, flow) -> warped`` (or None to remove).
+
+    Called by :mod:`keras_sfnet.kernels` when its compiled op loads. The kernel must
+    compute exactly :func:`flow_warp`'s math, gradients included.
+    """
+    global _fused_flow_warp
+    _fused_flow_warp = fn
 
 
 def spatial_size(x: tf.Tensor):
@@ -75,6 +142,8 @@ def resize_align_corners(x: tf.Tensor, size) -> tf.Tensor:
     >>> tuple(y.shape)
     (1, 37, 53, 4)
     """
+    if _implementation("resize", "op") == "matmul":
+        return resize_align_corners_matmul(x, size)
     y = tf.raw_ops.ResizeBilinear(
         images=x, size=_size_tensor(size), align_corners=True, half_pixel_centers=False
     )
@@ -117,9 +186,9 @@ def resize_align_corners_matmul(x: tf.Tensor, size) -> tf.Tensor:
     >>> float(tf.reduce_max(tf.abs(y - 1.0)))
     0.0
     """
-    shape = tf.shape(x)
-    mh = align_corners_matrix(size[0], shape[1], x.dtype)
-    mw = align_corners_matrix(size[1], shape[2], x.dtype)
+    in_h, in_w = _height_width(x)
+    mh = align_corners_matrix(size[0], in_h, x.dtype)
+    mw = align_corners_matrix(size[1], in_w, x.dtype)
     y = tf.einsum("ih,bhwc->biwc", mh, x)
     return tf.einsum("jw,biwc->bijc", mw, y)
 
@@ -158,6 +227,19 @@ def flow_warp(features: tf.Tensor, flow: tf.Tensor) -> tf.Tensor:
     >>> tuple(y.shape)
     (2, 7, 9, 3)
     """
+    warp = _implementation("warp", "auto")
+    if warp == "fused" and _fused_flow_warp is None:
+        raise RuntimeError(
+            "warp='fused' was requested but the fused flow-warp kernel is not loaded; "
+            "build it (see keras_sfnet.kernels) or use warp='gather'."
+        )
+    if warp in ("auto", "fused") and _fused_flow_warp is not None:
+        return _fused_flow_warp(features, flow)
+    return flow_warp_gather(features, flow)
+
+
+def flow_warp_gather(features: tf.Tensor, flow: tf.Tensor) -> tf.Tensor:
+    """Pure-TF :func:`flow_warp` (four gathers); what exports always use."""
     dtype = features.dtype
     flow = tf.cast(flow, tf.float32)
     fshape = tf.shape(features)
@@ -243,8 +325,8 @@ def adaptive_avg_pool(x: tf.Tensor, bins: int) -> tf.Tensor:
     """
     if bins == 1:
         return tf.reduce_mean(x, axis=[1, 2], keepdims=True)
-    shape = tf.shape(x)
-    ph = adaptive_pool_matrix(bins, shape[1], x.dtype)
-    pw = adaptive_pool_matrix(bins, shape[2], x.dtype)
+    in_h, in_w = _height_width(x)
+    ph = adaptive_pool_matrix(bins, in_h, x.dtype)
+    pw = adaptive_pool_matrix(bins, in_w, x.dtype)
     y = tf.einsum("ih,bhwc->biwc", ph, x)
     return tf.einsum("jw,biwc->bijc", pw, y)

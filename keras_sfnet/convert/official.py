@@ -70,7 +70,9 @@ def backbone_name_table(backbone: ResNetBackbone, style: str = "sfnet", prefix: 
     'layer0.0.0'
     """
     if style not in BACKBONE_STYLES:
-        raise ValueError(f"`style` must be one of {list(BACKBONE_STYLES)}. Received: style={style!r}")
+        raise ValueError(
+            f"`style` must be one of {list(BACKBONE_STYLES)}. Received: style={style!r}"
+        )
     if style == "torchvision":
         if backbone.stem != "standard":
             raise ValueError(
@@ -301,7 +303,9 @@ def from_official_checkpoint(
     state_dict, source = _as_state_dict(checkpoint)
     inferred = infer_official_config(state_dict)
     if backbone is not None and backbone not in BACKBONES:
-        raise ValueError(f"`backbone` must be one of {list(BACKBONES)}. Received: backbone={backbone!r}")
+        raise ValueError(
+            f"`backbone` must be one of {list(BACKBONES)}. Received: backbone={backbone!r}"
+        )
     config = {
         "backbone": backbone or inferred["backbone"],
         "num_classes": inferred["num_classes"] if num_classes is None else num_classes,
@@ -312,8 +316,13 @@ def from_official_checkpoint(
     }
     model = SFNet(input_shape=input_shape, **config, **kwargs)
     count = _assign_from_table(official_name_table(model), state_dict, source)
-    logger.info("Built %s SFNet (%d classes) from %d tensors of %s", config["backbone"],
-                config["num_classes"], count, source)
+    logger.info(
+        "Built %s SFNet (%d classes) from %d tensors of %s",
+        config["backbone"],
+        config["num_classes"],
+        count,
+        source,
+    )
     return model
 
 

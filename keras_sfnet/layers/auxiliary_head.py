@@ -29,7 +29,9 @@ class AuxiliaryHead(keras.layers.Layer):
         self.num_classes = num_classes
         self.filters = filters
         self.dropout = dropout
-        self.conv_bn_relu = ConvBNReLU(filters, 3, use_bias=True, dtype=self.dtype_policy, name="conv")
+        self.conv_bn_relu = ConvBNReLU(
+            filters, 3, use_bias=True, dtype=self.dtype_policy, name="conv"
+        )
         self.spatial_dropout = keras.layers.SpatialDropout2D(
             dropout, dtype=self.dtype_policy, name="dropout"
         )

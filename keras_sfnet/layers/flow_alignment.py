@@ -41,8 +41,12 @@ class FlowAlignment(keras.layers.Layer):
 
     def _make_sublayers(self, mid_filters):
         conv = keras.layers.Conv2D
-        self.down_low = conv(mid_filters, 1, use_bias=False, dtype=self.dtype_policy, name="down_low")
-        self.down_high = conv(mid_filters, 1, use_bias=False, dtype=self.dtype_policy, name="down_high")
+        self.down_low = conv(
+            mid_filters, 1, use_bias=False, dtype=self.dtype_policy, name="down_low"
+        )
+        self.down_high = conv(
+            mid_filters, 1, use_bias=False, dtype=self.dtype_policy, name="down_high"
+        )
         self.flow_conv = conv(
             2, 3, padding="same", use_bias=False, dtype=self.dtype_policy, name="flow_conv"
         )

@@ -71,8 +71,7 @@ class SFNet(keras.Model):
             )
         if input_shape[-1] != 3:
             raise ValueError(
-                "`input_shape` must have 3 channels (RGB). "
-                f"Received: input_shape={input_shape}"
+                f"`input_shape` must have 3 channels (RGB). Received: input_shape={input_shape}"
             )
         if isinstance(backbone, str):
             if backbone not in BACKBONES:
