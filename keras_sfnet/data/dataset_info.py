@@ -1,0 +1,391 @@
+"""Dataset metadata: class names, colour palettes and label-value mappings.
+
+`DatasetInfo` describes one label space: how many classes there are, their names
+and colours, which value means "ignore", and how the values stored in the mask
+files map to class indices. `get_dataset_info` returns the built-in descriptions
+for Cityscapes, CamVid, ADE20K and Pascal Context; make a `DatasetInfo` directly
+for your own data.
+"""
+
+from __future__ import annotations
+
+import colorsys
+import dataclasses
+import types
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "ADE20K_CLASS_NAMES",
+    "CAMVID_CLASS_NAMES",
+    "CAMVID_PALETTE",
+    "CITYSCAPES_CLASS_NAMES",
+    "CITYSCAPES_LABEL_ID_TO_TRAIN_ID",
+    "CITYSCAPES_LABELS",
+    "CITYSCAPES_PALETTE",
+    "DatasetInfo",
+    "PASCAL_CONTEXT_CLASS_NAMES",
+    "get_dataset_info",
+    "make_palette",
+]
+
+# Cityscapes label definitions (cityscapesScripts, `labels.py`):
+# (name, labelId, trainId, RGB colour). trainId 255 = not used for training.
+# "license plate" has labelId -1 in the official table; it never appears in the
+# labelIds images, so it is left out here.
+CITYSCAPES_LABELS: tuple[tuple[str, int, int, tuple[int, int, int]], ...] = (
+    ("unlabeled", 0, 255, (0, 0, 0)),
+    ("ego vehicle", 1, 255, (0, 0, 0)),
+    ("rectification border", 2, 255, (0, 0, 0)),
+    ("out of roi", 3, 255, (0, 0, 0)),
+    ("static", 4, 255, (0, 0, 0)),
+    ("dynamic", 5, 255, (111, 74, 0)),
+    ("ground", 6, 255, (81, 0, 81)),
+    ("road", 7, 0, (128, 64, 128)),
+    ("sidewalk", 8, 1, (244, 35, 232)),
+    ("parking", 9, 255, (250, 170, 160)),
+    ("rail track", 10, 255, (230, 150, 140)),
+    ("building", 11, 2, (70, 70, 70)),
+    ("wall", 12, 3, (102, 102, 156)),
+    ("fence", 13, 4, (190, 153, 153)),
+    ("guard rail", 14, 255, (180, 165, 180)),
+    ("bridge", 15, 255, (150, 100, 100)),
+    ("tunnel", 16, 255, (150, 120, 90)),
+    ("pole", 17, 5, (153, 153, 153)),
+    ("polegroup", 18, 255, (153, 153, 153)),
+    ("traffic light", 19, 6, (250, 170, 30)),
+    ("traffic sign", 20, 7, (220, 220, 0)),
+    ("vegetation", 21, 8, (107, 142, 35)),
+    ("terrain", 22, 9, (152, 251, 152)),
+    ("sky", 23, 10, (70, 130, 180)),
+    ("person", 24, 11, (220, 20, 60)),
+    ("rider", 25, 12, (255, 0, 0)),
+    ("car", 26, 13, (0, 0, 142)),
+    ("truck", 27, 14, (0, 0, 70)),
+    ("bus", 28, 15, (0, 60, 100)),
+    ("caravan", 29, 255, (0, 0, 90)),
+    ("trailer", 30, 255, (0, 0, 110)),
+    ("train", 31, 16, (0, 80, 100)),
+    ("motorcycle", 32, 17, (0, 0, 230)),
+    ("bicycle", 33, 18, (119, 11, 32)),
+)
+
+#: Cityscapes labelId -> trainId for every labelId 0..33 (255 = ignore).
+CITYSCAPES_LABEL_ID_TO_TRAIN_ID: Mapping[int, int] = types.MappingProxyType(
+    {label_id: train_id for _, label_id, train_id, _ in CITYSCAPES_LABELS}
+)
+
+_CITYSCAPES_TRAIN = sorted(
+    (train_id, name, color) for name, _, train_id, color in CITYSCAPES_LABELS if train_id != 255
+)
+CITYSCAPES_CLASS_NAMES: tuple[str, ...] = tuple(name for _, name, _ in _CITYSCAPES_TRAIN)
+CITYSCAPES_PALETTE: tuple[tuple[int, int, int], ...] = tuple(c for _, _, c in _CITYSCAPES_TRAIN)
+
+# CamVid in the SegNet layout (11 classes; value 11 = "Unlabelled"/void).
+CAMVID_CLASS_NAMES: tuple[str, ...] = (
+    "Sky", "Building", "Pole", "Road", "Pavement", "Tree", "SignSymbol", "Fence", "Car",
+    "Pedestrian", "Bicyclist",
+)  # fmt: skip
+CAMVID_PALETTE: tuple[tuple[int, int, int], ...] = (
+    (128, 128, 128), (128, 0, 0), (192, 192, 128), (128, 64, 128), (60, 40, 222),
+    (128, 128, 0), (192, 128, 128), (64, 64, 128), (64, 0, 128), (64, 64, 0), (0, 128, 192),
+)  # fmt: skip
+
+# ADE20K SceneParsing (ADEChallengeData2016) 150 classes, in label order 1..150
+# (objectInfo150); value 0 = "other objects" (ignored).
+ADE20K_CLASS_NAMES: tuple[str, ...] = (
+    "wall", "building", "sky", "floor", "tree", "ceiling", "road", "bed", "windowpane",
+    "grass", "cabinet", "sidewalk", "person", "earth", "door", "table", "mountain", "plant",
+    "curtain", "chair", "car", "water", "painting", "sofa", "shelf", "house", "sea",
+    "mirror", "rug", "field", "armchair", "seat", "fence", "desk", "rock", "wardrobe",
+    "lamp", "bathtub", "railing", "cushion", "base", "box", "column", "signboard",
+    "chest of drawers", "counter", "sand", "sink", "skyscraper", "fireplace",
+    "refrigerator", "grandstand", "path", "stairs", "runway", "case", "pool table",
+    "pillow", "screen door", "stairway", "river", "bridge", "bookcase", "blind",
+    "coffee table", "toilet", "flower", "book", "hill", "bench", "countertop", "stove",
+    "palm", "kitchen island", "computer", "swivel chair", "boat", "bar", "arcade machine",
+    "hovel", "bus", "towel", "light", "truck", "tower", "chandelier", "awning",
+    "streetlight", "booth", "television receiver", "airplane", "dirt track", "apparel",
+    "pole", "land", "bannister", "escalator", "ottoman", "bottle", "buffet", "poster",
+    "stage", "van", "ship", "fountain", "conveyer belt", "canopy", "washer", "plaything",
+    "swimming pool", "stool", "barrel", "basket", "waterfall", "tent", "bag", "minibike",
+    "cradle", "oven", "ball", "food", "step", "tank", "trade name", "microwave", "pot",
+    "animal", "bicycle", "lake", "dishwasher", "screen", "blanket", "sculpture", "hood",
+    "sconce", "vase", "traffic light", "tray", "ashcan", "fan", "pier", "crt screen",
+    "plate", "monitor", "bulletin board", "shower", "radiator", "glass", "clock", "flag",
+)  # fmt: skip
+
+# Pascal Context, the common 59-class layout (values 1..59; 0 = background, ignored).
+PASCAL_CONTEXT_CLASS_NAMES: tuple[str, ...] = (
+    "aeroplane", "bag", "bed", "bedclothes", "bench", "bicycle", "bird", "boat", "book",
+    "bottle", "building", "bus", "cabinet", "car", "cat", "ceiling", "chair", "cloth",
+    "computer", "cow", "cup", "curtain", "dog", "door", "fence", "floor", "flower", "food",
+    "grass", "ground", "horse", "keyboard", "light", "motorbike", "mountain", "mouse",
+    "person", "plate", "platform", "pottedplant", "road", "rock", "sheep", "shelves",
+    "sidewalk", "sign", "sky", "snow", "sofa", "table", "track", "train", "tree", "truck",
+    "tvmonitor", "wall", "water", "window", "wood",
+)  # fmt: skip
+
+BUILTIN_DATASETS: tuple[str, ...] = ("cityscapes", "camvid", "ade20k", "pascal_context")
+
+
+def make_palette(num_classes: int, seed: int = 0) -> np.ndarray:
+    """Makes a deterministic palette of well separated colours.
+
+    Hues follow the golden-ratio sequence; saturation and value alternate so that
+    neighbouring class indices differ clearly.
+
+    Args:
+        num_classes: int. Number of colours.
+        seed: int, defaults to 0. Offsets the hue sequence.
+
+    Returns:
+        A `(num_classes, 3)` uint8 array of RGB colours.
+
+    Example:
+    >>> make_palette(3).shape
+    (3, 3)
+    """
+    colors = []
+    for i in range(num_classes):
+        hue = (seed * 0.1 + i * 0.6180339887498949) % 1.0
+        sat = (0.55, 0.85, 0.7)[i % 3]
+        val = (0.95, 0.7, 0.5)[(i // 3) % 3]
+        r, g, b = colorsys.hsv_to_rgb(hue, sat, val)
+        colors.append((round(r * 255), round(g * 255), round(b * 255)))
+    return np.asarray(colors, dtype=np.uint8).reshape(num_classes, 3)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class DatasetInfo:
+    """Describes the label space of a segmentation dataset.
+
+    Values read from a mask file are turned into class indices by
+    `label_mapping`: listed values become the given class index (or
+    `ignore_index`); values not listed stay as they are, or become `ignore_index`
+    when `unmapped_to_ignore=True`. After mapping, every value must lie in
+    `[0, num_classes)` or equal `ignore_index`; anything else is reported as an
+    error naming the file.
+
+    Args:
+        name: str. Dataset name, used in messages.
+        num_classes: int. Number of classes (labels `0..num_classes-1`).
+        class_names: sequence of `num_classes` str, or `None` for
+            `"class_0"...`.
+        palette: `(num_classes, 3)` RGB colours (any array-like of ints in
+            0..255), or `None` for `make_palette(num_classes)`.
+        ignore_index: int, defaults to 255. Label value that carries no class.
+        label_mapping: mapping from on-disk value to class index (or
+            `ignore_index`), or `None` when the files already hold class indices.
+        unmapped_to_ignore: bool, defaults to `False`. With a `label_mapping`,
+            send values it does not list to `ignore_index` instead of keeping them.
+
+    Example:
+    >>> info = DatasetInfo(name="roads", num_classes=2,
+    ...                    class_names=("background", "road"),
+    ...                    label_mapping={0: 0, 1: 1, 254: 255})
+    >>> info.palette.shape
+    (2, 3)
+    """
+
+    name: str
+    num_classes: int
+    class_names: Sequence[str] | None = None
+    palette: Any = None
+    ignore_index: int = 255
+    label_mapping: Mapping[int, int] | None = None
+    unmapped_to_ignore: bool = False
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.num_classes, (int, np.integer)) or self.num_classes < 1:
+            raise ValueError(
+                f"`num_classes` must be a positive int. Received: num_classes={self.num_classes!r}"
+            )
+        num_classes = int(self.num_classes)
+        object.__setattr__(self, "num_classes", num_classes)
+        if not 0 <= int(self.ignore_index) <= 65535:
+            raise ValueError(
+                "`ignore_index` must be in [0, 65535]. "
+                f"Received: ignore_index={self.ignore_index!r}"
+            )
+        if 0 <= int(self.ignore_index) < num_classes:
+            raise ValueError(
+                "`ignore_index` must not be a class index (0..num_classes-1). "
+                f"Received: ignore_index={self.ignore_index!r} with num_classes={num_classes}"
+            )
+        object.__setattr__(self, "ignore_index", int(self.ignore_index))
+
+        names = self.class_names
+        if names is None:
+            names = tuple(f"class_{i}" for i in range(num_classes))
+        names = tuple(str(n) for n in names)
+        if len(names) != num_classes:
+            raise ValueError(
+                f"`class_names` must have `num_classes`={num_classes} entries. "
+                f"Received: {len(names)} class_names"
+            )
+        object.__setattr__(self, "class_names", names)
+
+        palette = make_palette(num_classes) if self.palette is None else self.palette
+        palette = np.asarray(palette)
+        if palette.shape != (num_classes, 3) or palette.min() < 0 or palette.max() > 255:
+            raise ValueError(
+                f"`palette` must be a ({num_classes}, 3) array of RGB values in 0..255. "
+                f"Received: palette with shape {palette.shape}"
+            )
+        palette = palette.astype(np.uint8)
+        palette.setflags(write=False)
+        object.__setattr__(self, "palette", palette)
+
+        if self.label_mapping is not None:
+            mapping = {}
+            for key, value in dict(self.label_mapping).items():
+                key, value = int(key), int(value)
+                if not 0 <= key <= 65535:
+                    raise ValueError(
+                        "`label_mapping` keys must be mask values in [0, 65535]. "
+                        f"Received: key {key}"
+                    )
+                if not (0 <= value < num_classes or value == self.ignore_index):
+                    raise ValueError(
+                        "`label_mapping` values must be class indices "
+                        f"(0..{num_classes - 1}) or ignore_index={self.ignore_index}. "
+                        f"Received: {key} -> {value}"
+                    )
+                mapping[key] = value
+            object.__setattr__(self, "label_mapping", types.MappingProxyType(mapping))
+
+    def _key(self) -> tuple:
+        mapping = None if self.label_mapping is None else tuple(sorted(self.label_mapping.items()))
+        return (
+            self.name,
+            self.num_classes,
+            self.class_names,
+            self.palette.tobytes(),
+            self.ignore_index,
+            mapping,
+            self.unmapped_to_ignore,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, DatasetInfo):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def lookup_table(self, size: int = 65536) -> np.ndarray | None:
+        """Returns the dense value -> class-index table, or `None` without a mapping.
+
+        Args:
+            size: int, defaults to 65536. Table length (largest mask value + 1).
+
+        Returns:
+            An int32 array `table` with `table[value]` the class index for each
+            mask value, or `None` if `label_mapping` is `None`.
+
+        Example:
+        >>> get_dataset_info("ade20k").lookup_table()[[0, 1, 150]].tolist()
+        [255, 0, 149]
+        """
+        if self.label_mapping is None:
+            return None
+        if self.unmapped_to_ignore:
+            table = np.full((size,), self.ignore_index, dtype=np.int32)
+        else:
+            table = np.arange(size, dtype=np.int32)
+        for key, value in self.label_mapping.items():
+            if key < size:
+                table[key] = value
+        return table
+
+    def without_mapping(self) -> DatasetInfo:
+        """Returns a copy whose mask files are taken to hold class indices already.
+
+        Example:
+        >>> get_dataset_info("cityscapes").without_mapping().label_mapping is None
+        True
+        """
+        return dataclasses.replace(self, label_mapping=None, unmapped_to_ignore=False)
+
+    def colorize(self, label: np.ndarray) -> np.ndarray:
+        """Paints a label map with the palette (ignore and unknown values black).
+
+        Args:
+            label: integer array of class indices, any shape.
+
+        Returns:
+            A uint8 array of shape `label.shape + (3,)`.
+
+        Example:
+        >>> info = get_dataset_info("cityscapes")
+        >>> info.colorize(np.array([[0, 255]])).tolist()
+        [[[128, 64, 128], [0, 0, 0]]]
+        """
+        label = np.asarray(label)
+        out = np.zeros(label.shape + (3,), dtype=np.uint8)
+        valid = (label >= 0) & (label < self.num_classes)
+        out[valid] = self.palette[label[valid]]
+        return out
+
+
+def get_dataset_info(name: str) -> DatasetInfo:
+    """Returns the `DatasetInfo` of a built-in dataset.
+
+    - `"cityscapes"`: the 19 trainId classes; `label_mapping` is the full
+      labelId -> trainId table (`*_gtFine_labelIds.png` values), other values
+      -> 255.
+    - `"camvid"`: 11 classes of the SegNet layout; value 11 (void) -> 255.
+    - `"ade20k"`: 150 classes; value 0 -> 255, values 1..150 -> 0..149. The
+      palette is `make_palette(150)` (not the official one).
+    - `"pascal_context"`: the 59-class layout; value 0 (background) -> 255,
+      values 1..59 -> 0..58. The palette is `make_palette(59)`.
+
+    Args:
+        name: str. One of `"cityscapes"`, `"camvid"`, `"ade20k"`,
+            `"pascal_context"`.
+
+    Returns:
+        A `DatasetInfo`.
+
+    Example:
+    >>> info = get_dataset_info("cityscapes")
+    >>> info.num_classes, info.class_names[0], info.label_mapping[7]
+    (19, 'road', 0)
+    """
+    key = str(name).lower().replace("-", "_")
+    if key == "cityscapes":
+        return DatasetInfo(
+            name="cityscapes",
+            num_classes=19,
+            class_names=CITYSCAPES_CLASS_NAMES,
+            palette=CITYSCAPES_PALETTE,
+            label_mapping=CITYSCAPES_LABEL_ID_TO_TRAIN_ID,
+            unmapped_to_ignore=True,
+        )
+    if key == "camvid":
+        return DatasetInfo(
+            name="camvid",
+            num_classes=11,
+            class_names=CAMVID_CLASS_NAMES,
+            palette=CAMVID_PALETTE,
+            label_mapping={11: 255},
+        )
+    if key in ("ade20k", "ade"):
+        return DatasetInfo(
+            name="ade20k",
+            num_classes=150,
+            class_names=ADE20K_CLASS_NAMES,
+            label_mapping={0: 255, **{i: i - 1 for i in range(1, 151)}},
+        )
+    if key in ("pascal_context", "pascalcontext", "pascal_context59"):
+        return DatasetInfo(
+            name="pascal_context",
+            num_classes=59,
+            class_names=PASCAL_CONTEXT_CLASS_NAMES,
+            label_mapping={0: 255, **{i: i - 1 for i in range(1, 60)}},
+        )
+    raise ValueError(f"`name` must be one of {list(BUILTIN_DATASETS)}. Received: name={name!r}")

@@ -1,0 +1,328 @@
+"""Training and evaluation `tf.data` pipelines for semantic segmentation.
+
+`load_dataset` is the single entry point: it lists a dataset's files in their
+standard layout and builds the pipeline with `make_dataset`, which can also be
+given any list of `(image_path, label_path)` pairs.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+from collections.abc import Sequence
+
+import tensorflow as tf
+
+from keras_sfnet.data.augment import augment_example
+from keras_sfnet.data.augmentation_config import AugmentationConfig
+from keras_sfnet.data.dataset_info import DatasetInfo, get_dataset_info
+from keras_sfnet.data.layouts import list_files
+from keras_sfnet.data.preprocessing import normalize_image
+from keras_sfnet.data.reading import _as_pairs, load_pair, resolve_info
+
+__all__ = ["load_dataset", "make_dataset"]
+
+logger = logging.getLogger(__name__)
+
+_SEED_SALT = 0x5F_AE_7  # first word of every per-example seed
+
+
+def _check_shard(shard: tuple[int, int] | None) -> tuple[int, int] | None:
+    if shard is None:
+        return None
+    try:
+        num_shards, index = (int(v) for v in shard)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"`shard` must be (num_shards, index) or None. Received: shard={shard!r}"
+        ) from None
+    if num_shards < 1 or not 0 <= index < num_shards:
+        raise ValueError(
+            f"`shard` must be (num_shards, index) with 0 <= index < num_shards. Received: shard={shard!r}"
+        )
+    return num_shards, index
+
+
+def make_dataset(
+    files: Sequence[tuple[str, str]],
+    info: DatasetInfo,
+    *,
+    training: bool,
+    crop_size: Sequence[int] = (1024, 1024),
+    batch_size: int | None = None,
+    augmentation: AugmentationConfig | None = None,
+    seed: int | None = None,
+    deterministic: bool | None = None,
+    num_parallel_calls: int | None = tf.data.AUTOTUNE,
+    shard: tuple[int, int] | None = None,
+    repeat: bool | int | None = None,
+    shuffle: bool | None = None,
+    drop_remainder: bool | None = None,
+    class_uniform: bool | float = False,
+    check_labels: bool = True,
+    prefetch: bool = True,
+) -> tf.data.Dataset:
+    """Builds the segmentation pipeline for a list of image/label files.
+
+    Yields `(images, labels)`: float32 `(B, H, W, 3)` ImageNet-normalised RGB
+    (`normalize_image`) and int32 `(B, H, W)` class indices, 255 (or
+    `info.ignore_index`) = ignore.
+
+    Training (`training=True`): each epoch visits the files in a new random
+    order, and each example gets `augment_example` (`crop_size` crops). All
+    randomness is stateless and derived from `(seed, epoch, file index)`: with a
+    seed, the stream of examples is reproducible, whatever `num_parallel_calls`
+    and however the files are sharded. Evaluation (`training=False`): files in
+    order, whole images, no augmentation; `batch_size > 1` needs images of one
+    size.
+
+    Sharding (`shard=(num_shards, index)`) keeps files `index, index +
+    num_shards, ...` of the list (`tf.data.Dataset.shard` applied to the file
+    list, before any file is read) and turns tf.distribute's auto-sharding off.
+
+    Args:
+        files: sequence of `(image_path, label_path)`, e.g. from `list_files`.
+        info: `DatasetInfo`. Label space (mapping, class count, ignore value).
+        training: bool. Training (augmented crops) or evaluation (whole images).
+        crop_size: (height, width), defaults to `(1024, 1024)`. Training only.
+        batch_size: int or `None`: 8 when training, 1 otherwise.
+        augmentation: `AugmentationConfig` or `None` for the defaults.
+        seed: int or `None`. Seed of the shuffle and augmentation; `None` picks
+            a fresh random one.
+        deterministic: bool or `None`. Keep the element order fixed (a
+            `tf.data.Options` setting); `None` means `seed is not None`.
+            Element contents depend only on the seed either way.
+        num_parallel_calls: int or `None`, defaults to `tf.data.AUTOTUNE`.
+        shard: `(num_shards, index)` or `None`.
+        repeat: bool, int or `None`. `True` repeats forever, an int gives that
+            many epochs; `None` means `training`.
+        shuffle: bool or `None`. Shuffle the files each epoch; `None` means
+            `training`.
+        drop_remainder: bool or `None`. Drop the last partial batch; `None`
+            means `training`.
+        class_uniform: bool or float, defaults to `False`. Probability of a
+            class-uniform crop (`True` = 0.5, the authors' default); see
+            `augment_example`.
+        check_labels: bool, defaults to `True`. Raise on label values that are
+            neither a class nor the ignore value.
+        prefetch: bool, defaults to `True`. Prefetch batches (`AUTOTUNE`).
+
+    Returns:
+        A `tf.data.Dataset` of `(images, labels)`.
+
+    Example:
+    >>> from keras_sfnet.data import get_dataset_info, list_files, synthetic
+    >>> root = synthetic.generate_synthetic_cityscapes("/tmp/cs", num_train=4, num_val=2)
+    >>> files = list_files("cityscapes", root, "train")
+    >>> ds = make_dataset(files, get_dataset_info("cityscapes"), training=True,
+    ...                   crop_size=(128, 128), batch_size=2, seed=0)
+    >>> images, labels = next(iter(ds))
+    >>> images.shape, labels.shape
+    (TensorShape([2, 128, 128, 3]), TensorShape([2, 128, 128]))
+    """
+    images, labels = _as_pairs(files)
+    info = resolve_info(files, info)
+    shard = _check_shard(shard)
+    repeat = training if repeat is None else repeat
+    shuffle = training if shuffle is None else shuffle
+    drop_remainder = training if drop_remainder is None else drop_remainder
+    batch_size = (8 if training else 1) if batch_size is None else int(batch_size)
+    if batch_size < 1:
+        raise ValueError(f"`batch_size` must be a positive int. Received: batch_size={batch_size}")
+    if isinstance(repeat, bool):
+        epochs = -1 if repeat else 1
+    else:
+        epochs = int(repeat)
+        if epochs < 1:
+            raise ValueError(
+                f"`repeat` must be a bool or a positive int. Received: repeat={repeat!r}"
+            )
+    class_uniform_prob = (
+        (0.5 if class_uniform else 0.0) if isinstance(class_uniform, bool) else float(class_uniform)
+    )
+    if not 0.0 <= class_uniform_prob <= 1.0:
+        raise ValueError(
+            f"`class_uniform` must be a bool or in [0, 1]. Received: class_uniform={class_uniform!r}"
+        )
+    if training:
+        try:
+            crop_h, crop_w = (int(v) for v in crop_size)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"`crop_size` must be (height, width). Received: crop_size={crop_size!r}"
+            ) from None
+        if crop_h < 1 or crop_w < 1:
+            raise ValueError(f"`crop_size` must be positive. Received: crop_size={crop_size!r}")
+    if seed is None:
+        seed = random.SystemRandom().getrandbits(31)
+        deterministic = False if deterministic is None else deterministic
+    else:
+        seed = int(seed)
+        deterministic = True if deterministic is None else deterministic
+    config = augmentation or AugmentationConfig()
+
+    indices = list(range(len(images)))
+    files_ds = tf.data.Dataset.from_tensor_slices((indices, images, labels))
+    if shard is not None:
+        files_ds = files_ds.shard(*shard)
+    # The (sharded) file list is small: hold it as three tensors so that each
+    # epoch can take a stateless permutation of it.
+    indices_t, images_t, labels_t = files_ds.batch(len(images)).get_single_element()
+    num_files = int(indices_t.shape[0])
+    if num_files == 0:
+        raise ValueError(
+            f"Shard {shard[1]} of {shard[0]} holds no files ({len(images)} files in all); "
+            "use fewer shards."
+        )
+    logger.info(
+        "%s pipeline for '%s': %d files%s.", "Training" if training else "Evaluation",
+        info.name, num_files, "" if shard is None else f" (shard {shard[1]} of {shard[0]})",
+    )  # fmt: skip
+    base_seed = tf.constant([_SEED_SALT, seed], tf.int64)
+
+    def epoch_files(epoch):
+        if shuffle:
+            epoch_seed = tf.random.experimental.stateless_fold_in(base_seed, epoch)
+            order = tf.random.experimental.stateless_shuffle(tf.range(num_files), seed=epoch_seed)
+        else:
+            order = tf.range(num_files)
+        return tf.data.Dataset.from_tensor_slices(
+            (
+                tf.fill([num_files], epoch),
+                tf.gather(indices_t, order),
+                tf.gather(images_t, order),
+                tf.gather(labels_t, order),
+            )
+        )
+
+    epochs_ds = tf.data.Dataset.counter() if epochs < 0 else tf.data.Dataset.range(epochs)
+    dataset = epochs_ds.flat_map(epoch_files)
+
+    def load(epoch, index, image_path, label_path):
+        image, label = load_pair(image_path, label_path, info, check_labels=check_labels)
+        if not training:
+            return normalize_image(image), label
+        example_seed = tf.random.experimental.stateless_fold_in(
+            tf.random.experimental.stateless_fold_in(base_seed, epoch), tf.cast(index, tf.int64)
+        )
+        image, label = augment_example(
+            image,
+            label,
+            example_seed,
+            crop_size=(crop_h, crop_w),
+            config=config,
+            ignore_index=info.ignore_index,
+            num_classes=info.num_classes,
+            class_uniform_prob=class_uniform_prob,
+        )
+        return normalize_image(image), label
+
+    dataset = dataset.map(load, num_parallel_calls=num_parallel_calls, deterministic=deterministic)
+    dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)
+    if prefetch:
+        dataset = dataset.prefetch(tf.data.AUTOTUNE)
+    options = tf.data.Options()
+    options.deterministic = deterministic
+    if shard is not None:
+        options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.OFF
+    return dataset.with_options(options)
+
+
+def load_dataset(
+    name: str,
+    root: str | os.PathLike,
+    split: str = "train",
+    *,
+    training: bool,
+    info: DatasetInfo | None = None,
+    crop_size: Sequence[int] = (1024, 1024),
+    batch_size: int | None = None,
+    augmentation: AugmentationConfig | None = None,
+    seed: int | None = None,
+    deterministic: bool | None = None,
+    num_parallel_calls: int | None = tf.data.AUTOTUNE,
+    shard: tuple[int, int] | None = None,
+    repeat: bool | int | None = None,
+    shuffle: bool | None = None,
+    drop_remainder: bool | None = None,
+    class_uniform: bool | float = False,
+    check_labels: bool = True,
+    images_dir: str = "images",
+    masks_dir: str = "masks",
+    mask_suffix: str = "",
+    list_file: str | os.PathLike | None = None,
+) -> tf.data.Dataset:
+    """Loads a segmentation dataset from its standard layout as a `tf.data` pipeline.
+
+    Lists the files with `list_files(name, root, split)` and builds the pipeline
+    with `make_dataset` (see there for every pipeline argument). Yields
+    `(images, labels)`: float32 `(B, H, W, 3)` ImageNet-normalised RGB and int32
+    `(B, H, W)` class indices with 255 = ignore.
+
+    Args:
+        name: str. `"cityscapes"`, `"camvid"`, `"ade20k"`, `"pascal_context"`,
+            or `"folder"` (a generic dataset; pass `info`).
+        root: str or path. Dataset folder.
+        split: str, defaults to `"train"`.
+        training: bool. Augmented crops (`True`) or whole images (`False`).
+        info: `DatasetInfo` or `None` for `get_dataset_info(name)`; required
+            for `"folder"`.
+        crop_size: (height, width), defaults to `(1024, 1024)`.
+        batch_size: int or `None` (8 when training, else 1).
+        augmentation: `AugmentationConfig` or `None` for the defaults.
+        seed: int or `None`.
+        deterministic: bool or `None` (`seed is not None`).
+        num_parallel_calls: int or `None`, defaults to `tf.data.AUTOTUNE`.
+        shard: `(num_shards, index)` or `None`.
+        repeat: bool, int or `None` (`training`).
+        shuffle: bool or `None` (`training`).
+        drop_remainder: bool or `None` (`training`).
+        class_uniform: bool or float, defaults to `False`.
+        check_labels: bool, defaults to `True`.
+        images_dir: str, defaults to `"images"` (`"folder"` only).
+        masks_dir: str, defaults to `"masks"` (`"folder"` only).
+        mask_suffix: str, defaults to `""` (`"folder"` only).
+        list_file: str, path or `None` (`"folder"` only).
+
+    Returns:
+        A `tf.data.Dataset` of `(images, labels)`.
+
+    Example:
+    >>> from keras_sfnet.data import load_dataset, synthetic
+    >>> root = synthetic.generate_synthetic_cityscapes("/tmp/cs", num_train=4, num_val=2)
+    >>> train = load_dataset("cityscapes", root, "train", training=True,
+    ...                      crop_size=(128, 128), batch_size=2, seed=0)
+    >>> val = load_dataset("cityscapes", root, "val", training=False)
+    """
+    key = str(name).lower().replace("-", "_")
+    if key == "folder":
+        if info is None:
+            raise ValueError(
+                "`info` is required for name='folder': pass a `DatasetInfo(name=..., "
+                "num_classes=..., ...)` describing the masks. Received: info=None"
+            )
+        files = list_files(
+            key, root, split, images_dir=images_dir, masks_dir=masks_dir,
+            mask_suffix=mask_suffix, list_file=list_file,
+        )  # fmt: skip
+    else:
+        info = get_dataset_info(key) if info is None else info
+        files = list_files(key, root, split)
+    return make_dataset(
+        files,
+        info,
+        training=training,
+        crop_size=crop_size,
+        batch_size=batch_size,
+        augmentation=augmentation,
+        seed=seed,
+        deterministic=deterministic,
+        num_parallel_calls=num_parallel_calls,
+        shard=shard,
+        repeat=repeat,
+        shuffle=shuffle,
+        drop_remainder=drop_remainder,
+        class_uniform=class_uniform,
+        check_labels=check_labels,
+    )

@@ -1,0 +1,103 @@
+"""Up-front check of a whole dataset: every file readable, sizes and label values valid."""
+
+from __future__ import annotations
+
+import collections
+import concurrent.futures
+import logging
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import tensorflow as tf
+
+from keras_sfnet.data.dataset_info import DatasetInfo
+from keras_sfnet.data.reading import _as_pairs, read_example, resolve_info
+
+__all__ = ["validate_dataset"]
+
+logger = logging.getLogger(__name__)
+
+
+def _check_one(image_path: str, label_path: str, info: DatasetInfo) -> tuple[Any, ...]:
+    try:
+        image, label = read_example(image_path, label_path, info, check_labels=True)
+    except (ValueError, OSError, tf.errors.OpError) as error:
+        return None, None, str(error)
+    counts = np.bincount(
+        np.where((label >= 0) & (label < info.num_classes), label, info.num_classes).ravel(),
+        minlength=info.num_classes + 1,
+    )
+    return image.shape[:2], counts, None
+
+
+def validate_dataset(
+    files: Sequence[tuple[str, str]],
+    info: DatasetInfo,
+    *,
+    raise_errors: bool = True,
+    max_reported: int = 20,
+    num_workers: int | None = None,
+) -> dict[str, Any]:
+    """Reads every file of a dataset and checks it, reporting all problems at once.
+
+    Checks that each image and label decodes, that their sizes match, that the
+    label is single-channel, and that after `info.label_mapping` every value is
+    a class index or the ignore value. The training pipeline makes the same
+    checks lazily, one file at a time; this finds every problem up front.
+
+    Args:
+        files: sequence of `(image_path, label_path)`, e.g. from `list_files`.
+        info: `DatasetInfo` of the files.
+        raise_errors: bool, defaults to `True`. Raise a `ValueError` listing the
+            problems (up to `max_reported`) if there are any.
+        max_reported: int, defaults to 20. Problems quoted in the error.
+        num_workers: int or `None` (up to 8 threads).
+
+    Returns:
+        A dict with `num_examples`, `sizes` (a `Counter` of `(H, W)`),
+        `class_pixels` (int64 array of `num_classes` pixel counts),
+        `ignore_pixels` and `problems` (list of str, one per bad file).
+
+    Example:
+    >>> from keras_sfnet.data import get_dataset_info, list_files, synthetic
+    >>> root = synthetic.generate_synthetic_cityscapes("/tmp/cs", num_train=2, num_val=1)
+    >>> report = validate_dataset(list_files("cityscapes", root, "val"),
+    ...                           get_dataset_info("cityscapes"))
+    >>> report["num_examples"]
+    1
+    """
+    images, labels = _as_pairs(files)
+    info = resolve_info(files, info)
+    workers = num_workers or min(8, os.cpu_count() or 1)
+    sizes: collections.Counter = collections.Counter()
+    class_pixels = np.zeros(info.num_classes + 1, np.int64)
+    problems = []
+    with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
+        results = pool.map(lambda pair: _check_one(*pair, info), zip(images, labels))
+        for size, counts, problem in results:
+            if problem is not None:
+                problems.append(problem)
+                continue
+            sizes[size] += 1
+            class_pixels += counts
+    report = {
+        "num_examples": len(images),
+        "sizes": sizes,
+        "class_pixels": class_pixels[:-1],
+        "ignore_pixels": int(class_pixels[-1]),
+        "problems": problems,
+    }
+    if problems:
+        logger.warning(
+            "%d of %d files of '%s' have problems.", len(problems), len(images), info.name
+        )
+        if raise_errors:
+            shown = "\n".join(f"- {p}" for p in problems[:max_reported])
+            more = len(problems) - max_reported
+            raise ValueError(
+                f"{len(problems)} of {len(images)} examples of '{info.name}' are invalid:\n{shown}"
+                + (f"\n... and {more} more" if more > 0 else "")
+            )
+    return report
