@@ -1,1 +1,17 @@
-"""keras_sfnet.visualize."""
+"""keras_sfnet.visualize: class-map colouring, legends and flow visualisation."""
+
+from keras_sfnet.visualize.colorize import colorize, overlay
+from keras_sfnet.visualize.flow import flow_to_arrows, flow_to_color, make_color_wheel
+from keras_sfnet.visualize.legend import legend
+from keras_sfnet.visualize.palettes import CITYSCAPES_CLASS_NAMES, CITYSCAPES_PALETTE
+
+__all__ = [
+    "CITYSCAPES_CLASS_NAMES",
+    "CITYSCAPES_PALETTE",
+    "colorize",
+    "flow_to_arrows",
+    "flow_to_color",
+    "legend",
+    "make_color_wheel",
+    "overlay",
+]

@@ -1,0 +1,182 @@
+"""Tests for keras_sfnet.visualize (numpy/cv2 only)."""
+
+import numpy as np
+import pytest
+
+from keras_sfnet.visualize import (
+    CITYSCAPES_CLASS_NAMES,
+    CITYSCAPES_PALETTE,
+    colorize,
+    flow_to_arrows,
+    flow_to_color,
+    legend,
+    make_color_wheel,
+    overlay,
+)
+
+
+def _unit(angle_degrees, radius=1.0):
+    a = np.deg2rad(angle_degrees)
+    return np.array([[[radius * np.cos(a), radius * np.sin(a)]]])
+
+
+def test_color_wheel_layout():
+    wheel = make_color_wheel()
+    assert wheel.shape == (55, 3)
+    # Segment starts: red, yellow, green, cyan, blue, magenta.
+    starts = {0: (255, 0, 0), 15: (255, 255, 0), 21: (0, 255, 0), 25: (0, 255, 255),
+              36: (0, 0, 255), 49: (255, 0, 255)}
+    for index, rgb in starts.items():
+        np.testing.assert_array_equal(wheel[index], rgb)
+    np.testing.assert_array_equal(wheel[1], (255, np.floor(255 / 15), 0))
+
+
+def test_known_directions_at_full_magnitude():
+    flow = np.concatenate([_unit(0), _unit(90), _unit(180), _unit(270)], axis=1)
+    flow = np.round(flow, 12)
+    rgb = flow_to_color(flow, max_magnitude=1.0)
+    assert rgb.dtype == np.uint8 and rgb.shape == (1, 4, 3)
+    np.testing.assert_array_equal(rgb[0, 0], (255, 0, 0))  # right: red
+    np.testing.assert_array_equal(rgb[0, 1], (255, 229, 0))  # down: yellow
+    np.testing.assert_array_equal(rgb[0, 2], (0, 209, 255))  # left: cyan-blue
+    np.testing.assert_array_equal(rgb[0, 3], (88, 0, 255))  # up: blue-violet
+
+
+def test_zero_flow_is_white_and_magnitude_desaturates():
+    np.testing.assert_array_equal(flow_to_color(np.zeros((2, 3, 2))), 255)
+    flow = np.array([[[2.0, 0.0], [1.0, 0.0], [0.0, 0.0]]])
+    rgb = flow_to_color(flow)  # normalised by the max (2)
+    np.testing.assert_array_equal(rgb[0, 0], (255, 0, 0))
+    np.testing.assert_array_equal(rgb[0, 1], (255, 127, 127))
+    np.testing.assert_array_equal(rgb[0, 2], (255, 255, 255))
+    # Larger than max_magnitude: dimmed to 75 % of the wheel colour.
+    np.testing.assert_array_equal(flow_to_color(flow, max_magnitude=1.0)[0, 0], (191, 0, 0))
+
+
+def test_hue_depends_only_on_direction_and_is_symmetric():
+    angles = np.arange(0, 360, 7.5)
+    flow = np.concatenate([_unit(a) for a in angles], axis=1)
+    # (Exactly radius 1 is avoided: round-off may push it past the wheel's edge.)
+    rgb = flow_to_color(flow, max_magnitude=1.0 + 1e-9).astype(int)
+    scaled = flow_to_color(flow * 2.5, max_magnitude=5.0).astype(int)
+    half = flow_to_color(flow * 0.5, max_magnitude=1.0).astype(int)
+    np.testing.assert_allclose(scaled, half, atol=1)
+    # Every direction is fully saturated (one channel at 255) and distinct.
+    assert np.all(rgb.max(axis=-1) >= 254)
+    assert len({tuple(c) for c in rgb[0]}) == len(angles)
+    # Opposite directions sit half a wheel apart: their interpolated wheel
+    # positions differ by (55 - 1) / 2 entries.
+    wheel = make_color_wheel()
+    for a in (30.0, 100.0):
+        for angle in (a, a + 180.0):
+            position = (np.arctan2(-np.sin(np.deg2rad(angle)), -np.cos(np.deg2rad(angle)))
+                        / np.pi + 1) / 2 * 54
+            k0 = int(np.floor(position))
+            f = position - k0
+            expected = np.floor((1 - f) * wheel[k0] + f * wheel[(k0 + 1) % 55])
+            got = flow_to_color(_unit(angle), max_magnitude=1.0)[0, 0]
+            np.testing.assert_array_equal(got, expected)
+
+
+def test_unknown_flow_is_black():
+    flow = np.array([[[np.nan, 0.0], [1e10, 0.0], [1.0, 0.0]]])
+    rgb = flow_to_color(flow)
+    np.testing.assert_array_equal(rgb[0, :2], 0)
+    np.testing.assert_array_equal(rgb[0, 2], (255, 0, 0))
+
+
+def test_matches_flow_vis_package():
+    flow_vis = pytest.importorskip("flow_vis")
+    flow = np.random.default_rng(0).normal(size=(12, 16, 2)) * 3
+    np.testing.assert_array_equal(flow_to_color(flow), flow_vis.flow_to_color(flow))
+
+
+@pytest.mark.parametrize("shape", [(4, 4), (4, 4, 3), (2, 4, 4, 2), (4, 4, 1)])
+def test_flow_shape_errors(shape):
+    with pytest.raises(ValueError, match=r"`flow` must have shape \(H, W, 2\)\. Received: flow.shape="):
+        flow_to_color(np.zeros(shape))
+    with pytest.raises(ValueError, match=r"`flow` must have shape \(H, W, 2\)"):
+        flow_to_arrows(np.zeros(shape))
+
+
+def test_flow_argument_errors():
+    with pytest.raises(ValueError, match="`max_magnitude` must be > 0"):
+        flow_to_color(np.zeros((2, 2, 2)), max_magnitude=0)
+    with pytest.raises(ValueError, match=r"`step` must be an integer >= 1\. Received: step=0"):
+        flow_to_arrows(np.zeros((2, 2, 2)), step=0)
+    with pytest.raises(ValueError, match="`image` and `flow` must have the same height and width"):
+        flow_to_arrows(np.zeros((8, 8, 2)), image=np.zeros((8, 9, 3), np.uint8))
+
+
+def test_flow_to_arrows_draws_in_direction():
+    flow = np.zeros((32, 32, 2))
+    flow[..., 0] = 6.0  # everything moves right
+    canvas = flow_to_arrows(flow, step=16, color=(0, 0, 0))
+    assert canvas.dtype == np.uint8 and canvas.shape == (32, 32, 3)
+    dark = canvas.min(axis=-1) < 128
+    rows, cols = np.nonzero(dark)
+    assert set(np.unique(rows)) <= set(range(4, 13)) | set(range(20, 29))
+    assert cols.min() >= 8 and cols.max() <= 8 + 6 + 1 + 16
+    assert dark[8, 10] and not dark[8, 4]  # the shaft lies right of the start
+    # Default colours follow the wheel: rightward arrows are red on white.
+    red = flow_to_arrows(flow, step=16)[8, 10].astype(int)  # anti-aliased
+    assert red[0] == 255 and red[1] == red[2] < 60
+    # Zero flow draws nothing; the input image is not modified.
+    image = np.full((32, 32, 3), 7, np.uint8)
+    np.testing.assert_array_equal(flow_to_arrows(np.zeros((32, 32, 2)), image), image)
+    flow_to_arrows(flow, image)
+    assert np.all(image == 7)
+    gray = flow_to_arrows(flow, np.zeros((32, 32), np.uint8))
+    assert gray.shape == (32, 32, 3)
+
+
+def test_colorize_and_ignore():
+    class_map = np.array([[0, 1], [18, 255]])
+    rgb = colorize(class_map)
+    assert rgb.dtype == np.uint8 and rgb.shape == (2, 2, 3)
+    np.testing.assert_array_equal(rgb[0, 0], (128, 64, 128))
+    np.testing.assert_array_equal(rgb[0, 1], (244, 35, 232))
+    np.testing.assert_array_equal(rgb[1, 0], (119, 11, 32))
+    np.testing.assert_array_equal(rgb[1, 1], (0, 0, 0))
+    custom = colorize(np.array([[0, 1, 9]]), palette=[(1, 2, 3), (4, 5, 6)], ignore_index=9)
+    np.testing.assert_array_equal(custom[0], [(1, 2, 3), (4, 5, 6), (0, 0, 0)])
+
+
+def test_colorize_errors():
+    with pytest.raises(ValueError, match=r"`class_map` must have shape \(H, W\)\. Received: class_map.shape=\(2, 2, 1\)"):
+        colorize(np.zeros((2, 2, 1), np.int32))
+    with pytest.raises(TypeError, match="`class_map` must hold integer class ids"):
+        colorize(np.zeros((2, 2), np.float32))
+    with pytest.raises(ValueError, match=r"`class_map` values must be in \[0, 19\)"):
+        colorize(np.array([[0, 19]]))
+    with pytest.raises(ValueError, match=r"`palette` must have shape \(num_classes, 3\)"):
+        colorize(np.zeros((2, 2), np.int32), palette=[(1, 2)])
+
+
+def test_overlay():
+    image = np.full((2, 2, 3), 100, np.uint8)
+    class_map = np.array([[0, 255], [12, 12]])  # 12: rider = (255, 0, 0)
+    out = overlay(image, class_map, alpha=0.5)
+    assert out.dtype == np.uint8
+    np.testing.assert_array_equal(out[0, 0], (114, 82, 114))
+    np.testing.assert_array_equal(out[0, 1], (100, 100, 100))  # ignore: untouched
+    np.testing.assert_array_equal(out[1, 0], (178, 50, 50))
+    np.testing.assert_array_equal(overlay(image, class_map, alpha=0.0), image)
+    with pytest.raises(ValueError, match=r"`alpha` must be in \[0, 1\]"):
+        overlay(image, class_map, alpha=2)
+    with pytest.raises(ValueError, match="`image` and `class_map` must have the same height"):
+        overlay(image, np.zeros((3, 2), np.int32))
+
+
+def test_legend():
+    image = legend()
+    assert image.dtype == np.uint8 and image.ndim == 3 and image.shape[2] == 3
+    assert image.shape[0] == len(CITYSCAPES_CLASS_NAMES) * 24 + 4
+    # The first swatch's inside carries the palette colour.
+    np.testing.assert_array_equal(image[14, 14], CITYSCAPES_PALETTE[0])
+    # Text is drawn (dark pixels right of the swatches).
+    assert (image[:, 30:].min(axis=-1) < 100).any()
+    small = legend(["a", "b"], palette=[(10, 20, 30), (40, 50, 60)], swatch_size=10)
+    assert small.shape[0] == 2 * 14 + 4
+    with pytest.raises(ValueError, match="`palette` must have a colour per class"):
+        legend(["a", "b"], palette=[(0, 0, 0)])
