@@ -1,1 +1,21 @@
-"""keras_sfnet.evaluation."""
+"""keras_sfnet.evaluation: mIoU in the paper's modes, Cityscapes benchmark output."""
+
+from keras_sfnet.evaluation.cityscapes_submission import (
+    TRAIN_ID_TO_LABEL_ID,
+    cityscapes_prediction_name,
+    predict_cityscapes_submission,
+    train_ids_to_label_ids,
+    write_cityscapes_prediction,
+)
+from keras_sfnet.evaluation.evaluation_loop import evaluate
+from keras_sfnet.evaluation.evaluation_result import EvaluationResult
+
+__all__ = [
+    "EvaluationResult",
+    "TRAIN_ID_TO_LABEL_ID",
+    "cityscapes_prediction_name",
+    "evaluate",
+    "predict_cityscapes_submission",
+    "train_ids_to_label_ids",
+    "write_cityscapes_prediction",
+]
