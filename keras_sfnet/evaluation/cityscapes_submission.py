@@ -50,7 +50,9 @@ def train_ids_to_label_ids(class_map: np.ndarray) -> np.ndarray:
     """
     class_map = np.asarray(class_map)
     if not np.issubdtype(class_map.dtype, np.integer):
-        raise TypeError(f"`class_map` must hold integer trainIds. Received: dtype={class_map.dtype}")
+        raise TypeError(
+            f"`class_map` must hold integer trainIds. Received: dtype={class_map.dtype}"
+        )
     index = np.where((class_map >= 0) & (class_map < 256), class_map, 255).astype(np.int64)
     return TRAIN_ID_TO_LABEL_ID[index]
 

@@ -59,7 +59,9 @@ def _label_2d(label: np.ndarray) -> np.ndarray:
     if label.ndim == 3 and label.shape[-1] == 1:
         label = label[..., 0]
     if label.ndim != 2:
-        raise ValueError(f"Labels must have shape (H, W) or (H, W, 1). Received: label.shape={label.shape}")
+        raise ValueError(
+            f"Labels must have shape (H, W) or (H, W, 1). Received: label.shape={label.shape}"
+        )
     return label
 
 
@@ -178,7 +180,9 @@ def evaluate(
 
     is_cityscapes = info.name == "cityscapes"
     confusion = ConfusionMatrix(num_classes, ignore_index=info.ignore_index)
-    progbar = keras.utils.Progbar(total, verbose=verbose, unit_name="image", stateful_metrics=["mIoU"])
+    progbar = keras.utils.Progbar(
+        total, verbose=verbose, unit_name="image", stateful_metrics=["mIoU"]
+    )
     count = 0
     for image, label, path in _examples(data):
         if max_images is not None and count >= int(max_images):
@@ -211,7 +215,9 @@ def evaluate(
         "split": split,
         "scales": list(segmenter.scales),
         "flip": segmenter.flip,
-        "window": None if segmenter.window is None else list(np.broadcast_to(segmenter.window, (2,)).tolist()),
+        "window": None
+        if segmenter.window is None
+        else list(np.broadcast_to(segmenter.window, (2,)).tolist()),
         "overlap": segmenter.overlap,
         "average": segmenter.average,
         "ignore_index": info.ignore_index,

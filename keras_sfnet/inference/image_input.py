@@ -56,7 +56,11 @@ def prepare_image(image, bgr: bool = False) -> np.ndarray:
     if array.ndim == 2:
         array = array[..., None]
     if array.ndim != 3:
-        hint = " For a batch, pass a list of images or a (N, H, W, C) array." if array.ndim == 4 else ""
+        hint = (
+            " For a batch, pass a list of images or a (N, H, W, C) array."
+            if array.ndim == 4
+            else ""
+        )
         raise ValueError(
             "`image` must have rank 2 (H, W) or 3 (H, W, C). "
             f"Received: image.shape={array.shape}.{hint}"

@@ -61,8 +61,14 @@ def logits_function(
     >>> fn(np.zeros((1, 64, 96, 3), np.float32)).shape
     (1, 64, 96, 4)
     """
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"`batch_size` must be an integer >= 1. Received: batch_size={batch_size!r}")
+    if (
+        isinstance(batch_size, bool)
+        or not isinstance(batch_size, (int, np.integer))
+        or batch_size < 1
+    ):
+        raise ValueError(
+            f"`batch_size` must be an integer >= 1. Received: batch_size={batch_size!r}"
+        )
     if pad_to_multiple is not None and (
         isinstance(pad_to_multiple, bool)
         or not isinstance(pad_to_multiple, (int, np.integer))

@@ -40,7 +40,9 @@ def load_segmentation_model(path: str | os.PathLike, **kwargs) -> keras.Model:
         import keras_sfnet.models  # noqa: F401  (registers the serializable classes)
 
         if kwargs:
-            raise ValueError(f"Extra arguments apply to .pth checkpoints only. Received: {sorted(kwargs)}")
+            raise ValueError(
+                f"Extra arguments apply to .pth checkpoints only. Received: {sorted(kwargs)}"
+            )
         return keras.saving.load_model(path, compile=False)
     if lower.endswith((".pth", ".pt", ".pth.tar", ".tar")):
         from keras_sfnet.convert import from_official_checkpoint

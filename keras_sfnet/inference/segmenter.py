@@ -75,9 +75,13 @@ class Segmenter:
         batch_size: int = 1,
     ):
         if not isinstance(model, keras.Model):
-            raise TypeError(f"`model` must be a keras.Model. Received: model={type(model).__name__}")
+            raise TypeError(
+                f"`model` must be a keras.Model. Received: model={type(model).__name__}"
+            )
         if average not in AVERAGE_MODES:
-            raise ValueError(f"`average` must be one of {list(AVERAGE_MODES)}. Received: average={average!r}")
+            raise ValueError(
+                f"`average` must be one of {list(AVERAGE_MODES)}. Received: average={average!r}"
+            )
         if window is not None:
             _pair(window)
         if not 0.0 <= float(overlap) < 1.0:
@@ -97,7 +101,9 @@ class Segmenter:
         self.input_size = input_size
         self.pad_to_multiple = pad_to_multiple
         self.batch_size = batch_size
-        self._logits_fn = logits_function(model, batch_size=batch_size, pad_to_multiple=pad_to_multiple)
+        self._logits_fn = logits_function(
+            model, batch_size=batch_size, pad_to_multiple=pad_to_multiple
+        )
         self._flow_model = None
 
     @classmethod

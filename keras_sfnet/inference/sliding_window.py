@@ -95,14 +95,16 @@ def sliding_window_logits(
     images = np.asarray(images, np.float32)
     num, height, width = images.shape[:3]
     boxes = sliding_window_boxes(height, width, window, overlap)
-    tiles = np.concatenate([images[:, t:b, l:r] for t, l, b, r in boxes], axis=0)
+    tiles = np.concatenate(
+        [images[:, top:bottom, left:right] for top, left, bottom, right in boxes], axis=0
+    )
     tile_logits = logits_fn(tiles)
     channels = tile_logits.shape[-1]
     total = np.zeros((num, height, width, channels), np.float32)
     count = np.zeros((1, height, width, 1), np.float32)
-    for i, (t, l, b, r) in enumerate(boxes):
-        total[:, t:b, l:r] += tile_logits[i * num : (i + 1) * num]
-        count[:, t:b, l:r] += 1.0
+    for i, (top, left, bottom, right) in enumerate(boxes):
+        total[:, top:bottom, left:right] += tile_logits[i * num : (i + 1) * num]
+        count[:, top:bottom, left:right] += 1.0
     if len(boxes) == 1:
         return total
     return total / count

@@ -35,9 +35,13 @@ def check_scales(scales) -> tuple[float, ...]:
     try:
         values = tuple(float(s) for s in scales)
     except (TypeError, ValueError):
-        raise ValueError(f"`scales` must be a sequence of positive floats. Received: scales={scales!r}") from None
+        raise ValueError(
+            f"`scales` must be a sequence of positive floats. Received: scales={scales!r}"
+        ) from None
     if not values or any(not np.isfinite(s) or s <= 0 for s in values):
-        raise ValueError(f"`scales` must be a non-empty sequence of positive floats. Received: scales={scales!r}")
+        raise ValueError(
+            f"`scales` must be a non-empty sequence of positive floats. Received: scales={scales!r}"
+        )
     return values
 
 
@@ -115,10 +119,14 @@ def predict_logits(
     """
     scales = check_scales(scales)
     if average not in AVERAGE_MODES:
-        raise ValueError(f"`average` must be one of {list(AVERAGE_MODES)}. Received: average={average!r}")
+        raise ValueError(
+            f"`average` must be one of {list(AVERAGE_MODES)}. Received: average={average!r}"
+        )
     images = np.asarray(images, np.float32)
     if images.ndim != 4 or images.shape[-1] != 3:
-        raise ValueError(f"`images` must have shape (N, H, W, 3). Received: images.shape={images.shape}")
+        raise ValueError(
+            f"`images` must have shape (N, H, W, 3). Received: images.shape={images.shape}"
+        )
     num, height, width = images.shape[:3]
 
     total = None
