@@ -48,7 +48,9 @@ class MeanIoU(keras.metrics.Metric):
     is taken after a bilinear, `align_corners=True` resize to the label size
     when `(h, w)` differs) or class ids `(N, H, W)` / `(N, H, W, 1)`.
     `y_true` is class ids `(N, H, W)` or `(N, H, W, 1)`. `sample_weight`, if
-    given, weights pixels and must broadcast to `(N, H, W)`.
+    given, weights pixels and must broadcast to `(N, H, W)`. For a model with
+    dict outputs (deep supervision), attach it to the main output only:
+    `metrics={"logits": [MeanIoU(19)]}`.
 
     Args:
         num_classes: int >= 1, number of classes.
