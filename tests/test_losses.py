@@ -146,7 +146,9 @@ def test_cross_entropy_matches_torch():
         torch.from_numpy(labels).long(),
         ignore_index=IGNORE,
     ).item()
-    np.testing.assert_allclose(float(SegmentationCrossEntropy()(labels, logits)), expected, rtol=1e-5)
+    np.testing.assert_allclose(
+        float(SegmentationCrossEntropy()(labels, logits)), expected, rtol=1e-5
+    )
 
 
 @pytest.mark.parametrize("loss_cls", [OHEMCrossEntropy, SegmentationCrossEntropy])
@@ -198,7 +200,9 @@ def test_serialization_round_trip(loss_cls):
 def test_argument_errors():
     with pytest.raises(ValueError, match="`thresh` must be in"):
         OHEMCrossEntropy(thresh=1.5)
-    with pytest.raises(ValueError, match=r"`min_kept` must be an integer >= 0\. Received: min_kept=-1"):
+    with pytest.raises(
+        ValueError, match=r"`min_kept` must be an integer >= 0\. Received: min_kept=-1"
+    ):
         OHEMCrossEntropy(min_kept=-1)
     with pytest.raises(TypeError, match="`ignore_index` must be an integer"):
         SegmentationCrossEntropy(ignore_index=2.5)

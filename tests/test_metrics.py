@@ -20,8 +20,11 @@ def _random_pair(seed, shape=(2, 9, 11), num_classes=4, noise=0.3):
     rng = np.random.default_rng(seed)
     labels = rng.integers(0, num_classes, size=shape)
     labels[rng.random(shape) < 0.15] = IGNORE
-    preds = np.where(rng.random(shape) < noise, rng.integers(0, num_classes, size=shape),
-                     np.where(labels == IGNORE, 0, labels))
+    preds = np.where(
+        rng.random(shape) < noise,
+        rng.integers(0, num_classes, size=shape),
+        np.where(labels == IGNORE, 0, labels),
+    )
     return labels, preds
 
 
@@ -125,7 +128,10 @@ def test_sample_weight_weights_pixels():
 def test_in_xla_function_with_unknown_shapes():
     labels, preds = _random_pair(5)
     metric = MeanIoU(4)
-    spec = (tf.TensorSpec([None, None, None], tf.int64), tf.TensorSpec([None, None, None], tf.int64))
+    spec = (
+        tf.TensorSpec([None, None, None], tf.int64),
+        tf.TensorSpec([None, None, None], tf.int64),
+    )
     tf.function(metric.update_state, input_signature=spec)(labels, preds)
     tf.function(metric.update_state, jit_compile=True)(labels, preds)
     np.testing.assert_allclose(metric.per_class_iou().numpy(), _reference_iou(labels, preds, 4))
@@ -159,15 +165,20 @@ def test_model_fit_validation():
     inputs = keras.Input((8, 8, 3))
     logits = keras.layers.Conv2D(3, 3, padding="same")(inputs)
     model = keras.Model(inputs, logits)
-    model.compile(optimizer="sgd", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                  metrics=[MeanIoU(3)])
+    model.compile(
+        optimizer="sgd",
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=[MeanIoU(3)],
+    )
     rng = np.random.default_rng(0)
     x = rng.normal(size=(4, 8, 8, 3)).astype(np.float32)
     y = rng.integers(0, 3, size=(4, 8, 8))
     history = model.fit(x, y, validation_data=(x, y), batch_size=2, epochs=1, verbose=0)
     metric = MeanIoU(3)
     metric.update_state(y, model.predict(x, verbose=0))
-    np.testing.assert_allclose(history.history["val_mean_iou"][0], float(metric.result()), rtol=1e-6)
+    np.testing.assert_allclose(
+        history.history["val_mean_iou"][0], float(metric.result()), rtol=1e-6
+    )
 
 
 @pytest.mark.slow
@@ -202,8 +213,9 @@ def test_mirrored_strategy_sums_replicas(tmp_path):
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                            env=env, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300
+    )
     assert result.returncode == 0 and "OK" in result.stdout, result.stderr[-3000:]
 
 
@@ -248,9 +260,14 @@ def test_matches_cityscapes_scripts(tmp_path, monkeypatch):
         numpy_cm.update(gt, pred)
 
     args = cs_eval.args
-    for name, value in {"evalInstLevelScore": False, "evalPixelAccuracy": False,
-                        "JSONOutput": False, "quiet": True, "colorized": False,
-                        "exportFile": str(tmp_path / "result.json")}.items():
+    for name, value in {
+        "evalInstLevelScore": False,
+        "evalPixelAccuracy": False,
+        "JSONOutput": False,
+        "quiet": True,
+        "colorized": False,
+        "exportFile": str(tmp_path / "result.json"),
+    }.items():
         monkeypatch.setattr(args, name, value)
     result = cs_eval.evaluateImgLists(pred_files, gt_files, args)
 

@@ -9,8 +9,9 @@ from keras_sfnet.training.optimizers import CoupledWeightDecaySGD
 from keras_sfnet.training.schedules import PolyDecay
 
 
-def _torch_sgd_reference(params, grads_per_step, lrs, momentum, weight_decay, nesterov=False,
-                         decay_mask=None):
+def _torch_sgd_reference(
+    params, grads_per_step, lrs, momentum, weight_decay, nesterov=False, decay_mask=None
+):
     """float64 restatement of torch.optim.SGD (dampening 0)."""
     params = [np.array(p, np.float64) for p in params]
     bufs = [None] * len(params)
@@ -46,8 +47,9 @@ def _problem(seed, steps=6):
 @pytest.mark.parametrize("nesterov", [False, True])
 def test_matches_torch_sgd_constant_lr(nesterov):
     params, grads = _problem(0)
-    opt = CoupledWeightDecaySGD(learning_rate=0.1, momentum=0.9, weight_decay=5e-4,
-                                nesterov=nesterov)
+    opt = CoupledWeightDecaySGD(
+        learning_rate=0.1, momentum=0.9, weight_decay=5e-4, nesterov=nesterov
+    )
     got = _run_keras(opt, params, grads)
     expected = _torch_sgd_reference(params, grads, [0.1] * len(grads), 0.9, 5e-4, nesterov)
     for g, e in zip(got, expected):
@@ -65,8 +67,9 @@ def test_matches_torch_sgd_with_schedule_and_differs_from_keras_sgd():
         np.testing.assert_allclose(g, e, rtol=1e-5, atol=1e-6)
     # Keras' SGD folds the learning rate into its velocity, so with a varying
     # learning rate (and no coupled decay) it is not the PyTorch update.
-    plain = _run_keras(keras.optimizers.SGD(learning_rate=PolyDecay(0.5, 8), momentum=0.9),
-                       params, grads)
+    plain = _run_keras(
+        keras.optimizers.SGD(learning_rate=PolyDecay(0.5, 8), momentum=0.9), params, grads
+    )
     torch_plain = _torch_sgd_reference(params, grads, lrs, 0.9, 0.0)
     assert not np.allclose(plain[0], torch_plain[0], atol=1e-4)
 
@@ -110,8 +113,12 @@ def test_exclude_from_weight_decay_method():
 
 
 def test_keras_decoupled_decay_stays_off_and_config_round_trip():
-    opt = CoupledWeightDecaySGD(PolyDecay(0.01, 100), weight_decay=1e-4,
-                                weight_decay_exclude=("gamma", "beta"), clipnorm=1.0)
+    opt = CoupledWeightDecaySGD(
+        PolyDecay(0.01, 100),
+        weight_decay=1e-4,
+        weight_decay_exclude=("gamma", "beta"),
+        clipnorm=1.0,
+    )
     assert opt.weight_decay is None
     config = keras.optimizers.serialize(opt)
     restored = keras.optimizers.deserialize(config)
@@ -144,12 +151,15 @@ def test_fit_and_save_round_trip(tmp_path):
     model.save(path)
     restored = keras.saving.load_model(path)
     assert isinstance(restored.optimizer, CoupledWeightDecaySGD)
-    np.testing.assert_allclose(restored.predict(np.ones((1, 4)), verbose=0),
-                               model.predict(np.ones((1, 4)), verbose=0))
+    np.testing.assert_allclose(
+        restored.predict(np.ones((1, 4)), verbose=0), model.predict(np.ones((1, 4)), verbose=0)
+    )
 
 
 def test_optimizer_argument_errors():
-    with pytest.raises(ValueError, match=r"`weight_decay` must be >= 0\. Received: weight_decay=-1"):
+    with pytest.raises(
+        ValueError, match=r"`weight_decay` must be >= 0\. Received: weight_decay=-1"
+    ):
         CoupledWeightDecaySGD(weight_decay=-1)
     with pytest.raises(ValueError, match="`nesterov=True` requires"):
         CoupledWeightDecaySGD(momentum=0.0, nesterov=True)
@@ -178,16 +188,21 @@ def test_poly_decay_warmup():
 
 
 def test_poly_decay_in_graph_and_serialization():
-    schedule = PolyDecay(0.02, decay_steps=40, power=0.9, end_learning_rate=1e-5,
-                         warmup_steps=4, warmup_ratio=0.25)
+    schedule = PolyDecay(
+        0.02, decay_steps=40, power=0.9, end_learning_rate=1e-5, warmup_steps=4, warmup_ratio=0.25
+    )
     graph_value = tf.function(schedule)(tf.constant(7, tf.int64))
     np.testing.assert_allclose(float(graph_value), float(schedule(7)), rtol=1e-6)
-    restored = keras.optimizers.schedules.deserialize(keras.optimizers.schedules.serialize(schedule))
+    restored = keras.optimizers.schedules.deserialize(
+        keras.optimizers.schedules.serialize(schedule)
+    )
     assert isinstance(restored, PolyDecay) and restored.get_config() == schedule.get_config()
 
 
 def test_poly_decay_argument_errors():
-    with pytest.raises(ValueError, match=r"`decay_steps` must be an integer >= 1\. Received: decay_steps=0"):
+    with pytest.raises(
+        ValueError, match=r"`decay_steps` must be an integer >= 1\. Received: decay_steps=0"
+    ):
         PolyDecay(0.01, decay_steps=0)
     with pytest.raises(ValueError, match="`warmup_steps` must be <= `decay_steps`"):
         PolyDecay(0.01, decay_steps=5, warmup_steps=6)

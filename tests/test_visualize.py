@@ -24,8 +24,14 @@ def test_color_wheel_layout():
     wheel = make_color_wheel()
     assert wheel.shape == (55, 3)
     # Segment starts: red, yellow, green, cyan, blue, magenta.
-    starts = {0: (255, 0, 0), 15: (255, 255, 0), 21: (0, 255, 0), 25: (0, 255, 255),
-              36: (0, 0, 255), 49: (255, 0, 255)}
+    starts = {
+        0: (255, 0, 0),
+        15: (255, 255, 0),
+        21: (0, 255, 0),
+        25: (0, 255, 255),
+        36: (0, 0, 255),
+        49: (255, 0, 255),
+    }
     for index, rgb in starts.items():
         np.testing.assert_array_equal(wheel[index], rgb)
     np.testing.assert_array_equal(wheel[1], (255, np.floor(255 / 15), 0))
@@ -69,8 +75,11 @@ def test_hue_depends_only_on_direction_and_is_symmetric():
     wheel = make_color_wheel()
     for a in (30.0, 100.0):
         for angle in (a, a + 180.0):
-            position = (np.arctan2(-np.sin(np.deg2rad(angle)), -np.cos(np.deg2rad(angle)))
-                        / np.pi + 1) / 2 * 54
+            position = (
+                (np.arctan2(-np.sin(np.deg2rad(angle)), -np.cos(np.deg2rad(angle))) / np.pi + 1)
+                / 2
+                * 54
+            )
             k0 = int(np.floor(position))
             f = position - k0
             expected = np.floor((1 - f) * wheel[k0] + f * wheel[(k0 + 1) % 55])
@@ -93,7 +102,9 @@ def test_matches_flow_vis_package():
 
 @pytest.mark.parametrize("shape", [(4, 4), (4, 4, 3), (2, 4, 4, 2), (4, 4, 1)])
 def test_flow_shape_errors(shape):
-    with pytest.raises(ValueError, match=r"`flow` must have shape \(H, W, 2\)\. Received: flow.shape="):
+    with pytest.raises(
+        ValueError, match=r"`flow` must have shape \(H, W, 2\)\. Received: flow.shape="
+    ):
         flow_to_color(np.zeros(shape))
     with pytest.raises(ValueError, match=r"`flow` must have shape \(H, W, 2\)"):
         flow_to_arrows(np.zeros(shape))
@@ -143,7 +154,10 @@ def test_colorize_and_ignore():
 
 
 def test_colorize_errors():
-    with pytest.raises(ValueError, match=r"`class_map` must have shape \(H, W\)\. Received: class_map.shape=\(2, 2, 1\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"`class_map` must have shape \(H, W\)\. Received: class_map.shape=\(2, 2, 1\)",
+    ):
         colorize(np.zeros((2, 2, 1), np.int32))
     with pytest.raises(TypeError, match="`class_map` must hold integer class ids"):
         colorize(np.zeros((2, 2), np.float32))

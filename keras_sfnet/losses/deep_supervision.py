@@ -48,13 +48,9 @@ def deep_supervision_losses(
     """
     output_names = tuple(output_names)
     if not output_names:
-        raise ValueError(
-            f"`output_names` must not be empty. Received: output_names={output_names}"
-        )
+        raise ValueError(f"`output_names` must not be empty. Received: output_names={output_names}")
     if len(set(output_names)) != len(output_names):
-        raise ValueError(
-            f"`output_names` must be unique. Received: output_names={output_names}"
-        )
+        raise ValueError(f"`output_names` must be unique. Received: output_names={output_names}")
     if main_output not in output_names:
         raise ValueError(
             f"`main_output` must be one of {list(output_names)}. "
@@ -63,9 +59,7 @@ def deep_supervision_losses(
     if float(aux_weight) < 0:
         raise ValueError(f"`aux_weight` must be >= 0. Received: aux_weight={aux_weight}")
     losses = {name: loss for name in output_names}
-    weights = {
-        name: 1.0 if name == main_output else float(aux_weight) for name in output_names
-    }
+    weights = {name: 1.0 if name == main_output else float(aux_weight) for name in output_names}
     return losses, weights
 
 

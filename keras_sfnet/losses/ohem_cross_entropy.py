@@ -83,9 +83,7 @@ class OHEMCrossEntropy(keras.losses.Loss):
         if not 0.0 <= float(thresh) <= 1.0:
             raise ValueError(f"`thresh` must be in [0, 1]. Received: thresh={thresh}")
         if isinstance(min_kept, bool) or not isinstance(min_kept, int) or min_kept < 0:
-            raise ValueError(
-                f"`min_kept` must be an integer >= 0. Received: min_kept={min_kept!r}"
-            )
+            raise ValueError(f"`min_kept` must be an integer >= 0. Received: min_kept={min_kept!r}")
         self.thresh = float(thresh)
         self.min_kept = min_kept
         self.ignore_index = _check_ignore_index(ignore_index)

@@ -5,9 +5,7 @@ import numpy as np
 
 def _check_num_classes(num_classes: int) -> int:
     if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)):
-        raise TypeError(
-            f"`num_classes` must be an integer. Received: num_classes={num_classes!r}"
-        )
+        raise TypeError(f"`num_classes` must be an integer. Received: num_classes={num_classes!r}")
     if num_classes < 1:
         raise ValueError(f"`num_classes` must be >= 1. Received: num_classes={num_classes}")
     return int(num_classes)

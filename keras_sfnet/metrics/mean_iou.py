@@ -108,9 +108,7 @@ class MeanIoU(keras.metrics.Metric):
         if self.from_logits != "auto":
             return bool(self.from_logits)
         return (
-            y_pred.shape.rank == 4
-            and y_pred.shape[-1] == self.num_classes
-            and self.num_classes > 1
+            y_pred.shape.rank == 4 and y_pred.shape[-1] == self.num_classes and self.num_classes > 1
         )
 
     def _predicted_ids(self, y_pred, labels):
@@ -126,9 +124,7 @@ class MeanIoU(keras.metrics.Metric):
         logits = tf.cast(y_pred, tf.float32)
         logit_hw, label_hw = logits.shape[1:3], labels.shape[1:3]
         if not (
-            logit_hw.is_fully_defined()
-            and label_hw.is_fully_defined()
-            and logit_hw == label_hw
+            logit_hw.is_fully_defined() and label_hw.is_fully_defined() and logit_hw == label_hw
         ):
             # align_corners resize to an equal size is the identity.
             logits = tf.compat.v1.image.resize_bilinear(
@@ -163,9 +159,7 @@ class MeanIoU(keras.metrics.Metric):
         confusion = tf.convert_to_tensor(self.confusion)
         square = confusion[:, : self.num_classes]
         tp = tf.linalg.diag_part(square)
-        denominator = (
-            tf.reduce_sum(confusion, axis=1) + tf.reduce_sum(square, axis=0) - tp
-        )
+        denominator = tf.reduce_sum(confusion, axis=1) + tf.reduce_sum(square, axis=0) - tp
         nan = tf.fill(tf.shape(tp), tf.constant(float("nan"), tf.float64))
         return tf.where(denominator > 0, tp / tf.maximum(denominator, 1e-300), nan)
 

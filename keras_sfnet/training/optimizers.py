@@ -91,20 +91,15 @@ class CoupledWeightDecaySGD(keras.optimizers.SGD):
         if weight_decay is None:
             weight_decay = 0.0
         if float(weight_decay) < 0:
-            raise ValueError(
-                f"`weight_decay` must be >= 0. Received: weight_decay={weight_decay}"
-            )
+            raise ValueError(f"`weight_decay` must be >= 0. Received: weight_decay={weight_decay}")
         if nesterov and float(momentum) == 0:
             raise ValueError(
-                "`nesterov=True` requires `momentum` > 0. "
-                f"Received: momentum={momentum}"
+                f"`nesterov=True` requires `momentum` > 0. Received: momentum={momentum}"
             )
         if isinstance(weight_decay_exclude, str):
             weight_decay_exclude = (weight_decay_exclude,)
         self.coupled_weight_decay = float(weight_decay)
-        self.weight_decay_exclude = (
-            tuple(weight_decay_exclude) if weight_decay_exclude else None
-        )
+        self.weight_decay_exclude = tuple(weight_decay_exclude) if weight_decay_exclude else None
         self._exclude_regexes = [re.compile(p) for p in self.weight_decay_exclude or ()]
         self._excluded_paths = set()
 

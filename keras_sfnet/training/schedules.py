@@ -68,8 +68,7 @@ class PolyDecay(keras.optimizers.schedules.LearningRateSchedule):
             )
         if isinstance(warmup_steps, bool) or not isinstance(warmup_steps, int) or warmup_steps < 0:
             raise ValueError(
-                "`warmup_steps` must be an integer >= 0. "
-                f"Received: warmup_steps={warmup_steps!r}"
+                f"`warmup_steps` must be an integer >= 0. Received: warmup_steps={warmup_steps!r}"
             )
         if warmup_steps > decay_steps:
             raise ValueError(

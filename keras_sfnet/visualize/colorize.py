@@ -13,8 +13,7 @@ def _check_class_map(class_map) -> np.ndarray:
         )
     if not (np.issubdtype(class_map.dtype, np.integer) or class_map.dtype == bool):
         raise TypeError(
-            "`class_map` must hold integer class ids. "
-            f"Received: class_map.dtype={class_map.dtype}"
+            f"`class_map` must hold integer class ids. Received: class_map.dtype={class_map.dtype}"
         )
     return class_map.astype(np.int64)
 
@@ -88,9 +87,7 @@ def overlay(
     image = np.asarray(image)
     class_map = _check_class_map(class_map)
     if image.ndim != 3 or image.shape[-1] != 3:
-        raise ValueError(
-            f"`image` must have shape (H, W, 3). Received: image.shape={image.shape}"
-        )
+        raise ValueError(f"`image` must have shape (H, W, 3). Received: image.shape={image.shape}")
     if image.shape[:2] != class_map.shape:
         raise ValueError(
             "`image` and `class_map` must have the same height and width. Received: "

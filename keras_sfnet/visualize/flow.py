@@ -90,9 +90,7 @@ def flow_to_color(flow: np.ndarray, max_magnitude: float | None = None) -> np.nd
     """
     flow = _check_flow(flow)
     if max_magnitude is not None and not float(max_magnitude) > 0:
-        raise ValueError(
-            f"`max_magnitude` must be > 0. Received: max_magnitude={max_magnitude}"
-        )
+        raise ValueError(f"`max_magnitude` must be > 0. Received: max_magnitude={max_magnitude}")
     u, v = flow[..., 0], flow[..., 1]
     unknown = ~np.isfinite(u) | ~np.isfinite(v)
     unknown |= (np.abs(np.nan_to_num(u)) > _UNKNOWN_FLOW) | (
@@ -177,6 +175,13 @@ def flow_to_arrows(
             else:
                 arrow_color = tuple(int(c) for c in color)
             end = (int(round(x + scale * u)), int(round(y + scale * v)))
-            cv2.arrowedLine(canvas, (int(x), int(y)), end, arrow_color, thickness,
-                            cv2.LINE_AA, tipLength=tip_length)
+            cv2.arrowedLine(
+                canvas,
+                (int(x), int(y)),
+                end,
+                arrow_color,
+                thickness,
+                cv2.LINE_AA,
+                tipLength=tip_length,
+            )
     return canvas

@@ -56,12 +56,30 @@ def legend(
     for i, name in enumerate(class_names):
         top = padding + i * row
         colour = tuple(int(c) for c in palette[i])
-        cv2.rectangle(canvas, (padding, top), (padding + swatch_size - 1, top + swatch_size - 1),
-                      colour, thickness=-1)
-        cv2.rectangle(canvas, (padding, top), (padding + swatch_size - 1, top + swatch_size - 1),
-                      (0, 0, 0), thickness=1)
+        cv2.rectangle(
+            canvas,
+            (padding, top),
+            (padding + swatch_size - 1, top + swatch_size - 1),
+            colour,
+            thickness=-1,
+        )
+        cv2.rectangle(
+            canvas,
+            (padding, top),
+            (padding + swatch_size - 1, top + swatch_size - 1),
+            (0, 0, 0),
+            thickness=1,
+        )
         (_, text_h), _ = cv2.getTextSize(name, font, font_scale, 1)
         baseline_y = top + (swatch_size + text_h) // 2
-        cv2.putText(canvas, name, (2 * padding + swatch_size, baseline_y), font, font_scale,
-                    (0, 0, 0), 1, cv2.LINE_AA)
+        cv2.putText(
+            canvas,
+            name,
+            (2 * padding + swatch_size, baseline_y),
+            font,
+            font_scale,
+            (0, 0, 0),
+            1,
+            cv2.LINE_AA,
+        )
     return canvas
