@@ -1,5 +1,7 @@
 """keras_sfnet.inference: class maps for user images, test-time augmentation, file prediction."""
 
+from keras_sfnet.inference.file_prediction import PredictionReport, list_inputs, predict_files
+from keras_sfnet.inference.flow_pictures import flow_pictures, upsample_flow
 from keras_sfnet.inference.image_input import normalize_image, prepare_image
 from keras_sfnet.inference.logits_function import logits_function, main_logits
 from keras_sfnet.inference.model_loading import load_segmentation_model
@@ -8,7 +10,12 @@ from keras_sfnet.inference.sliding_window import sliding_window_boxes, sliding_w
 from keras_sfnet.inference.test_time_augmentation import predict_logits, resize_images, softmax
 
 __all__ = [
+    "PredictionReport",
     "Segmenter",
+    "flow_pictures",
+    "list_inputs",
+    "predict_files",
+    "upsample_flow",
     "load_segmentation_model",
     "logits_function",
     "main_logits",
