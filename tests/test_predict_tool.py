@@ -1,0 +1,120 @@
+"""Tests of tools/predict.py and keras_sfnet.inference.predict_files."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+
+import cv2
+import numpy as np
+import pytest
+
+import keras_sfnet
+from keras_sfnet.data import get_dataset_info
+from keras_sfnet.inference import Segmenter, list_inputs, predict_files
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _load_tool():
+    spec = importlib.util.spec_from_file_location(
+        "predict_tool", os.path.join(REPO, "tools", "predict.py")
+    )
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    return tool
+
+
+@pytest.fixture(scope="module")
+def model():
+    return keras_sfnet.SFNet("resnet18", num_classes=19, decoder_filters=16)
+
+
+@pytest.fixture(scope="module")
+def model_path(model, tmp_path_factory):
+    path = str(tmp_path_factory.mktemp("model") / "tiny.keras")
+    model.save(path)
+    return path
+
+
+@pytest.fixture
+def folder(tmp_path):
+    rng = np.random.default_rng(0)
+    images = tmp_path / "images"
+    images.mkdir()
+    cv2.imwrite(str(images / "a.png"), rng.integers(0, 256, (37, 53, 3), dtype=np.uint8))
+    (images / "b_corrupt.jpg").write_bytes(b"not an image at all")
+    cv2.imwrite(str(images / "c.jpg"), rng.integers(0, 256, (64, 40, 3), dtype=np.uint8))
+    (images / "notes.txt").write_text("ignored")
+    return images
+
+
+def test_tool_folder_with_corrupt_file(model_path, folder, tmp_path, capsys):
+    out = tmp_path / "out"
+    code = _load_tool().main(["--model", model_path, "--input", str(folder), "--output", str(out)])
+    assert code == 1
+    captured = capsys.readouterr()
+    assert "b_corrupt.jpg" in captured.err and "1 input(s) failed" in captured.err
+    for stem, shape in (("a", (37, 53)), ("c", (64, 40))):
+        classes = cv2.imread(str(out / f"{stem}_classes.png"), cv2.IMREAD_UNCHANGED)
+        assert classes.shape == shape and classes.max() < 19
+        assert cv2.imread(str(out / f"{stem}_color.png")).shape == shape + (3,)
+        assert cv2.imread(str(out / f"{stem}_overlay.png")).shape == shape + (3,)
+    assert not list(out.glob("b_corrupt*"))
+    assert (out / "legend.png").exists()
+
+
+def test_tool_show_flow_glob(model_path, folder, tmp_path):
+    out = tmp_path / "out"
+    code = _load_tool().main(
+        ["--model", model_path, "--input", str(folder / "*.png"), "--output", str(out),
+         "--show-flow", "--outputs", "color", "--quiet"]
+    )  # fmt: skip
+    assert code == 0
+    names = sorted(p.name for p in out.iterdir())
+    assert names == sorted(
+        ["legend.png", "a_color.png"]
+        + [f"a_flow_p{level}_{kind}.png" for level in (2, 3, 4) for kind in ("arrows", "color")]
+    )
+    assert cv2.imread(str(out / "a_flow_p2_arrows.png")).shape == (37, 53, 3)
+
+
+def test_tool_missing_input(model_path, tmp_path, capsys):
+    code = _load_tool().main(
+        ["--model", model_path, "--input", str(tmp_path / "nope.png"), "--output", str(tmp_path)]
+    )
+    assert code == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_predict_files_video(model, tmp_path):
+    video = str(tmp_path / "clip.avi")
+    writer = cv2.VideoWriter(video, cv2.VideoWriter_fourcc(*"MJPG"), 5, (48, 32))
+    if not writer.isOpened():
+        pytest.skip("OpenCV has no MJPG writer here")
+    for i in range(5):
+        writer.write(np.full((32, 48, 3), 40 * i, np.uint8))
+    writer.release()
+    report = predict_files(
+        Segmenter(model),
+        video,
+        tmp_path / "out",
+        info=get_dataset_info("cityscapes"),
+        outputs=("classes",),
+        every=2,
+        verbose=0,
+    )
+    assert report.ok and report.num_predicted == 3
+    frames = sorted(p.name for p in (tmp_path / "out" / "clip").iterdir())
+    assert frames == [f"clip_{i:06d}_classes.png" for i in (0, 2, 4)]
+
+
+def test_predict_files_errors(model, folder, tmp_path):
+    segmenter = Segmenter(model)
+    with pytest.raises(ValueError, match="`outputs` must be a subset"):
+        predict_files(segmenter, folder, tmp_path, outputs=("mask",))
+    with pytest.raises(ValueError, match="19 classes but dataset 'camvid' has 11"):
+        predict_files(segmenter, folder, tmp_path, info=get_dataset_info("camvid"))
+    with pytest.raises(FileNotFoundError, match="No files match"):
+        list_inputs(str(tmp_path / "*.bmp"))
+    assert [os.path.basename(p) for p in list_inputs(folder)] == ["a.png", "b_corrupt.jpg", "c.jpg"]
