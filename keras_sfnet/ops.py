@@ -281,7 +281,9 @@ def flow_warp_gather(features: tf.Tensor, flow: tf.Tensor) -> tf.Tensor:
         yc = tf.clip_by_value(yi, 0, in_h - 1)
         index = batch_offset + yc * in_w + xc
         values = tf.gather(flat, index)
-        return values * tf.cast(weight, dtype)[..., None]
+        # expand_dims, not [..., None]: a new-axis StridedSlice on a dynamic shape
+        # has no TFLite builtin (it would force TF Select ops).
+        return values * tf.expand_dims(tf.cast(weight, dtype), -1)
 
     return (
         corner(y0, x0, wy0 * wx0)
