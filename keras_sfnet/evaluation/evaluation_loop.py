@@ -69,7 +69,7 @@ def evaluate(
     model,
     data=None,
     *,
-    dataset: str = "cityscapes",
+    dataset: str | None = "cityscapes",
     data_root: str | os.PathLike | None = None,
     split: str = "val",
     info: DatasetInfo | None = None,
@@ -105,7 +105,8 @@ def evaluate(
             labels (`ignore_index` = ignore).
         dataset: str, defaults to `"cityscapes"`. A built-in dataset name
             (`"cityscapes"`, `"camvid"`, `"ade20k"`, `"pascal_context"`) or
-            `"folder"` (see `keras_sfnet.data.list_files`).
+            `"folder"` (see `keras_sfnet.data.list_files`). With `data`, it
+            only names the classes (`None`: generic names, `"class_0"`...).
         data_root: str or path. Dataset folder (when `data` is `None`).
         split: str, defaults to `"val"`.
         info: `DatasetInfo` or `None` (the built-in one of `dataset`, or generic
@@ -156,10 +157,8 @@ def evaluate(
     key = str(dataset).lower().replace("-", "_") if dataset else None
 
     if info is None:
-        if data is None and key in BUILTIN_DATASETS:
-            info = get_dataset_info(key)
-        elif data is None and key not in ("folder",):
-            info = get_dataset_info(key)  # raises the "must be one of" error
+        if key in BUILTIN_DATASETS or (data is None and key != "folder"):
+            info = get_dataset_info(key)  # unknown names raise "must be one of ..."
         else:
             info = DatasetInfo(name=key or "dataset", num_classes=num_classes)
     if info.num_classes != num_classes:

@@ -42,7 +42,7 @@ def flow_pictures(
     flows: dict[str, np.ndarray],
     *,
     step: int = 16,
-    arrow_scale: float = 1.0,
+    arrow_scale: float | None = 1.0,
 ) -> dict[str, np.ndarray]:
     """Colour and arrow pictures of each semantic flow, at the image's size.
 
@@ -56,7 +56,9 @@ def flow_pictures(
         flows: `{"flow_p4": (h, w, 2), ...}`, e.g. from `Segmenter.predict_flows`
             (other keys are skipped).
         step: int, defaults to 16. Arrow grid spacing in image pixels.
-        arrow_scale: float, defaults to 1.0. Arrow length multiplier.
+        arrow_scale: float or `None`, defaults to 1.0. Arrow length multiplier;
+            `None` scales each flow so that its 99th-percentile vector is 0.9
+            `step` long (for flows too short to see at true length).
 
     Returns:
         `{"<name>_color": RGB, "<name>_arrows": RGB}` for each flow.
@@ -79,5 +81,9 @@ def flow_pictures(
             continue
         full = upsample_flow(flow, size)
         pictures[f"{name}_color"] = flow_to_color(full)
-        pictures[f"{name}_arrows"] = flow_to_arrows(full, dimmed, step=step, scale=arrow_scale)
+        scale = arrow_scale
+        if scale is None:
+            length = float(np.percentile(np.hypot(full[..., 0], full[..., 1]), 99))
+            scale = 0.9 * step / length if length > 0 else 1.0
+        pictures[f"{name}_arrows"] = flow_to_arrows(full, dimmed, step=step, scale=scale)
     return pictures
