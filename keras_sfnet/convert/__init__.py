@@ -8,6 +8,7 @@ from keras_sfnet.convert.official import (
     load_backbone_weights,
     load_official_weights,
     official_name_table,
+    to_official_state_dict,
 )
 
 __all__ = [
@@ -18,4 +19,5 @@ __all__ = [
     "load_backbone_weights",
     "load_official_weights",
     "official_name_table",
+    "to_official_state_dict",
 ]

@@ -168,6 +168,41 @@ def _expected_tensors(name: str, layer):
     }
 
 
+def _table_to_state_dict(table) -> dict[str, np.ndarray]:
+    state_dict = {}
+    for name, layer in table:
+        if isinstance(layer, keras.layers.Conv2D):
+            state_dict[f"{name}.weight"] = np.transpose(layer.kernel.numpy(), (3, 2, 0, 1))
+            if layer.use_bias:
+                state_dict[f"{name}.bias"] = layer.bias.numpy()
+        else:
+            state_dict[f"{name}.weight"] = layer.gamma.numpy()
+            state_dict[f"{name}.bias"] = layer.beta.numpy()
+            state_dict[f"{name}.running_mean"] = layer.moving_mean.numpy()
+            state_dict[f"{name}.running_var"] = layer.moving_variance.numpy()
+    return state_dict
+
+
+def to_official_state_dict(model) -> dict[str, np.ndarray]:
+    """The inverse of :func:`load_official_weights`: our weights under the authors' names.
+
+    Accepts an :class:`~keras_sfnet.SFNet` (names as in the authors' SFNet
+    checkpoints) or a :class:`~keras_sfnet.backbones.ResNetBackbone` (``layer0.*`` /
+    ``layerK.*`` names; ``conv1``/``bn1`` for the standard stem). Arrays are float32 in
+    PyTorch layout (OIHW), ready for ``torch.from_numpy`` and ``load_state_dict``
+    (``num_batches_tracked`` excluded).
+
+    Example:
+    >>> sd = to_official_state_dict(SFNet("resnet18", num_classes=19))
+    >>> sd["head.conv_last.1.weight"].shape
+    (19, 128, 1, 1)
+    """
+    if isinstance(model, SFNet):
+        return _table_to_state_dict(official_name_table(model))
+    style = "sfnet" if model.stem == "deep" else "torchvision"
+    return _table_to_state_dict(backbone_name_table(model, style))
+
+
 def _assign_from_table(table, state_dict: Mapping[str, np.ndarray], source: str, ignore=()):
     """Checks every tensor first, then assigns: a checkpoint that does not fit loads nothing."""
     expected = {}

@@ -13,6 +13,33 @@ AUX_OUTPUTS = ("aux_p4", "aux_p3", "aux_p2")
 FLOW_OUTPUTS = ("flow_p4", "flow_p3", "flow_p2")
 
 
+def _check_images(inputs) -> None:
+    """Refuses inputs that would give silently wrong logits."""
+    if isinstance(inputs, dict) and list(inputs) == ["image"]:
+        inputs = inputs["image"]
+    shape = getattr(inputs, "shape", None)
+    if shape is None:
+        return
+    shape = tuple(shape)
+    if len(shape) != 4:
+        raise ValueError(
+            "SFNet expects a batch of NHWC images of shape (batch, height, width, 3). "
+            f"Received: inputs.shape={shape}. Add a batch axis (`x[None]`) for one image."
+        )
+    if shape[-1] is not None and shape[-1] != 3:
+        raise ValueError(
+            "SFNet expects 3-channel RGB images (batch, height, width, 3). "
+            f"Received: inputs.shape={shape}. Convert grayscale/RGBA images to RGB first."
+        )
+    dtype = str(getattr(inputs, "dtype", "float32"))
+    if "int" in dtype or "bool" in dtype:
+        raise ValueError(
+            "SFNet expects ImageNet-normalised float images ((x / 255 - mean) / std). "
+            f"Received: inputs.dtype={dtype}. Normalise first, or use "
+            "keras_sfnet.inference.Segmenter, which takes uint8 images."
+        )
+
+
 @keras.saving.register_keras_serializable(package="keras_sfnet")
 class SFNet(keras.Model):
     """SFNet scene parser (Li et al., "Semantic Flow for Fast and Accurate Scene
@@ -131,6 +158,10 @@ class SFNet(keras.Model):
         self._logits_tensor = logits
         self._flow_tensors = {k: head[k] for k in FLOW_OUTPUTS}
 
+    def call(self, inputs, training=None, mask=None):
+        _check_images(inputs)
+        return super().call(inputs, training=training, mask=mask)
+
     def inference_model(self) -> keras.Model:
         """A model sharing these weights that returns the main logits alone.
 
@@ -140,7 +171,7 @@ class SFNet(keras.Model):
         """
         if not self.deep_supervision:
             return self
-        return keras.Model(self.inputs, self._logits_tensor, name=f"{self.name}_inference")
+        return keras.Model(self.input, self._logits_tensor, name=f"{self.name}_inference")
 
     def flow_model(self) -> keras.Model:
         """A model sharing these weights that also returns each FAM's semantic flow.
@@ -155,7 +186,7 @@ class SFNet(keras.Model):
         (1, 16, 16, 2)
         """
         outputs = {"logits": self._logits_tensor, **self._flow_tensors}
-        return keras.Model(self.inputs, outputs, name=f"{self.name}_flows")
+        return keras.Model(self.input, outputs, name=f"{self.name}_flows")
 
     def get_config(self):
         backbone = self.backbone_name
