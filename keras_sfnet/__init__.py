@@ -5,9 +5,41 @@ Example:
 >>> model = keras_sfnet.SFNet(backbone="resnet18", num_classes=19)
 """
 
-from keras_sfnet import backbones, layers, models, ops
+from keras_sfnet import (
+    backbones,
+    convert,
+    data,
+    evaluation,
+    inference,
+    layers,
+    losses,
+    metrics,
+    models,
+    ops,
+    training,
+    visualize,
+)
+from keras_sfnet.evaluation import evaluate
+from keras_sfnet.inference import Segmenter
 from keras_sfnet.models.sfnet import SFNet
 
 __version__ = "0.1.0"
 
-__all__ = ["SFNet", "backbones", "layers", "models", "ops", "__version__"]
+__all__ = [
+    "SFNet",
+    "Segmenter",
+    "backbones",
+    "convert",
+    "data",
+    "evaluate",
+    "evaluation",
+    "inference",
+    "layers",
+    "losses",
+    "metrics",
+    "models",
+    "ops",
+    "training",
+    "visualize",
+    "__version__",
+]
