@@ -1,0 +1,92 @@
+"""`tf.distribute` strategy selection for training."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+
+import tensorflow as tf
+
+__all__ = ["get_strategy", "is_chief"]
+
+logger = logging.getLogger(__name__)
+
+STRATEGIES = ("auto", "none", "mirrored", "multi_worker")
+
+
+def _tf_config() -> dict:
+    text = os.environ.get("TF_CONFIG", "")
+    return json.loads(text) if text else {}
+
+
+def get_strategy(name: str = "auto") -> tf.distribute.Strategy:
+    """Returns the `tf.distribute` strategy to train under.
+
+    Create it before any other TensorFlow work: `MultiWorkerMirroredStrategy`
+    must be built at program start.
+
+    Args:
+        name: `"auto"` (multi-worker when the `TF_CONFIG` environment variable
+            names a cluster of more than one task, mirrored with several
+            GPUs, else the default strategy), `"none"` (default strategy: one
+            device), `"mirrored"` (`MirroredStrategy` over the local GPUs) or
+            `"multi_worker"` (`MultiWorkerMirroredStrategy`, cluster from
+            `TF_CONFIG`). Defaults to `"auto"`.
+
+    Returns:
+        A `tf.distribute.Strategy`.
+
+    Example:
+    >>> strategy = get_strategy("auto")
+    >>> with strategy.scope():
+    ...     model = keras_sfnet.SFNet(num_classes=19)  # doctest: +SKIP
+    """
+    key = str(name).lower().replace("-", "_")
+    if key not in STRATEGIES:
+        raise ValueError(
+            f"`distribution` must be one of {list(STRATEGIES)}. Received: distribution={name!r}"
+        )
+    if key == "auto":
+        cluster = _tf_config().get("cluster", {})
+        num_tasks = sum(len(v) for k, v in cluster.items() if k in ("chief", "worker"))
+        if num_tasks > 1:
+            key = "multi_worker"
+        elif len(tf.config.list_logical_devices("GPU")) > 1:
+            key = "mirrored"
+        else:
+            key = "none"
+    if key == "multi_worker":
+        strategy = tf.distribute.MultiWorkerMirroredStrategy()
+    elif key == "mirrored":
+        strategy = tf.distribute.MirroredStrategy()
+    else:
+        strategy = tf.distribute.get_strategy()
+    logger.info(
+        "Distribution: %s with %d replica(s).",
+        type(strategy).__name__,
+        strategy.num_replicas_in_sync,
+    )
+    return strategy
+
+
+def is_chief(strategy: tf.distribute.Strategy | None = None) -> bool:
+    """Whether this process writes checkpoints and logs (the chief worker).
+
+    In a multi-worker cluster that is the `chief` task, or worker 0 when the
+    cluster has no chief; with any other strategy, always `True`.
+
+    Example:
+    >>> is_chief(tf.distribute.get_strategy())
+    True
+    """
+    if strategy is not None and not isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        return True
+    task = _tf_config().get("task", {})
+    task_type = task.get("type")
+    if task_type is None:
+        return True
+    if task_type == "chief":
+        return True
+    cluster = _tf_config().get("cluster", {})
+    return task_type == "worker" and int(task.get("index", 0)) == 0 and "chief" not in cluster

@@ -1,0 +1,497 @@
+"""`train`: SFNet training with `model.fit`, checkpoints, exact resume, logs."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import json
+import logging
+import math
+import os
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import keras
+import tensorflow as tf
+
+from keras_sfnet.data import (
+    AugmentationConfig,
+    DatasetInfo,
+    get_dataset_info,
+    list_files,
+    load_dataset,
+)
+from keras_sfnet.data.synthetic import generate_synthetic_cityscapes
+from keras_sfnet.losses import (
+    OHEMCrossEntropy,
+    SegmentationCrossEntropy,
+    deep_supervision_losses,
+    replicate_labels,
+)
+from keras_sfnet.metrics import MeanIoU
+from keras_sfnet.models import SFNet
+from keras_sfnet.training.checkpointing import (
+    TrainingCheckpoint,
+    read_checkpoint_state,
+    restore_checkpoint,
+)
+from keras_sfnet.training.distribution import get_strategy, is_chief
+from keras_sfnet.training.optimizers import CoupledWeightDecaySGD
+from keras_sfnet.training.precision import precision_policy, wrap_loss_scale
+from keras_sfnet.training.schedules import PolyDecay
+from keras_sfnet.training.step_limit import StepLimit
+from keras_sfnet.training.sync_batchnorm import convert_to_sync_batchnorm
+from keras_sfnet.training.train_config import TrainConfig
+from keras_sfnet.training.train_result import TrainResult
+from keras_sfnet.training.training_logs import TrainingLogs
+
+__all__ = [
+    "build_optimizer",
+    "build_training_model",
+    "compile_for_training",
+    "resolve_dataset",
+    "train",
+]
+
+logger = logging.getLogger(__name__)
+
+MODEL_FILE = "model.keras"
+CONFIG_FILE = "config.json"
+CHECKPOINT_DIR = "checkpoints"
+LOG_DIR = "logs"
+# Settings that may change between an interrupted run and its resumption.
+_RESUME_FREE = {"resume", "verbose", "tensorboard", "output", "data_root", "val_steps"}
+
+
+@dataclasses.dataclass(frozen=True)
+class _Data:
+    name: str  # load_dataset name
+    root: str
+    info: DatasetInfo
+    folder_kwargs: dict
+
+
+def resolve_dataset(config: TrainConfig) -> tuple[str, str, DatasetInfo]:
+    """The `load_dataset` name, root folder and `DatasetInfo` of a config.
+
+    For `dataset="synthetic"`, generates the synthetic Cityscapes-layout
+    dataset into `data_root` (default `{output}/data`) unless it is there.
+
+    Returns:
+        `(name, root, info)`.
+
+    Example:
+    >>> resolve_dataset(TrainConfig(dataset="camvid", data_root="/data/camvid"))  # doctest: +SKIP
+    ('camvid', '/data/camvid', DatasetInfo(name='camvid', ...))
+    """
+    if config.dataset == "synthetic":
+        root = config.data_root or os.path.join(config.output, "data")
+        marker = os.path.join(root, "synthetic.json")
+        expected = {
+            "num_train": config.synthetic_num_train,
+            "num_val": config.synthetic_num_val,
+            "image_size": list(config.synthetic_image_size),
+            "seed": config.seed,
+        }
+        current = None
+        if os.path.exists(marker):
+            with open(marker, encoding="utf-8") as f:
+                current = json.load(f)
+        if current != expected:
+            logger.info("Generating the synthetic dataset in %s.", root)
+            generate_synthetic_cityscapes(
+                root,
+                num_train=config.synthetic_num_train,
+                num_val=config.synthetic_num_val,
+                image_size=config.synthetic_image_size,
+                seed=config.seed,
+            )
+            with open(marker, "w", encoding="utf-8") as f:
+                json.dump(expected, f)
+        return "cityscapes", root, get_dataset_info("cityscapes")
+    if config.dataset == "folder":
+        info = DatasetInfo(
+            name="folder", num_classes=config.num_classes, ignore_index=config.ignore_index
+        )
+        return "folder", config.data_root, info
+    info = get_dataset_info(config.dataset)
+    if config.num_classes is not None and config.num_classes != info.num_classes:
+        raise ValueError(
+            f"Dataset '{config.dataset}' has {info.num_classes} classes. "
+            f"Received: num_classes={config.num_classes}"
+        )
+    return config.dataset, config.data_root, info
+
+
+def _augmentation(config: TrainConfig) -> AugmentationConfig:
+    if isinstance(config.augmentation, dict):
+        values = dict(config.augmentation)
+        for key in ("scale_range", "blur_sigma_range"):
+            if key in values:
+                values[key] = tuple(values[key])
+        return AugmentationConfig(**values)
+    if config.augmentation == "paper":
+        return AugmentationConfig.paper()
+    if config.augmentation == "crop_only":
+        return AugmentationConfig.crop_only()
+    return AugmentationConfig()
+
+
+def build_training_model(config: TrainConfig, num_classes: int) -> SFNet:
+    """Builds the SFNet of a config under its precision policy.
+
+    Call inside the strategy's scope. Applies `sync_batchnorm` and
+    `initial_weights`.
+
+    Example:
+    >>> model = build_training_model(TrainConfig(dataset="synthetic"), num_classes=19)  # doctest: +SKIP
+    """
+    with precision_policy(config.mixed_precision):
+        model = SFNet(
+            backbone=config.backbone,
+            num_classes=num_classes,
+            deep_supervision=config.deep_supervision,
+            decoder_filters=config.decoder_filters,
+        )
+    if config.sync_batchnorm:
+        convert_to_sync_batchnorm(model)
+    if config.initial_weights:
+        path = os.fspath(config.initial_weights)
+        if path.endswith(".keras"):
+            source = keras.saving.load_model(path, compile=False)
+            model.set_weights(source.get_weights())
+        else:
+            model.load_weights(path)
+    return model
+
+
+def build_optimizer(config: TrainConfig, total_steps: int) -> keras.optimizers.Optimizer:
+    """SGD with coupled weight decay and poly decay (loss-scaled for float16).
+
+    Example:
+    >>> opt = build_optimizer(TrainConfig(dataset="synthetic"), total_steps=1000)
+    """
+    schedule = PolyDecay(
+        config.learning_rate,
+        decay_steps=int(total_steps),
+        power=config.poly_power,
+        end_learning_rate=config.end_learning_rate,
+        warmup_steps=min(config.warmup_steps, int(total_steps)),
+    )
+    optimizer = CoupledWeightDecaySGD(
+        learning_rate=schedule, momentum=config.momentum, weight_decay=config.weight_decay
+    )
+    return wrap_loss_scale(optimizer, config.mixed_precision)
+
+
+def compile_for_training(
+    model: keras.Model,
+    config: TrainConfig,
+    num_classes: int,
+    total_steps: int,
+    ignore_index: int = 255,
+    num_replicas: int = 1,
+) -> str:
+    """Compiles `model` with the config's loss, optimizer and mean-IoU metric.
+
+    Returns:
+        The name of the mean-IoU entry in the logs (`"mean_iou"`, or
+        `"logits_mean_iou"` with deep supervision).
+
+    Example:
+    >>> compile_for_training(model, config, num_classes=19, total_steps=1000)  # doctest: +SKIP
+    'mean_iou'
+    """
+    if config.loss == "ohem":
+        loss = OHEMCrossEntropy(
+            thresh=config.ohem_thresh, min_kept=config.ohem_min_kept, ignore_index=ignore_index
+        )
+    else:
+        loss = SegmentationCrossEntropy(ignore_index=ignore_index)
+    metric = MeanIoU(num_classes, ignore_index=ignore_index, name="mean_iou")
+    jit_compile = config.jit_compile
+    if jit_compile == "auto" and num_replicas > 1:
+        jit_compile = False
+    if config.deep_supervision:
+        losses, weights = deep_supervision_losses(loss, aux_weight=config.aux_weight)
+        model.compile(
+            optimizer=build_optimizer(config, total_steps),
+            loss=losses,
+            loss_weights=weights,
+            metrics={"logits": [metric]},
+            jit_compile=jit_compile,
+        )
+        return "logits_mean_iou"
+    model.compile(
+        optimizer=build_optimizer(config, total_steps),
+        loss=loss,
+        metrics=[metric],
+        jit_compile=jit_compile,
+    )
+    return "mean_iou"
+
+
+def _train_data(
+    config: TrainConfig,
+    data: _Data,
+    strategy: tf.distribute.Strategy,
+    skip_steps: int,
+):
+    augmentation = _augmentation(config)
+
+    def dataset_fn(context: tf.distribute.InputContext) -> tf.data.Dataset:
+        per_replica = context.get_per_replica_batch_size(config.batch_size)
+        pipelines = context.num_input_pipelines
+        dataset = load_dataset(
+            data.name,
+            data.root,
+            config.train_split,
+            training=True,
+            info=data.info,
+            crop_size=config.crop_size,
+            batch_size=per_replica,
+            augmentation=augmentation,
+            seed=config.seed,
+            shard=(pipelines, context.input_pipeline_id) if pipelines > 1 else None,
+            class_uniform=config.class_uniform,
+            **data.folder_kwargs,
+        )
+        if skip_steps:
+            # Every step takes one batch per local replica from this pipeline.
+            dataset = dataset.skip(skip_steps * (context.num_replicas_in_sync // pipelines))
+        if config.deep_supervision:
+            dataset = dataset.map(replicate_labels())
+        return dataset
+
+    if strategy.num_replicas_in_sync == 1:
+        return dataset_fn(tf.distribute.InputContext())
+    return strategy.distribute_datasets_from_function(dataset_fn)
+
+
+def _val_data(config: TrainConfig, data: _Data) -> tf.data.Dataset | None:
+    if not config.val_split:
+        return None
+    dataset = load_dataset(
+        data.name,
+        data.root,
+        config.val_split,
+        training=False,
+        info=data.info,
+        batch_size=1,
+        **data.folder_kwargs,
+    )
+    if config.deep_supervision:
+        dataset = dataset.map(replicate_labels())
+    return dataset
+
+
+def _plan(config: TrainConfig, data: _Data) -> tuple[int, int]:
+    """Returns `(total_steps, steps_per_epoch)`."""
+    steps_per_epoch = config.steps_per_epoch
+    if steps_per_epoch is None:
+        files = list_files(data.name, data.root, config.train_split, **data.folder_kwargs)
+        steps_per_epoch = max(1, len(files) // config.batch_size)
+    total = config.steps if config.steps is not None else config.epochs * steps_per_epoch
+    return int(total), int(steps_per_epoch)
+
+
+def _check_resume(config: TrainConfig, output: str, state: dict | None) -> None:
+    if state is not None and not config.resume:
+        raise FileExistsError(
+            f"'{output}' already holds a checkpoint (step {state['step']}). Pass resume=True "
+            "(`--resume`) to continue it, or use a new or emptied output folder."
+        )
+    path = os.path.join(output, CONFIG_FILE)
+    if state is None or not os.path.exists(path):
+        return
+    with open(path, encoding="utf-8") as f:
+        previous = json.load(f)
+    current = config.to_dict()
+    changed = sorted(k for k in current if k not in _RESUME_FREE and previous.get(k) != current[k])
+    if changed:
+        logger.warning(
+            "Resuming with changed settings %s: the run is no longer an exact continuation.",
+            changed,
+        )
+
+
+def _callbacks(
+    config: TrainConfig,
+    output: str,
+    chief: bool,
+    checkpoint: TrainingCheckpoint,
+    step: int,
+    stop_step: int,
+    with_validation: bool,
+) -> list[keras.callbacks.Callback]:
+    callbacks = [
+        TrainingLogs(initial_step=step, with_validation=with_validation),
+        checkpoint,
+        StepLimit(stop_step, initial_step=step),
+    ]
+    if chief:
+        log_dir = os.path.join(output, LOG_DIR)
+        os.makedirs(log_dir, exist_ok=True)
+        callbacks.append(
+            keras.callbacks.CSVLogger(os.path.join(log_dir, "training.csv"), append=True)
+        )
+        if config.tensorboard and importlib.util.find_spec("tensorboard") is None:
+            logger.warning("TensorBoard logs are off: the `tensorboard` package is not installed.")
+        elif config.tensorboard:
+            callbacks.append(
+                keras.callbacks.TensorBoard(os.path.join(log_dir, "tensorboard"), write_graph=False)
+            )
+    return callbacks
+
+
+def train(config: TrainConfig, callbacks: Sequence[keras.callbacks.Callback] = ()) -> TrainResult:
+    """Trains SFNet as a config says, resuming from its checkpoints if asked.
+
+    One call does: distribution strategy (`config.distribution`; for
+    multi-worker, `TF_CONFIG` and one process per worker, all calling
+    `train` with the same config), dataset (generated for `"synthetic"`),
+    model under the precision policy (`"float16"` adds dynamic loss scaling),
+    optional synchronised batch norm, the authors' optimizer (SGD, coupled
+    weight decay, poly decay over the whole run), OHEM or plain
+    cross-entropy (summed over the deep-supervision heads with
+    `aux_weight`), `model.fit` with Keras progress bars, then
+    `{output}/model.keras`.
+
+    Written to `config.output` (by the chief only):
+    `config.json`; `checkpoints/` with the last checkpoint
+    (`ckpt-{step}.weights.h5` + `last.json`: weights, optimizer state and
+    step; every `checkpoint_every` steps and every epoch) and the best one
+    (`best.keras` + `best.json`, by validation mean IoU, or training loss
+    without validation); `logs/training.csv` and `logs/tensorboard/`; and at
+    the end `model.keras`.
+
+    Exact resume: with `resume=True`, training continues from the last
+    checkpoint: weights, batch-norm statistics, optimizer slots and
+    iterations (so the learning-rate schedule position) and the loss scale
+    are restored, the data stream continues at the next batch (it is a
+    deterministic function of `seed`), and the run ends at the same total
+    step as an uninterrupted one. A run that already reached its last step
+    only re-writes `model.keras`.
+
+    Args:
+        config: a `TrainConfig`.
+        callbacks: extra Keras callbacks for `fit` (each `fit` call; a resumed
+            mid-epoch run calls `fit` twice).
+
+    Returns:
+        A `TrainResult`.
+
+    Example:
+    >>> from keras_sfnet.training import TrainConfig, train
+    >>> result = train(TrainConfig(dataset="synthetic", crop_size=(128, 128),
+    ...                            batch_size=8, steps=300, output="runs/demo"))  # doctest: +SKIP
+    >>> result.step  # doctest: +SKIP
+    300
+    """
+    start_time = time.time()
+    strategy = get_strategy(config.distribution)
+    chief = is_chief(strategy)
+    output = os.fspath(config.output)
+    checkpoint_dir = os.path.join(output, CHECKPOINT_DIR)
+    state = read_checkpoint_state(checkpoint_dir)
+    _check_resume(config, output, state)
+
+    if config.deterministic:
+        tf.config.experimental.enable_op_determinism()
+    keras.utils.set_random_seed(config.seed)
+    name, root, info = resolve_dataset(config)
+    folder_kwargs = {}
+    if name == "folder":
+        folder_kwargs = {
+            "images_dir": config.images_dir,
+            "masks_dir": config.masks_dir,
+            "mask_suffix": config.mask_suffix,
+        }
+    data = _Data(name, root, info, folder_kwargs)
+    total_steps, steps_per_epoch = _plan(config, data)
+    if chief:
+        os.makedirs(output, exist_ok=True)
+        config.save(os.path.join(output, CONFIG_FILE))
+
+    with strategy.scope():
+        model = build_training_model(config, info.num_classes)
+        metric_name = compile_for_training(
+            model, config, info.num_classes, total_steps,
+            ignore_index=info.ignore_index, num_replicas=strategy.num_replicas_in_sync,
+        )  # fmt: skip
+        if state is not None:
+            restore_checkpoint(model, checkpoint_dir)
+
+    step = int(state["step"]) if state else 0
+    initial_step = step
+    val_data = _val_data(config, data)
+    if val_data is not None:
+        monitor, mode = f"val_{metric_name}", "max"
+    else:
+        monitor, mode = "loss", "min"
+    best_value = state.get("best_value") if state else None
+    history: dict[str, list[Any]] = {}
+    epoch = int(state["epoch"]) if state else 0
+    logger.info(
+        "Training %d steps (%d per epoch) from step %d on %d replica(s).",
+        total_steps, steps_per_epoch, step, strategy.num_replicas_in_sync,
+    )  # fmt: skip
+    while step < total_steps:
+        epoch = step // steps_per_epoch
+        # After a mid-epoch resume, first finish that epoch, then continue in
+        # whole epochs: epoch ends (validation, best checkpoint) stay at
+        # multiples of `steps_per_epoch`, as in an uninterrupted run.
+        stop_step = (
+            min(total_steps, (epoch + 1) * steps_per_epoch)
+            if step % steps_per_epoch
+            else total_steps
+        )
+        checkpoint = TrainingCheckpoint(
+            checkpoint_dir, initial_step=step, initial_epoch=epoch,
+            save_every=config.checkpoint_every, monitor=monitor, mode=mode,
+            best_value=best_value, write=chief,
+        )  # fmt: skip
+        fit_history = model.fit(
+            _train_data(config, data, strategy, skip_steps=step),
+            epochs=math.ceil(stop_step / steps_per_epoch),
+            initial_epoch=epoch,
+            steps_per_epoch=steps_per_epoch,
+            validation_data=val_data,
+            validation_steps=config.val_steps,
+            validation_freq=config.validate_every,
+            callbacks=[
+                *_callbacks(
+                    config, output, chief, checkpoint, step, stop_step, val_data is not None
+                ),
+                *callbacks,
+            ],
+            verbose=config.verbose,
+            shuffle=False,
+        )
+        for key, values in fit_history.history.items():
+            history.setdefault(key, []).extend(values)
+        step, epoch, best_value = checkpoint.step, checkpoint.epoch, checkpoint.best_value
+        if step < stop_step:  # stopped by another callback (e.g. early stopping)
+            break
+
+    model_path = None
+    if chief:
+        model_path = os.path.join(output, MODEL_FILE)
+        model.save(model_path)
+    iterations = int(keras.ops.convert_to_numpy(model.optimizer.iterations))
+    return TrainResult(
+        model=model,
+        history=history,
+        step=step,
+        epoch=epoch,
+        initial_step=initial_step,
+        total_steps=total_steps,
+        optimizer_iterations=iterations,
+        output=output,
+        model_path=model_path,
+        checkpoint_dir=checkpoint_dir,
+        best_value=best_value,
+        monitor=monitor,
+        wall_time=time.time() - start_time,
+    )
