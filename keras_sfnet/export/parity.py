@@ -1,0 +1,354 @@
+"""Parity of an exported artifact with the Keras model: the check every export ends with.
+
+Float artifacts are held to a relative error (max abs error over the largest
+reference logit); quantised ones to the pixel agreement of their class maps and to
+the mIoU they lose. Samples are random images and rendered street scenes (the
+bundled synthetic data), at the artifact's fixed size or at two sizes (one with
+non-integer stride ratios) for dynamic ones.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable, Iterable, Sequence
+
+import numpy as np
+
+__all__ = [
+    "DEFAULT_DYNAMIC_SIZES",
+    "ExportParityError",
+    "ParityCheck",
+    "ParityReport",
+    "mean_iou",
+    "parity_samples",
+    "run_parity",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Sizes a dynamic-size artifact is checked at; 72x100 gives stride maps 9x13, 5x7,
+#: 3x4 whose resize ratios are not integers (what trips converters).
+DEFAULT_DYNAMIC_SIZES = ((64, 96), (72, 100))
+#: Default relative error allowed for a float32 artifact.
+FLOAT32_RTOL = 1e-4
+#: Default relative error allowed for float16 weights/compute.
+FLOAT16_RTOL = 2e-2
+#: Class agreement required where the artifact returns class ids of a float graph.
+CLASS_ID_AGREEMENT = 0.999
+
+
+class ExportParityError(RuntimeError):
+    """The exported artifact does not give the Keras model's answers.
+
+    Attributes:
+        report: the :class:`ParityReport` that failed.
+    """
+
+    def __init__(self, report: ParityReport):
+        self.report = report
+        super().__init__(
+            f"{report.format} export refused: {report.failure}. Parity: {report.summary()}. "
+            "The artifact was not written (pass `keep_rejected=True` to keep it as "
+            "'<output>.rejected' for inspection)."
+        )
+
+
+@dataclasses.dataclass
+class ParityCheck:
+    """How an export is checked against Keras.
+
+    Args:
+        rtol: float or None, the largest ``max|artifact - keras| / max|keras|`` a float
+            artifact may show. None: 1e-4 (float32) or 2e-2 (float16).
+        min_agreement: float in [0, 1], the smallest fraction of pixels whose class
+            must match Keras for quantised artifacts. Defaults to 0.95.
+        max_miou_drop: float, the largest mIoU a quantised artifact may lose: against
+            the labels of ``eval_data`` when given, else against Keras's own class map
+            (Keras then scores 1.0). Defaults to 0.1.
+        sizes: sequence of ``(height, width)`` for dynamic-size artifacts. None: the
+            artifact's fixed size, else ``DEFAULT_DYNAMIC_SIZES``.
+        num_random: int, random-noise images per size. Defaults to 1.
+        num_images: int, rendered street scenes per size. Defaults to 2.
+        images: optional sequence of uint8 RGB ``(H, W, 3)`` images added to the samples
+            (resized to each size).
+        eval_data: optional iterable of ``(uint8 image (H, W, 3), label (H, W))`` pairs
+            (255 = ignore) to measure the mIoU drop against real labels.
+        seed: int, the seed of the random samples. Defaults to 0.
+
+    Example:
+    >>> check = ParityCheck(min_agreement=0.98, max_miou_drop=0.05)
+    """
+
+    rtol: float | None = None
+    min_agreement: float = 0.95
+    max_miou_drop: float = 0.1
+    sizes: Sequence[tuple[int, int]] | None = None
+    num_random: int = 1
+    num_images: int = 2
+    images: Sequence[np.ndarray] | None = None
+    eval_data: Iterable | None = None
+    seed: int = 0
+
+    def __post_init__(self):
+        if self.rtol is not None and not self.rtol > 0:
+            raise ValueError(f"`rtol` must be > 0 or None. Received: rtol={self.rtol!r}")
+        if not 0.0 <= self.min_agreement <= 1.0:
+            raise ValueError(
+                f"`min_agreement` must be in [0, 1]. Received: min_agreement={self.min_agreement!r}"
+            )
+        if not 0.0 <= self.max_miou_drop <= 1.0:
+            raise ValueError(
+                f"`max_miou_drop` must be in [0, 1]. Received: max_miou_drop={self.max_miou_drop!r}"
+            )
+        if self.num_random + self.num_images < 1 and not self.images and self.eval_data is None:
+            raise ValueError("The parity check needs at least one sample image.")
+
+
+@dataclasses.dataclass
+class ParityReport:
+    """What an export's parity check measured.
+
+    Attributes:
+        format: str, e.g. ``"tflite"``.
+        quantization: str, ``"none"``, ``"float16"``, ``"dynamic"`` or ``"int8"``.
+        passed: bool.
+        max_abs_error: float, over all samples (NaN where the artifact returns ids).
+        max_rel_error: float, ``max_abs_error / max|keras logits|``.
+        pixel_agreement: float, fraction of pixels with the Keras class.
+        miou_drop: float, mIoU lost vs Keras (see :class:`ParityCheck`).
+        num_samples: int.
+        sizes: list of the ``(height, width)`` checked.
+        thresholds: dict of the limits applied.
+        failure: str, why it failed ("" when it passed).
+        path: str, the artifact (set once written).
+        size_bytes: int, the artifact's size on disk.
+    """
+
+    format: str
+    quantization: str
+    passed: bool
+    max_abs_error: float
+    max_rel_error: float
+    pixel_agreement: float
+    miou_drop: float
+    num_samples: int
+    sizes: list
+    thresholds: dict
+    failure: str = ""
+    path: str = ""
+    size_bytes: int = 0
+
+    def summary(self) -> str:
+        """One line: errors, agreement, mIoU drop, thresholds.
+
+        Example:
+        >>> report.summary()  # doctest: +SKIP
+        'max abs 3.1e-07, max rel 1.2e-06, agreement 100.00%, mIoU drop 0.0000 (rtol=0.0001)'
+        """
+        limits = ", ".join(f"{k}={v:g}" for k, v in self.thresholds.items())
+        return (
+            f"max abs {self.max_abs_error:.3g}, max rel {self.max_rel_error:.3g}, "
+            f"agreement {100 * self.pixel_agreement:.2f}%, mIoU drop {self.miou_drop:.4f} "
+            f"on {self.num_samples} samples at {self.sizes} ({limits})"
+        )
+
+
+def mean_iou(labels: np.ndarray, predictions: np.ndarray, num_classes: int) -> float:
+    """Mean IoU over the classes present in labels or predictions (255 ignored).
+
+    Example:
+    >>> mean_iou(np.array([0, 1, 1]), np.array([0, 1, 0]), 2)
+    0.5
+    """
+    labels = np.asarray(labels).reshape(-1).astype(np.int64)
+    predictions = np.asarray(predictions).reshape(-1).astype(np.int64)
+    valid = (labels >= 0) & (labels < num_classes)
+    confusion = np.bincount(
+        labels[valid] * num_classes + np.clip(predictions[valid], 0, num_classes - 1),
+        minlength=num_classes * num_classes,
+    ).reshape(num_classes, num_classes)
+    true_positive = np.diag(confusion).astype(np.float64)
+    union = confusion.sum(0) + confusion.sum(1) - true_positive
+    present = union > 0
+    if not present.any():
+        return 1.0
+    return float(np.mean(true_positive[present] / union[present]))
+
+
+def _resize(image: np.ndarray, size: tuple[int, int], nearest: bool = False) -> np.ndarray:
+    if image.shape[:2] == tuple(size):
+        return image
+    import cv2
+
+    interpolation = cv2.INTER_NEAREST if nearest else cv2.INTER_LINEAR
+    return cv2.resize(image, (size[1], size[0]), interpolation=interpolation)
+
+
+def _street_scenes(count: int, size: tuple[int, int], seed: int) -> list[np.ndarray]:
+    try:
+        from keras_sfnet.data.synthetic import render_street_scene
+    except ImportError:  # pragma: no cover - the data package ships with keras_sfnet
+        render_street_scene = None
+    images = []
+    rng = np.random.default_rng(seed + 1)
+    for i in range(count):
+        if render_street_scene is not None:
+            images.append(render_street_scene((seed, i), size)[0])
+        else:  # smooth structured image: gradients plus blocks
+            yy, xx = np.mgrid[0 : size[0], 0 : size[1]] / np.array(size).reshape(2, 1, 1)
+            base = np.stack([yy, xx, 1 - yy], -1) * 255
+            base[(yy > rng.random()) & (xx > rng.random())] = rng.integers(0, 255, 3)
+            images.append(base.astype(np.uint8))
+    return images
+
+
+def parity_samples(size: tuple[int, int], check: ParityCheck) -> list[tuple[np.ndarray, object]]:
+    """The uint8 ``(H, W, 3)`` samples (with labels or None) checked at one size.
+
+    Example:
+    >>> samples = parity_samples((64, 96), ParityCheck())
+    >>> samples[0][0].shape, samples[0][0].dtype
+    ((64, 96, 3), dtype('uint8'))
+    """
+    rng = np.random.default_rng(check.seed)
+    samples = [
+        (rng.integers(0, 256, (*size, 3), dtype=np.uint8), None) for _ in range(check.num_random)
+    ]
+    samples += [(image, None) for image in _street_scenes(check.num_images, size, check.seed)]
+    samples += [(_resize(np.asarray(image, np.uint8), size), None) for image in check.images or ()]
+    for image, label in check.eval_data or ():
+        samples.append(
+            (_resize(np.asarray(image, np.uint8), size), _resize(np.asarray(label), size, True))
+        )
+    return samples
+
+
+def _normalize(image: np.ndarray) -> np.ndarray:
+    from keras_sfnet.export.tracing import IMAGENET_MEAN, IMAGENET_STD
+
+    x = image.astype(np.float32) / np.float32(255.0)
+    return (x - np.asarray(IMAGENET_MEAN, np.float32)) / np.asarray(IMAGENET_STD, np.float32)
+
+
+def run_parity(
+    format: str,
+    quantization: str,
+    reference: Callable[[np.ndarray], np.ndarray],
+    candidate: Callable[[np.ndarray], np.ndarray],
+    check: ParityCheck,
+    sizes: Sequence[tuple[int, int]],
+    candidate_input: str = "float32",
+) -> ParityReport:
+    """Runs Keras and the artifact on the samples, measures and checks parity.
+
+    Args:
+        format: the artifact's format name (for the report).
+        quantization: ``"none"`` and ``"float16"`` are checked on ``rtol``; ``"dynamic"``
+            and ``"int8"`` on ``min_agreement`` and ``max_miou_drop``.
+        reference: Keras, ``float32 (1, H, W, 3) normalised -> logits (1, H, W, C)``.
+        candidate: the artifact's runner, same input (or uint8 when
+            ``candidate_input="uint8"``), returning logits ``(1, H, W, C)`` or class ids
+            ``(1, H, W)``.
+        check: the :class:`ParityCheck`.
+        sizes: the sizes to check at.
+        candidate_input: ``"float32"`` (normalised images) or ``"uint8"`` (raw RGB).
+
+    Returns:
+        The :class:`ParityReport` (passed).
+
+    Raises:
+        ExportParityError: parity failed (the report is attached).
+
+    Example:
+    >>> report = run_parity("onnx", "none", keras_fn, onnx_fn, ParityCheck(), [(64, 96)])
+    """
+    max_abs, max_ref, agree, total, drops, num = 0.0, 0.0, 0, 0, [], 0
+    any_logits = False
+    for size in sizes:
+        for image, label in parity_samples(tuple(size), check):
+            x = _normalize(image)[None]
+            ref = np.asarray(reference(x), np.float32)
+            out = np.asarray(candidate(image[None] if candidate_input == "uint8" else x))
+            ref_ids = ref.argmax(-1)
+            if out.ndim == ref.ndim:
+                any_logits = True
+                out = out.astype(np.float32)
+                if out.shape != ref.shape:
+                    raise ExportParityError(
+                        _failed_report(
+                            format, quantization, f"output shape {out.shape} != Keras {ref.shape}"
+                        )
+                    )
+                diff = np.abs(out - ref)
+                max_abs = max(max_abs, float(np.nan_to_num(diff, nan=np.inf).max()))
+                out_ids = out.argmax(-1)
+            else:
+                out_ids = out.astype(np.int64)
+            max_ref = max(max_ref, float(np.abs(ref).max()))
+            if out_ids.shape != ref_ids.shape:
+                raise ExportParityError(
+                    _failed_report(
+                        format, quantization, f"class map shape {out_ids.shape} != {ref_ids.shape}"
+                    )
+                )
+            agree += int((out_ids == ref_ids).sum())
+            total += ref_ids.size
+            num_classes = ref.shape[-1]
+            if label is None:
+                drops.append(1.0 - mean_iou(ref_ids, out_ids, num_classes))
+            else:
+                drops.append(
+                    mean_iou(label[None], ref_ids, num_classes)
+                    - mean_iou(label[None], out_ids, num_classes)
+                )
+            num += 1
+    max_abs = max_abs if any_logits else float("nan")
+    max_rel = max_abs / max(max_ref, 1e-12) if any_logits else float("nan")
+    agreement = agree / max(total, 1)
+    miou_drop = float(np.mean(drops)) if drops else 0.0
+
+    float_kind = quantization in ("none", "float16")
+    if float_kind:
+        rtol = check.rtol
+        if rtol is None:
+            rtol = FLOAT32_RTOL if quantization == "none" else FLOAT16_RTOL
+        thresholds = {"rtol": rtol}
+        if any_logits:
+            failure = "" if max_rel <= rtol else f"max relative error {max_rel:.3g} > rtol {rtol:g}"
+        else:
+            thresholds = {"min_agreement": CLASS_ID_AGREEMENT}
+            failure = (
+                ""
+                if agreement >= CLASS_ID_AGREEMENT
+                else f"class agreement {agreement:.4f} < {CLASS_ID_AGREEMENT}"
+            )
+    else:
+        thresholds = {"min_agreement": check.min_agreement, "max_miou_drop": check.max_miou_drop}
+        failure = ""
+        if not agreement >= check.min_agreement:
+            failure = f"pixel agreement {agreement:.4f} < min_agreement {check.min_agreement}"
+        elif not miou_drop <= check.max_miou_drop:
+            failure = f"mIoU drop {miou_drop:.4f} > max_miou_drop {check.max_miou_drop}"
+    report = ParityReport(
+        format=format,
+        quantization=quantization,
+        passed=not failure,
+        max_abs_error=max_abs,
+        max_rel_error=max_rel,
+        pixel_agreement=agreement,
+        miou_drop=miou_drop,
+        num_samples=num,
+        sizes=[tuple(s) for s in sizes],
+        thresholds=thresholds,
+        failure=failure,
+    )
+    if failure:
+        raise ExportParityError(report)
+    logger.info("%s (%s) parity: %s", format, quantization, report.summary())
+    return report
+
+
+def _failed_report(format: str, quantization: str, failure: str) -> ParityReport:
+    nan = float("nan")
+    return ParityReport(format, quantization, False, nan, nan, 0.0, 1.0, 0, [], {}, failure)

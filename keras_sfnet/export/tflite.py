@@ -1,0 +1,208 @@
+"""TFLite (LiteRT) export: float32, float16, dynamic-range and full-integer int8."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable, Sequence
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from keras_sfnet.export.calibration import calibration_samples
+from keras_sfnet.export.parity import (
+    DEFAULT_DYNAMIC_SIZES,
+    ParityCheck,
+    ParityReport,
+    run_parity,
+)
+from keras_sfnet.export.staging import staged_output
+from keras_sfnet.export.tracing import check_input_size, image_spec, keras_runner, trace_logits
+
+__all__ = ["IO_DTYPES", "QUANTIZATIONS", "export_tflite", "tflite_operators"]
+
+logger = logging.getLogger(__name__)
+
+QUANTIZATIONS = ("none", "float16", "dynamic", "int8")
+IO_DTYPES = ("float32", "int8", "uint8")
+
+
+def tflite_operators(model: bytes | str | os.PathLike) -> list[str]:
+    """The sorted operator names of a TFLite flatbuffer (builtins, ``Flex*``, custom).
+
+    Example:
+    >>> "GATHER" in tflite_operators("sfnet.tflite")  # doctest: +SKIP
+    True
+    """
+    from ai_edge_litert.interpreter import Interpreter, OpResolverType
+
+    kwargs = {"experimental_op_resolver_type": OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES}
+    if isinstance(model, bytes):
+        interpreter = Interpreter(model_content=model, **kwargs)
+    else:
+        interpreter = Interpreter(model_path=os.fspath(model), **kwargs)
+    return sorted({op["op_name"] for op in interpreter._get_ops_details()})
+
+
+class _LiteRTRunner:
+    """Runs a .tflite file with LiteRT (XNNPACK on CPU), float or integer I/O."""
+
+    def __init__(self, path: str):
+        from ai_edge_litert.interpreter import Interpreter
+
+        self.interpreter = Interpreter(model_path=path)
+        self.input = self.interpreter.get_input_details()[0]
+        self.shape = None
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        it = self.interpreter
+        if self.shape != x.shape:
+            if tuple(self.input["shape"]) != x.shape:
+                it.resize_tensor_input(self.input["index"], list(x.shape), strict=False)
+            it.allocate_tensors()
+            self.shape = x.shape
+        dtype = self.input["dtype"]
+        if dtype != np.float32:
+            scale, zero_point = self.input["quantization"]
+            info = np.iinfo(dtype)
+            x = np.clip(np.round(x / scale + zero_point), info.min, info.max).astype(dtype)
+        it.set_tensor(self.input["index"], x)
+        it.invoke()
+        output = it.get_output_details()[0]
+        y = it.get_tensor(output["index"])
+        if output["dtype"] != np.float32:
+            scale, zero_point = output["quantization"]
+            y = (y.astype(np.float32) - zero_point) * scale
+        return y
+
+
+def _convert(concrete_function, quantization, io_dtype, calibration):
+    converter = tf.lite.TFLiteConverter.from_concrete_functions([concrete_function])
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
+    if quantization != "none":
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    if quantization == "float16":
+        converter.target_spec.supported_types = [tf.float16]
+    elif quantization == "int8":
+        converter.representative_dataset = calibration
+        converter.target_spec.supported_ops = [
+            tf.lite.OpsSet.TFLITE_BUILTINS_INT8,
+            tf.lite.OpsSet.TFLITE_BUILTINS,
+        ]
+        converter.inference_input_type = tf.as_dtype(io_dtype)
+        converter.inference_output_type = tf.as_dtype(io_dtype)
+    return converter.convert()
+
+
+def export_tflite(
+    model: keras.Model,
+    path: str | os.PathLike,
+    *,
+    input_size: Sequence[int] | None = None,
+    quantization: str = "none",
+    io_dtype: str = "float32",
+    calibration_data: Iterable | None = None,
+    num_calibration_samples: int = 32,
+    parity: ParityCheck | None = None,
+    keep_rejected: bool = False,
+) -> ParityReport:
+    """Exports ``model`` to a TFLite flatbuffer of builtin ops and checks it with LiteRT.
+
+    The align-corners resizes convert to ``RESIZE_BILINEAR(align_corners=true)`` and the
+    flow warp to ``GATHER`` plus elementwise ops: no Flex (TF Select) or custom ops, so
+    the file runs on the plain LiteRT runtime and XNNPACK. Batch size is 1.
+
+    Args:
+        model: the Keras segmenter (a deep-supervision model exports its main logits).
+        path: the ``.tflite`` file to write.
+        input_size: ``(height, width)``, or None to keep height and width dynamic
+            (resize the input tensor before ``allocate_tensors``). Defaults to None.
+        quantization: ``"none"`` (float32), ``"float16"`` (float16 weights),
+            ``"dynamic"`` (int8 weights, float activations) or ``"int8"`` (full integer,
+            calibrated). Defaults to ``"none"``.
+        io_dtype: ``"float32"``, ``"int8"`` or ``"uint8"``, the input/output type of a
+            full-integer model: the input is the quantised NORMALISED image and the
+            output the quantised logits (scale and zero point in the tensor details).
+            Defaults to ``"float32"``.
+        calibration_data: for ``"int8"``: a ``tf.data.Dataset`` or iterable of
+            normalised float32 images (or batches, or ``(image, label)`` pairs). None:
+            street scenes rendered by ``keras_sfnet.data.synthetic``.
+        num_calibration_samples: int, images used for calibration. Defaults to 32.
+        parity: the :class:`ParityCheck`; None for the defaults.
+        keep_rejected: bool, keep a failed artifact as ``path + ".rejected"``.
+
+    Returns:
+        The passed :class:`ParityReport` (with ``path`` and ``size_bytes``).
+
+    Raises:
+        ValueError: an unsupported option, or a dynamic size the converter cannot keep.
+        ExportParityError: the artifact does not match Keras (nothing is written).
+
+    Example:
+    >>> report = export_tflite(model, "sfnet.tflite", input_size=(512, 1024))
+    >>> report.max_rel_error < 1e-4
+    True
+    """
+    if quantization not in QUANTIZATIONS:
+        raise ValueError(
+            f"`quantization` must be one of {list(QUANTIZATIONS)}. "
+            f"Received: quantization={quantization!r}"
+        )
+    if io_dtype not in IO_DTYPES:
+        raise ValueError(
+            f"`io_dtype` must be one of {list(IO_DTYPES)}. Received: io_dtype={io_dtype!r}"
+        )
+    if io_dtype != "float32" and quantization != "int8":
+        raise ValueError(
+            "Integer input/output needs full integer quantization (quantization='int8'). "
+            f"Received: io_dtype={io_dtype!r}, quantization={quantization!r}"
+        )
+    if calibration_data is not None and quantization != "int8":
+        raise ValueError(
+            "`calibration_data` is only used with quantization='int8'. "
+            f"Received: quantization={quantization!r}"
+        )
+    size = check_input_size(input_size)
+    parity = parity or ParityCheck()
+
+    function = trace_logits(model, image_spec(size, batch_size=1), resize="op", warp="gather")
+    calibration = None
+    if quantization == "int8":
+        calibration = calibration_samples(calibration_data, size, num_calibration_samples)
+    try:
+        content = _convert(function, quantization, io_dtype, calibration)
+    except Exception as error:  # the converter raises ConverterError and others
+        if size is None:
+            raise ValueError(
+                "TFLite cannot keep a dynamic input size for this model: the converter "
+                "needs ops that are not TFLite builtins for it. Pass a fixed "
+                f"`input_size=(height, width)`. Converter error: {_short(error)}"
+            ) from error
+        raise
+    operators = tflite_operators(content)
+    foreign = [op for op in operators if op.startswith("Flex") or op == "CUSTOM"]
+    if foreign:
+        raise ValueError(
+            f"The TFLite model contains non-builtin ops {foreign}; refusing to write it."
+        )
+    logger.info("TFLite operators: %s", operators)
+
+    sizes = [size] if size is not None else list(parity.sizes or DEFAULT_DYNAMIC_SIZES)
+    with staged_output(path, keep_rejected) as staged:
+        with open(staged, "wb") as f:
+            f.write(content)
+        report = run_parity(
+            "tflite", quantization, keras_runner(model), _LiteRTRunner(staged), parity, sizes
+        )
+    report.path = os.path.abspath(os.fspath(path))
+    report.size_bytes = os.path.getsize(report.path)
+    return report
+
+
+def _short(error: Exception, limit: int = 600) -> str:
+    lines = [
+        line for line in str(error).splitlines() if line.strip() and not line.startswith("loc(")
+    ]
+    text = " ".join(lines)
+    return text if len(text) <= limit else text[:limit] + "..."

@@ -1,0 +1,139 @@
+"""Turning a Keras SFNet into traced TensorFlow graphs that exporters convert.
+
+Every exporter starts here: it picks the inference outputs (the main logits of a
+deep-supervision model), fixes or frees the input size, and traces the model inside
+:func:`keras_sfnet.ops.implementation_scope` so that the resize and the warp are
+written the way the target converter handles exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import keras
+import tensorflow as tf
+
+from keras_sfnet.ops import implementation_scope
+
+__all__ = [
+    "IMAGENET_MEAN",
+    "IMAGENET_STD",
+    "check_input_size",
+    "image_spec",
+    "inference_model",
+    "keras_runner",
+    "normalize_uint8",
+    "trace_logits",
+]
+
+#: Per-channel RGB mean of ImageNet, for images scaled to [0, 1].
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+#: Per-channel RGB standard deviation of ImageNet, for images scaled to [0, 1].
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+def check_input_size(input_size: Sequence[int] | None) -> tuple[int, int] | None:
+    """Validates ``input_size`` (``(height, width)`` or None) and returns it as ints.
+
+    Example:
+    >>> check_input_size([64, 96])
+    (64, 96)
+    """
+    if input_size is None:
+        return None
+    size = tuple(input_size)
+    if (
+        len(size) != 2
+        or any(isinstance(s, bool) or not isinstance(s, int) for s in size)
+        or any(s < 32 for s in size)
+    ):
+        raise ValueError(
+            "`input_size` must be None or (height, width), two integers >= 32. "
+            f"Received: input_size={input_size!r}"
+        )
+    return size
+
+
+def inference_model(model: keras.Model) -> keras.Model:
+    """The model to export: the main logits alone, whatever the training outputs.
+
+    Example:
+    >>> model = keras_sfnet.SFNet(num_classes=4, deep_supervision=True, decoder_filters=16)
+    >>> inference_model(model).outputs[0].shape[-1]
+    4
+    """
+    if hasattr(model, "inference_model"):
+        model = model.inference_model()
+    if len(model.outputs) != 1:
+        raise ValueError(
+            "The exported model must have one output (the logits). "
+            f"Received: a model with {len(model.outputs)} outputs."
+        )
+    return model
+
+
+def image_spec(
+    input_size: tuple[int, int] | None,
+    batch_size: int | None = None,
+    dtype: tf.DType = tf.float32,
+    name: str = "image",
+) -> tf.TensorSpec:
+    """The ``TensorSpec`` of an NHWC RGB batch, dynamic where ``None``.
+
+    Example:
+    >>> image_spec((64, 96), batch_size=1)
+    TensorSpec(shape=(1, 64, 96, 3), dtype=tf.float32, name='image')
+    """
+    height, width = input_size if input_size is not None else (None, None)
+    return tf.TensorSpec([batch_size, height, width, 3], dtype, name=name)
+
+
+def normalize_uint8(images: tf.Tensor) -> tf.Tensor:
+    """``(images / 255 - mean) / std`` in float32: the network's input.
+
+    Example:
+    >>> normalize_uint8(tf.zeros([1, 2, 2, 3], tf.uint8)).dtype
+    tf.float32
+    """
+    images = tf.cast(images, tf.float32) / 255.0
+    return (images - tf.constant(IMAGENET_MEAN)) / tf.constant(IMAGENET_STD)
+
+
+def trace_logits(
+    model: keras.Model,
+    spec: tf.TensorSpec,
+    resize: str = "op",
+    warp: str = "gather",
+):
+    """Traces ``model`` (inference mode) into a concrete function ``image -> logits``.
+
+    Args:
+        model: the Keras segmenter (one output, see :func:`inference_model`).
+        spec: the input ``TensorSpec`` (float32, normalised RGB).
+        resize: ``"op"`` or ``"matmul"``, how align-corners resizes are written.
+        warp: ``"gather"``, ``"fused"`` or ``"auto"``, how the flow warp is written.
+
+    Returns:
+        A ``tf.types.experimental.ConcreteFunction``.
+
+    Example:
+    >>> fn = trace_logits(model, image_spec((64, 96), 1), resize="matmul")
+    """
+    model = inference_model(model)
+
+    @tf.function
+    def logits(image):
+        return model(image, training=False)
+
+    with implementation_scope(resize=resize, warp=warp):
+        return logits.get_concrete_function(spec)
+
+
+def keras_runner(model: keras.Model):
+    """``numpy float32 (B, H, W, 3) -> numpy logits``: Keras, the parity reference.
+
+    Example:
+    >>> logits = keras_runner(model)(np.zeros((1, 64, 64, 3), np.float32))
+    """
+    model = inference_model(model)
+    return lambda x: keras.ops.convert_to_numpy(model(x, training=False))
