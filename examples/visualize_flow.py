@@ -78,12 +78,14 @@ def make_figure(image: np.ndarray, label: np.ndarray | None, segmenter: Segmente
     return np.concatenate([grid, key], axis=1)
 
 
-def save_png(path: str, figure: np.ndarray) -> None:
-    """Writes an RGB figure as a small (256-colour) PNG."""
-    from PIL import Image
-
+def save_png(path: str, figure: np.ndarray, max_bytes: int = 300_000) -> None:
+    """Writes an RGB figure as PNG; above `max_bytes`, as a 256-colour PNG."""
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    Image.fromarray(figure).quantize(colors=256, dither=Image.Dither.NONE).save(path, optimize=True)
+    cv2.imwrite(path, figure[..., ::-1], [cv2.IMWRITE_PNG_COMPRESSION, 9])
+    if os.path.getsize(path) > max_bytes:
+        from PIL import Image
+
+        Image.fromarray(figure).quantize(colors=256).save(path, optimize=True)
 
 
 def main(argv=None) -> int:
