@@ -29,6 +29,7 @@ from keras_sfnet.training.train_result import TrainResult
 from keras_sfnet.training.trainer import (
     build_optimizer,
     build_training_model,
+    clear_run,
     compile_for_training,
     resolve_dataset,
     train,
@@ -45,6 +46,7 @@ __all__ = [
     "TrainingLogs",
     "build_optimizer",
     "build_training_model",
+    "clear_run",
     "compile_for_training",
     "convert_to_sync_batchnorm",
     "get_strategy",

@@ -30,7 +30,8 @@ def get_strategy(name: str = "auto") -> tf.distribute.Strategy:
         name: `"auto"` (multi-worker when the `TF_CONFIG` environment variable
             names a cluster of more than one task, mirrored with several
             GPUs, else the default strategy), `"none"` (default strategy: one
-            device), `"mirrored"` (`MirroredStrategy` over the local GPUs) or
+            device), `"mirrored"` (`MirroredStrategy` over the local GPUs, or
+            over the logical CPU devices when there is no GPU) or
             `"multi_worker"` (`MultiWorkerMirroredStrategy`, cluster from
             `TF_CONFIG`). Defaults to `"auto"`.
 
@@ -59,7 +60,10 @@ def get_strategy(name: str = "auto") -> tf.distribute.Strategy:
     if key == "multi_worker":
         strategy = tf.distribute.MultiWorkerMirroredStrategy()
     elif key == "mirrored":
-        strategy = tf.distribute.MirroredStrategy()
+        devices = [d.name for d in tf.config.list_logical_devices("GPU")]
+        if not devices:
+            devices = [d.name for d in tf.config.list_logical_devices("CPU")]
+        strategy = tf.distribute.MirroredStrategy(devices)
     else:
         strategy = tf.distribute.get_strategy()
     logger.info(

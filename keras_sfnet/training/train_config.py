@@ -77,6 +77,8 @@ class TrainConfig:
             `aux_weight` each). Defaults to `False`.
         sync_batchnorm: bool, synchronise batch-norm statistics across
             replicas. Defaults to `False`.
+        dropout: float, spatial dropout of the PPM and auxiliary heads.
+            Defaults to 0.1 (authors).
         initial_weights: str or `None`. A `.weights.h5` or `.keras` file whose
             weights initialise the model (e.g. converted ImageNet backbones).
         crop_size: (height, width), defaults to `(1024, 1024)`.
@@ -144,6 +146,7 @@ class TrainConfig:
     decoder_filters: int | None = None
     deep_supervision: bool = False
     sync_batchnorm: bool = False
+    dropout: float = 0.1
     initial_weights: str | None = None
     crop_size: tuple[int, int] = (1024, 1024)
     batch_size: int = 16

@@ -8,6 +8,7 @@ import json
 import logging
 import math
 import os
+import shutil
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -49,6 +50,7 @@ from keras_sfnet.training.training_logs import TrainingLogs
 __all__ = [
     "build_optimizer",
     "build_training_model",
+    "clear_run",
     "compile_for_training",
     "resolve_dataset",
     "train",
@@ -153,6 +155,7 @@ def build_training_model(config: TrainConfig, num_classes: int) -> SFNet:
             num_classes=num_classes,
             deep_supervision=config.deep_supervision,
             decoder_filters=config.decoder_filters,
+            dropout=config.dropout,
         )
     if config.sync_batchnorm:
         convert_to_sync_batchnorm(model)
@@ -343,6 +346,24 @@ def _callbacks(
                 keras.callbacks.TensorBoard(os.path.join(log_dir, "tensorboard"), write_graph=False)
             )
     return callbacks
+
+
+def clear_run(output: str | os.PathLike) -> None:
+    """Deletes a run's outputs (checkpoints, logs, `model.keras`, `config.json`).
+
+    Other files in `output`, such as a generated synthetic dataset in
+    `output/data`, are kept. Call it from one process only.
+
+    Example:
+    >>> clear_run("runs/demo")  # doctest: +SKIP
+    """
+    output = os.fspath(output)
+    for name in (CHECKPOINT_DIR, LOG_DIR):
+        shutil.rmtree(os.path.join(output, name), ignore_errors=True)
+    for name in (MODEL_FILE, CONFIG_FILE):
+        path = os.path.join(output, name)
+        if os.path.exists(path):
+            os.remove(path)
 
 
 def train(config: TrainConfig, callbacks: Sequence[keras.callbacks.Callback] = ()) -> TrainResult:

@@ -1,0 +1,150 @@
+"""Acceptance: `tools/train.py` learns on a small Cityscapes-layout dataset of its own."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import json
+import os
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+# Cityscapes labelIds and the train ids they map to.
+ROAD, VEGETATION, SKY, CAR = 7, 21, 23, 26
+TRAIN_IDS = {ROAD: 0, VEGETATION: 8, SKY: 10, CAR: 13}
+COLORS = {ROAD: (128, 128, 128), VEGETATION: (40, 160, 40), SKY: (90, 150, 240), CAR: (220, 30, 30)}
+
+
+def _scene(rng: np.random.Generator, height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sky above a random horizon, vegetation band, road below, one or two cars."""
+    label = np.full((height, width), ROAD, np.uint8)
+    horizon = int(rng.integers(height // 4, height // 2))
+    label[:horizon] = SKY
+    band = int(rng.integers(3, height // 6))
+    label[horizon : horizon + band] = VEGETATION
+    for _ in range(int(rng.integers(1, 3))):
+        h, w = int(rng.integers(8, height // 3)), int(rng.integers(12, width // 3))
+        y = int(rng.integers(horizon + band, height - h))
+        x = int(rng.integers(0, width - w))
+        label[y : y + h, x : x + w] = CAR
+    label[-2:, :4] = 1  # a little "ego vehicle" (ignored)
+    image = np.zeros((height, width, 3), np.float32)
+    for label_id, color in COLORS.items():
+        image[label == label_id] = color
+    image += rng.normal(0, 12, image.shape)
+    return np.clip(image, 0, 255).astype(np.uint8), label
+
+
+def make_tiny_cityscapes(root: Path, num_train: int = 8, num_val: int = 2, size=(64, 128)) -> Path:
+    rng = np.random.default_rng(123)
+    for split, count, city in (("train", num_train, "tinytown"), ("val", num_val, "tinyville")):
+        image_dir = root / "leftImg8bit" / split / city
+        label_dir = root / "gtFine" / split / city
+        image_dir.mkdir(parents=True)
+        label_dir.mkdir(parents=True)
+        for i in range(count):
+            image, label = _scene(rng, *size)
+            stem = f"{city}_000000_{i:06d}"
+            cv2.imwrite(str(image_dir / f"{stem}_leftImg8bit.png"), image[..., ::-1])
+            cv2.imwrite(str(label_dir / f"{stem}_gtFine_labelIds.png"), label)
+    return root
+
+
+def _load_tool():
+    spec = importlib.util.spec_from_file_location("train_tool", REPO / "tools" / "train.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def train_tool():
+    return _load_tool()
+
+
+def _tool_args(data_root: Path, output: Path, *extra: str) -> list[str]:
+    return [
+        "--dataset", "cityscapes", "--data-root", str(data_root), "--output", str(output),
+        "--backbone", "resnet18", "--decoder-filters", "16", "--crop-size", "64", "64",
+        "--batch-size", "4", "--lr", "0.05", "--loss", "cross_entropy",
+        "--augmentation", "crop_only", "--verbose", "0", "--no-tensorboard", *extra,
+    ]  # fmt: skip
+
+
+@pytest.mark.slow
+def test_train_tool_learns_tiny_cityscapes(tmp_path, train_tool):
+    data_root = make_tiny_cityscapes(tmp_path / "tiny_cityscapes")
+    output = tmp_path / "run"
+    result = train_tool.main(
+        _tool_args(data_root, output, "--steps", "40", "--steps-per-epoch", "10")
+    )
+
+    assert result.step == 40
+    assert result.optimizer_iterations == 40
+    losses = result.history["loss"]
+    assert len(losses) == 4
+    assert losses[-1] < 0.6 * losses[0], losses
+    # 4 of 19 classes are present: predicting one class everywhere scores < 0.25/4.
+    miou = result.history["val_mean_iou"][-1]
+    assert miou > 0.3, result.history
+
+    assert (output / "model.keras").is_file()
+    assert (output / "config.json").is_file()
+    state = json.loads((output / "checkpoints" / "last.json").read_text())
+    assert state["step"] == 40 and state["optimizer_iterations"] == 40
+    assert (output / "checkpoints" / state["weights"]).is_file()
+    assert (output / "checkpoints" / "best.keras").is_file()
+    best = json.loads((output / "checkpoints" / "best.json").read_text())
+    assert best["monitor"] == "val_mean_iou"
+    assert best["value"] == pytest.approx(max(result.history["val_mean_iou"]))
+    with open(output / "logs" / "training.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert [int(r["step"]) for r in rows] == [10, 20, 30, 40]
+    assert {"loss", "val_loss", "mean_iou", "val_mean_iou", "learning_rate"} <= set(rows[0])
+
+    # The saved model predicts like the trained one.
+    import keras
+
+    image = np.zeros((1, 64, 128, 3), np.float32)
+    reloaded = keras.saving.load_model(output / "model.keras", compile=False)
+    np.testing.assert_allclose(
+        reloaded.predict(image, verbose=0), result.model.predict(image, verbose=0), atol=1e-4
+    )
+
+    # A finished run resumes to nothing more; without --resume the tool refuses.
+    again = train_tool.main(_tool_args(data_root, output, "--steps", "40", "--resume"))
+    assert again.step == 40 and again.initial_step == 40 and again.history == {}
+    with pytest.raises(FileExistsError, match="--resume"):
+        train_tool.main(_tool_args(data_root, output, "--steps", "40"))
+
+
+def test_config_from_args_overrides_file(tmp_path, train_tool):
+    config_file = tmp_path / "recipe.json"
+    config_file.write_text(json.dumps({"dataset": "camvid", "data_root": "/x", "steps": 100}))
+    parser = train_tool.build_parser()
+    args = parser.parse_args(
+        ["--config", str(config_file), "--steps", "7", "--mixed-precision", "bfloat16",
+         "--crop-size", "32", "48", "--val-split", "none", "--sync-bn"]
+    )  # fmt: skip
+    config = train_tool.config_from_args(args)
+    assert config.dataset == "camvid" and config.data_root == "/x"
+    assert config.steps == 7 and config.mixed_precision == "bfloat16"
+    assert config.crop_size == (32, 48) and config.val_split is None and config.sync_batchnorm
+    assert config.batch_size == 16  # the dataclass default, untouched
+
+
+def test_fresh_clears_run_but_keeps_data(tmp_path):
+    from keras_sfnet.training import clear_run
+
+    (tmp_path / "checkpoints").mkdir()
+    (tmp_path / "checkpoints" / "last.json").write_text("{}")
+    (tmp_path / "logs").mkdir()
+    (tmp_path / "model.keras").write_text("x")
+    (tmp_path / "data").mkdir()
+    clear_run(tmp_path)
+    assert sorted(os.listdir(tmp_path)) == ["data"]
