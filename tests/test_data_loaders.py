@@ -252,3 +252,16 @@ def test_training_is_deterministic_with_a_seed(tmp_path):
         np.testing.assert_array_equal(y1, y2)
     other = take(4, 1)
     assert any(not np.array_equal(a[0], b[0]) for a, b in zip(first, other))
+
+
+def test_sixteen_bit_masks_and_label_mapping(tmp_path):
+    write_png(tmp_path / "images" / "a.png", random_image(0))
+    mask = np.full((H, W), 300, np.uint16)
+    mask[:, :4] = 7
+    write_png(tmp_path / "masks" / "a.png", mask)
+    info = data.DatasetInfo(name="deep", num_classes=2, label_mapping={300: 1, 7: 0})
+    files = data.list_folder(tmp_path / "images", tmp_path / "masks")
+    ((_, label),) = raw(files, info)
+    assert label[0, :5].tolist() == [0, 0, 0, 0, 1]
+    image, raw_label = data.read_example(*files[0])
+    assert raw_label.max() == 300 and image.shape == (H, W, 3)

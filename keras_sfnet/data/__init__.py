@@ -9,7 +9,8 @@ a synthetic Cityscapes-layout dataset (`synthetic.generate_synthetic_cityscapes`
 
 Example:
 >>> from keras_sfnet.data import load_dataset, synthetic
->>> root = synthetic.generate_synthetic_cityscapes("/tmp/cs", num_train=8, num_val=2)
+>>> import tempfile
+>>> root = synthetic.generate_synthetic_cityscapes(tempfile.mkdtemp(), num_train=8, num_val=2)
 >>> train = load_dataset("cityscapes", root, "train", training=True,
 ...                      crop_size=(128, 128), batch_size=4, seed=0)
 """
@@ -52,7 +53,8 @@ from keras_sfnet.data.preprocessing import (
     normalize_image,
 )
 from keras_sfnet.data.reading import (
-    decode_pair,
+    decode_image_file,
+    decode_label_file,
     examples_dataset,
     load_pair,
     map_label,
@@ -78,7 +80,8 @@ __all__ = [
     "augment_example",
     "class_uniform_center",
     "color_jitter",
-    "decode_pair",
+    "decode_image_file",
+    "decode_label_file",
     "denormalize_image",
     "examples_dataset",
     "gaussian_blur",

@@ -119,7 +119,8 @@ def list_cityscapes(
 
     Example:
     >>> from keras_sfnet.data import synthetic
-    >>> root = synthetic.generate_synthetic_cityscapes("/tmp/cs", num_train=2, num_val=1)
+    >>> import tempfile
+    >>> root = synthetic.generate_synthetic_cityscapes(tempfile.mkdtemp(), num_train=2, num_val=1)
     >>> pairs = list_cityscapes(root, "val")
     >>> pairs[0][1].endswith("_gtFine_labelIds.png")
     True

@@ -113,7 +113,8 @@ def make_dataset(
 
     Example:
     >>> from keras_sfnet.data import get_dataset_info, list_files, synthetic
-    >>> root = synthetic.generate_synthetic_cityscapes("/tmp/cs", num_train=4, num_val=2)
+    >>> import tempfile
+    >>> root = synthetic.generate_synthetic_cityscapes(tempfile.mkdtemp(), num_train=4, num_val=2)
     >>> files = list_files("cityscapes", root, "train")
     >>> ds = make_dataset(files, get_dataset_info("cityscapes"), training=True,
     ...                   crop_size=(128, 128), batch_size=2, seed=0)
@@ -290,7 +291,8 @@ def load_dataset(
 
     Example:
     >>> from keras_sfnet.data import load_dataset, synthetic
-    >>> root = synthetic.generate_synthetic_cityscapes("/tmp/cs", num_train=4, num_val=2)
+    >>> import tempfile
+    >>> root = synthetic.generate_synthetic_cityscapes(tempfile.mkdtemp(), num_train=4, num_val=2)
     >>> train = load_dataset("cityscapes", root, "train", training=True,
     ...                      crop_size=(128, 128), batch_size=2, seed=0)
     >>> val = load_dataset("cityscapes", root, "val", training=False)

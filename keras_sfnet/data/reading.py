@@ -1,25 +1,31 @@
 """Reading image/label pairs: decoding, checks and the label-value mapping.
 
-Files are read with `tf.io.read_file` and decoded with OpenCV inside
-`tf.numpy_function`, so that every decoding or size problem raises an error that
-names the file (TensorFlow's own decoders do not). The label mapping
-(`DatasetInfo.label_mapping`) is an in-graph table lookup, followed by an
-in-graph check that every value is a class index or the ignore value.
+Everything runs in the TensorFlow graph (no Python callbacks, so pipelines are
+fast and shut down cleanly). Before decoding, each file's header and ending are
+checked in-graph so that empty, truncated or non-image files raise an error that
+names the file (TensorFlow's own decoders do not name it); so do mismatched
+image/label sizes, colour or palette masks, and label values that are neither a
+class nor the ignore value. A file that passes these checks but is damaged
+inside is reported by TensorFlow's decoder without its name: `validate_dataset`
+finds such files up front.
+
+The label mapping (`DatasetInfo.label_mapping`) is an in-graph table lookup.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 
-import cv2
 import numpy as np
 import tensorflow as tf
 
 from keras_sfnet.data.dataset_info import DatasetInfo
 
 __all__ = [
-    "decode_pair",
+    "decode_image_file",
+    "decode_label_file",
     "examples_dataset",
     "load_pair",
     "map_label",
@@ -28,127 +34,142 @@ __all__ = [
 ]
 
 _LUT_SIZE = 65536
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_PNG_END = b"IEND\xaeB`\x82"
 
 
-def _text(value: bytes | str) -> str:
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+def _bytes_at(padded: tf.Tensor, pos: int, length: int) -> tf.Tensor:
+    return tf.strings.substr(padded, pos, length)
 
 
-def decode_pair(
-    image_bytes: bytes, label_bytes: bytes, image_path: str = "", label_path: str = ""
-) -> tuple[np.ndarray, np.ndarray]:
-    """Decodes an encoded image and its label map, checking both.
-
-    Args:
-        image_bytes: bytes of an image file (PNG, JPEG, BMP, WebP, TIFF...).
-        label_bytes: bytes of a single-channel 8- or 16-bit label image.
-        image_path: str. Image file name, for error messages.
-        label_path: str. Label file name, for error messages.
-
-    Returns:
-        `(image, label)`: uint8 RGB `(H, W, 3)` and int32 `(H, W)` raw label values.
-
-    Raises:
-        ValueError: a file cannot be decoded, the label has several different
-            channels or a float type, or the two sizes differ. The message names
-            the file(s).
-
-    Example:
-    >>> import cv2, numpy as np
-    >>> png = cv2.imencode(".png", np.zeros((4, 6), np.uint8))[1].tobytes()
-    >>> image, label = decode_pair(png, png)
-    >>> image.shape, label.shape
-    ((4, 6, 3), (4, 6))
-    """
-    image_path, label_path = _text(image_path), _text(label_path)
-    flags = cv2.IMREAD_IGNORE_ORIENTATION
-    buffer = np.frombuffer(image_bytes, np.uint8)
-    image = cv2.imdecode(buffer, cv2.IMREAD_COLOR | flags) if buffer.size else None
-    if image is None:
-        raise ValueError(
-            f"Could not read image file '{image_path}': the file is empty, corrupt or not an "
-            f"image ({buffer.size} bytes)."
-        )
-    buffer = np.frombuffer(label_bytes, np.uint8)
-    label = cv2.imdecode(buffer, cv2.IMREAD_UNCHANGED | flags) if buffer.size else None
-    if label is None:
-        raise ValueError(
-            f"Could not read label file '{label_path}': the file is empty, corrupt or not an "
-            f"image ({buffer.size} bytes)."
-        )
-    if label.ndim == 3:
-        if all(np.array_equal(label[..., 0], label[..., c]) for c in range(1, label.shape[2])):
-            label = label[..., 0]
-        else:
-            raise ValueError(
-                f"Label file '{label_path}' has {label.shape[2]} different channels; labels "
-                "must be single-channel images of class values (colour or palette PNG masks "
-                "must be converted to index masks first)."
+def _check_encoded(contents: tf.Tensor, path: tf.Tensor, what: str, png_only: bool) -> tf.Tensor:
+    """Asserts that `contents` is a complete PNG/JPEG/BMP/GIF/WebP file; returns is_png."""
+    size = tf.strings.length(contents)
+    padded = tf.strings.join([contents, b"\0" * 32])
+    is_png = tf.equal(_bytes_at(padded, 0, 8), _PNG_SIGNATURE)
+    is_jpeg = tf.equal(_bytes_at(padded, 0, 3), b"\xff\xd8\xff")
+    known = is_png
+    if not png_only:
+        known = (
+            is_png
+            | is_jpeg
+            | tf.equal(_bytes_at(padded, 0, 2), b"BM")
+            | tf.equal(_bytes_at(padded, 0, 4), b"GIF8")
+            | (
+                tf.equal(_bytes_at(padded, 0, 4), b"RIFF")
+                & tf.equal(_bytes_at(padded, 8, 4), b"WEBP")
             )
-    if label.dtype not in (np.uint8, np.uint16):
-        raise ValueError(
-            f"Label file '{label_path}' has pixel type {label.dtype}; expected 8- or 16-bit "
-            "integer values."
         )
-    if image.shape[:2] != label.shape[:2]:
-        raise ValueError(
-            f"Image '{image_path}' is {image.shape[0]}x{image.shape[1]} (HxW) but its label "
-            f"'{label_path}' is {label.shape[0]}x{label.shape[1]}: sizes must match."
+    kinds = "a PNG" if png_only else "an image (PNG, JPEG, BMP, GIF, WebP)"
+    check_known = tf.debugging.Assert(
+        known,
+        [
+            f"Could not read {what} file",
+            path,
+            "of size (bytes)",
+            size,
+            f": it is empty, corrupt or not {kinds}.",
+        ],
+    )
+    # Truncated files: a PNG ends with its IEND chunk, a JPEG with FF D9 (EOI).
+    png_end = tf.equal(tf.strings.substr(contents, tf.maximum(size - 8, 0), 8), _PNG_END)
+    tail = tf.io.decode_raw(tf.strings.substr(contents, tf.maximum(size - 32, 0), 32), tf.uint8)
+    jpeg_end = tf.reduce_any((tail[:-1] == 0xFF) & (tail[1:] == 0xD9))
+    complete = tf.where(is_png, png_end, tf.where(is_jpeg, jpeg_end, True))
+    with tf.control_dependencies([check_known]):
+        check_complete = tf.debugging.Assert(
+            complete, [f"Could not read {what} file", path, ": the file is truncated or corrupt."]
         )
-    image = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
-    return image, label.astype(np.int32)
+    with tf.control_dependencies([check_complete]):
+        return tf.identity(is_png)
 
 
-def read_example(
-    image_path: str | os.PathLike,
-    label_path: str | os.PathLike,
-    info: DatasetInfo | None = None,
-    *,
-    check_labels: bool = True,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Reads one image/label pair in Python (NumPy), with the same checks as the pipeline.
+def decode_image_file(contents: tf.Tensor, path: tf.Tensor | str = "") -> tf.Tensor:
+    """Decodes an image file in-graph to uint8 RGB, naming the file on failure.
 
     Args:
-        image_path: str or path. Image file.
-        label_path: str or path. Label file.
-        info: `DatasetInfo` or `None`. When given, the label is mapped with
-            `info.label_mapping` and (if `check_labels`) its values are checked.
-        check_labels: bool, defaults to `True`.
+        contents: scalar string tensor, the file's bytes.
+        path: string tensor or str, the file name for error messages.
 
     Returns:
-        `(image, label)`: uint8 RGB `(H, W, 3)` and int32 `(H, W)`.
+        A uint8 tensor `(H, W, 3)`.
 
     Example:
-    >>> image, label = read_example("a.png", "a_mask.png")  # doctest: +SKIP
+    >>> png = tf.io.encode_png(tf.zeros([4, 6, 3], tf.uint8))
+    >>> decode_image_file(png).shape
+    TensorShape([4, 6, 3])
     """
-    image_path, label_path = os.fspath(image_path), os.fspath(label_path)
-    with tf.io.gfile.GFile(image_path, "rb") as f:
-        image_bytes = f.read()
-    with tf.io.gfile.GFile(label_path, "rb") as f:
-        label_bytes = f.read()
-    image, label = decode_pair(image_bytes, label_bytes, image_path, label_path)
-    if info is not None:
-        table = info.lookup_table(_LUT_SIZE)
-        if table is not None:
-            label = table[label]
-        if check_labels:
-            bad = _bad_values(label, info)
-            if bad.size:
-                raise ValueError(_bad_values_message(label_path, info, bad))
-    return image, label
+    is_png = _check_encoded(contents, path, "image", png_only=False)
+    with tf.control_dependencies([is_png]):
+        image = tf.io.decode_image(contents, channels=3, dtype=tf.uint8, expand_animations=False)
+    image.set_shape([None, None, 3])
+    return image
 
 
-def _bad_values(label: np.ndarray, info: DatasetInfo) -> np.ndarray:
-    values = np.unique(label)
-    return values[((values < 0) | (values >= info.num_classes)) & (values != info.ignore_index)]
+def decode_label_file(contents: tf.Tensor, path: tf.Tensor | str = "") -> tf.Tensor:
+    """Decodes a single-channel 8- or 16-bit PNG label map in-graph to int32.
 
+    Grey masks stored as RGB (all channels equal) are accepted; colour masks and
+    palette PNGs are rejected (TensorFlow would return their colours, not the
+    class indices): convert them to single-channel index PNGs first.
 
-def _bad_values_message(label_path: str, info: DatasetInfo, bad: Sequence[int]) -> str:
-    return (
-        f"Label file '{label_path}' has values outside the {info.num_classes} classes of "
-        f"'{info.name}' that are not the ignore value {info.ignore_index} (after label "
-        f"mapping): {[int(v) for v in bad][:20]}"
+    Args:
+        contents: scalar string tensor, the file's bytes.
+        path: string tensor or str, the file name for error messages.
+
+    Returns:
+        An int32 tensor `(H, W)` of raw values.
+
+    Example:
+    >>> png = tf.io.encode_png(tf.fill([4, 6, 1], tf.constant(7, tf.uint8)))
+    >>> int(decode_label_file(png)[0, 0])
+    7
+    """
+    is_png = _check_encoded(contents, path, "label", png_only=True)
+    padded = tf.strings.join([contents, b"\0" * 32])
+    header = tf.io.decode_raw(tf.strings.substr(padded, 24, 2), tf.uint8)
+    bit_depth, color_type = header[0], header[1]
+    with tf.control_dependencies([is_png]):
+        check_palette = tf.debugging.Assert(
+            tf.not_equal(color_type, 3),
+            [
+                "Label file",
+                path,
+                "is a palette PNG; labels must be single-channel index PNGs (convert it, "
+                "e.g. with PIL: np.array(Image.open(path)) gives the indices).",
+            ],
+        )
+    with tf.control_dependencies([check_palette]):
+        label = tf.cond(
+            tf.equal(bit_depth, 16),
+            lambda: tf.cast(tf.io.decode_png(contents, channels=0, dtype=tf.uint16), tf.int32),
+            lambda: tf.cast(tf.io.decode_png(contents, channels=0, dtype=tf.uint8), tf.int32),
+        )
+    label.set_shape([None, None, None])
+    channels = tf.shape(label)[-1]
+    colors = label[..., : tf.where(channels >= 3, 3, 1)]
+    check_gray = tf.debugging.Assert(
+        tf.reduce_all(tf.equal(colors, colors[..., :1])),
+        [
+            "Label file",
+            path,
+            "has several different colour channels; labels must be single-channel images "
+            "of class values (convert colour masks to index masks first).",
+        ],
     )
+    with tf.control_dependencies([check_gray]):
+        return tf.identity(label[..., 0])
+
+
+def _check_sizes(image, label, image_path, label_path):
+    image_size, label_size = tf.shape(image)[:2], tf.shape(label)[:2]
+    check = tf.debugging.Assert(
+        tf.reduce_all(tf.equal(image_size, label_size)),
+        ["Image", image_path, "has size (HxW)", image_size, "but its label", label_path,
+         "has size", label_size, ": sizes must match."],
+    )  # fmt: skip
+    with tf.control_dependencies([check]):
+        return tf.identity(image), tf.identity(label)
 
 
 def map_label(
@@ -203,7 +224,7 @@ def map_label(
 def load_pair(
     image_path: tf.Tensor, label_path: tf.Tensor, info: DatasetInfo, *, check_labels: bool = True
 ) -> tuple[tf.Tensor, tf.Tensor]:
-    """Reads, decodes and maps one pair in-graph (for `Dataset.map`).
+    """Reads, decodes, checks and maps one image/label pair in-graph (for `Dataset.map`).
 
     Args:
         image_path: scalar string tensor.
@@ -219,16 +240,64 @@ def load_pair(
     >>> image, label = load_pair(tf.constant("a.png"), tf.constant("a_mask.png"),
     ...                          get_dataset_info("camvid"))  # doctest: +SKIP
     """
-    image, label = tf.numpy_function(
-        decode_pair,
-        [tf.io.read_file(image_path), tf.io.read_file(label_path), image_path, label_path],
-        [tf.uint8, tf.int32],
-        stateful=False,
-    )
-    image.set_shape([None, None, 3])
-    label.set_shape([None, None])
+    image = decode_image_file(tf.io.read_file(image_path), image_path)
+    label = decode_label_file(tf.io.read_file(label_path), label_path)
+    image, label = _check_sizes(image, label, image_path, label_path)
     label = map_label(label, info, label_path, check_labels=check_labels)
     return image, label
+
+
+def error_message(error: tf.errors.OpError, image_path: str, label_path: str) -> str:
+    """The first line of a TensorFlow error, naming the files if it does not."""
+    message = error.message.split("\n")[0]
+    message = re.sub(r"^\{\{function_node [^}]*\}\}\s*", "", message)
+    message = message.replace("assertion failed: ", "").replace("\\'", "'").strip()
+    if image_path not in message and label_path not in message:
+        # Damage deep inside a file: TensorFlow's decoder does not name it.
+        message = f"Could not read '{image_path}' or '{label_path}': {message}"
+    return message
+
+
+def read_example(
+    image_path: str | os.PathLike,
+    label_path: str | os.PathLike,
+    info: DatasetInfo | None = None,
+    *,
+    check_labels: bool = True,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Reads one image/label pair eagerly, with the same checks as the pipeline.
+
+    Args:
+        image_path: str or path. Image file.
+        label_path: str or path. Label file.
+        info: `DatasetInfo` or `None`. When given, the label is mapped with
+            `info.label_mapping` and (if `check_labels`) its values are checked;
+            when `None`, raw label values are returned.
+        check_labels: bool, defaults to `True`.
+
+    Returns:
+        `(image, label)` NumPy arrays: uint8 RGB `(H, W, 3)` and int32 `(H, W)`.
+
+    Raises:
+        ValueError: the pair is unreadable or invalid; the message names the
+            file(s).
+
+    Example:
+    >>> image, label = read_example("a.png", "a_mask.png")  # doctest: +SKIP
+    """
+    image_path, label_path = os.fspath(image_path), os.fspath(label_path)
+    if info is None:
+        info = DatasetInfo(name="raw", num_classes=1, ignore_index=65535)
+        check_labels = False
+    # Traced, so that failed checks give the same messages as in the pipeline.
+    load = tf.function(lambda i, lbl: load_pair(i, lbl, info, check_labels=check_labels))
+    try:
+        image, label = load(tf.constant(image_path), tf.constant(label_path))
+    except tf.errors.NotFoundError as error:
+        raise FileNotFoundError(error_message(error, image_path, label_path)) from None
+    except tf.errors.OpError as error:
+        raise ValueError(error_message(error, image_path, label_path)) from None
+    return image.numpy(), label.numpy()
 
 
 def _as_pairs(files: Sequence[tuple[str, str]]) -> tuple[list[str], list[str]]:

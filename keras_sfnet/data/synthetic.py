@@ -588,7 +588,8 @@ def generate_synthetic_cityscapes(
 
     Example:
     >>> from keras_sfnet.data import load_dataset
-    >>> root = generate_synthetic_cityscapes("/tmp/synthetic_cityscapes", num_train=8,
+    >>> import tempfile
+    >>> root = generate_synthetic_cityscapes(tempfile.mkdtemp(), num_train=8,
     ...                                      num_val=2, image_size=(128, 256))
     >>> ds = load_dataset("cityscapes", root, "val", training=False)
     """

@@ -13,23 +13,34 @@ import numpy as np
 import tensorflow as tf
 
 from keras_sfnet.data.dataset_info import DatasetInfo
-from keras_sfnet.data.reading import _as_pairs, read_example, resolve_info
+from keras_sfnet.data.reading import _as_pairs, error_message, load_pair, resolve_info
 
 __all__ = ["validate_dataset"]
 
 logger = logging.getLogger(__name__)
 
 
-def _check_one(image_path: str, label_path: str, info: DatasetInfo) -> tuple[Any, ...]:
-    try:
-        image, label = read_example(image_path, label_path, info, check_labels=True)
-    except (ValueError, OSError, tf.errors.OpError) as error:
-        return None, None, str(error)
-    counts = np.bincount(
-        np.where((label >= 0) & (label < info.num_classes), label, info.num_classes).ravel(),
-        minlength=info.num_classes + 1,
-    )
-    return image.shape[:2], counts, None
+def _checker(info: DatasetInfo):
+    """A traced `load_pair` plus per-class pixel counts, for fast eager checks."""
+
+    @tf.function(input_signature=[tf.TensorSpec([], tf.string)] * 2)
+    def check(image_path, label_path):
+        image, label = load_pair(image_path, label_path, info, check_labels=True)
+        valid = (label >= 0) & (label < info.num_classes)
+        flat = tf.reshape(tf.where(valid, label, info.num_classes), [-1])
+        counts = tf.math.bincount(
+            flat, minlength=info.num_classes + 1, maxlength=info.num_classes + 1, dtype=tf.int64
+        )
+        return tf.shape(image)[:2], counts
+
+    def run(image_path: str, label_path: str) -> tuple[Any, ...]:
+        try:
+            size, counts = check(tf.constant(image_path), tf.constant(label_path))
+        except tf.errors.OpError as error:
+            return None, None, error_message(error, image_path, label_path)
+        return tuple(size.numpy().tolist()), counts.numpy(), None
+
+    return run
 
 
 def validate_dataset(
@@ -62,7 +73,8 @@ def validate_dataset(
 
     Example:
     >>> from keras_sfnet.data import get_dataset_info, list_files, synthetic
-    >>> root = synthetic.generate_synthetic_cityscapes("/tmp/cs", num_train=2, num_val=1)
+    >>> import tempfile
+    >>> root = synthetic.generate_synthetic_cityscapes(tempfile.mkdtemp(), num_train=2, num_val=1)
     >>> report = validate_dataset(list_files("cityscapes", root, "val"),
     ...                           get_dataset_info("cityscapes"))
     >>> report["num_examples"]
@@ -75,7 +87,8 @@ def validate_dataset(
     class_pixels = np.zeros(info.num_classes + 1, np.int64)
     problems = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
-        results = pool.map(lambda pair: _check_one(*pair, info), zip(images, labels))
+        run = _checker(info)
+        results = pool.map(lambda pair: run(*pair), zip(images, labels))
         for size, counts, problem in results:
             if problem is not None:
                 problems.append(problem)
