@@ -1,0 +1,295 @@
+"""Round trips of every export format: the artifact is reloaded in its runtime and its
+numbers are compared with Keras (not just "bytes came out")."""
+
+from __future__ import annotations
+
+import os
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import keras_sfnet
+from keras_sfnet.export import (
+    FLOAT_SIGNATURE,
+    SERVING_SIGNATURE,
+    ExportParityError,
+    ParityCheck,
+    export_onnx,
+    export_saved_model,
+    export_tflite,
+    onnx_operators,
+    tflite_operators,
+)
+from keras_sfnet.export.tracing import normalize_uint8
+
+INT8_MIN_AGREEMENT = 0.95  # the stated threshold for int8 on a trained tiny model
+
+
+def _tiny_backbone() -> keras.Model:
+    """Five strided convs: a P2..P5 pyramid with a few thousand weights."""
+    x = inputs = keras.Input((None, None, 3))
+    pyramid = {}
+    for level, filters in enumerate((8, 8, 16, 16, 16), start=1):
+        x = keras.layers.Conv2D(filters, 3, strides=2, padding="same", activation="relu")(x)
+        if level >= 2:
+            pyramid[f"P{level}"] = x
+    return keras.Model(inputs, pyramid, name="tiny_backbone")
+
+
+def tiny_sfnet(num_classes: int = 4, seed: int = 0) -> keras.Model:
+    keras.utils.set_random_seed(seed)
+    return keras_sfnet.SFNet(_tiny_backbone(), num_classes=num_classes, decoder_filters=8)
+
+
+def _keras(model, x):
+    return keras.ops.convert_to_numpy(model(x, training=False))
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    return tiny_sfnet()
+
+
+# ---------------------------------------------------------------- SavedModel
+
+
+def test_saved_model_round_trip(tiny, tmp_path):
+    path = tmp_path / "sfnet" / "1"
+    report = export_saved_model(tiny, path, include_probabilities=True, include_logits=True)
+    assert report.passed and report.max_rel_error < 1e-4
+    loaded = tf.saved_model.load(str(path))
+    serve = loaded.signatures[SERVING_SIGNATURE]
+    # dynamic size: an odd size that was not part of the parity check
+    images = np.random.default_rng(1).integers(0, 256, (2, 70, 90, 3), dtype=np.uint8)
+    out = serve(images=tf.constant(images))
+    logits = _keras(tiny, normalize_uint8(images))
+    np.testing.assert_allclose(out["logits"].numpy(), logits, atol=1e-5, rtol=1e-4)
+    np.testing.assert_array_equal(out["class_ids"].numpy(), logits.argmax(-1))
+    np.testing.assert_allclose(out["probabilities"].numpy().sum(-1), 1.0, atol=1e-5)
+    assert out["class_ids"].dtype == tf.int32
+    float_logits = loaded.signatures[FLOAT_SIGNATURE](image=normalize_uint8(images))["logits"]
+    np.testing.assert_allclose(float_logits.numpy(), logits, atol=1e-5, rtol=1e-4)
+
+
+# ---------------------------------------------------------------- TFLite
+
+
+def _litert(path, x):
+    from ai_edge_litert.interpreter import Interpreter
+
+    interpreter = Interpreter(model_path=str(path))
+    detail = interpreter.get_input_details()[0]
+    if tuple(detail["shape"]) != x.shape:
+        interpreter.resize_tensor_input(detail["index"], list(x.shape), strict=False)
+    interpreter.allocate_tensors()
+    interpreter.set_tensor(detail["index"], x)
+    interpreter.invoke()
+    return interpreter.get_tensor(interpreter.get_output_details()[0]["index"])
+
+
+@pytest.mark.parametrize("input_size", [(64, 96), None], ids=["fixed", "dynamic"])
+def test_tflite_float32_round_trip_builtin_ops(tiny, tmp_path, input_size):
+    path = tmp_path / "sfnet.tflite"
+    report = export_tflite(tiny, path, input_size=input_size)
+    assert report.passed and report.max_rel_error < 1e-4
+    operators = tflite_operators(path)
+    assert "RESIZE_BILINEAR" in operators and "GATHER" in operators
+    assert not [op for op in operators if op.startswith("Flex") or op == "CUSTOM"]
+    shape = (1, 64, 96, 3) if input_size else (1, 80, 56, 3)
+    x = np.random.default_rng(2).normal(size=shape).astype(np.float32)
+    expected = _keras(tiny, x)
+    np.testing.assert_allclose(_litert(path, x), expected, atol=1e-4 * np.abs(expected).max())
+
+
+@pytest.mark.parametrize("quantization", ["float16", "dynamic"])
+def test_tflite_weight_quantization(tiny, tmp_path, quantization):
+    path = tmp_path / f"{quantization}.tflite"
+    report = export_tflite(tiny, path, input_size=(64, 64), quantization=quantization)
+    assert report.passed and report.quantization == quantization
+    assert report.pixel_agreement >= 0.95
+    assert os.path.getsize(path) == report.size_bytes
+
+
+def _blocks(rng, n, size=64, num_classes=4):
+    """Images of coloured rectangles; the label is the rectangle's colour class."""
+    palette = np.array([[230, 40, 40], [40, 200, 40], [40, 40, 230], [230, 230, 60]], np.float32)
+    images, labels = [], []
+    for _ in range(n):
+        label = np.zeros((size, size), np.int32)
+        label[:] = rng.integers(num_classes)
+        for _ in range(3):
+            y, x = rng.integers(0, size - 24, 2)
+            h, w = rng.integers(20, 40, 2)
+            label[y : y + h, x : x + w] = rng.integers(num_classes)
+        image = palette[label] + rng.normal(0, 20, (size, size, 3))
+        images.append(np.clip(image, 0, 255).astype(np.uint8))
+        labels.append(label)
+    return np.stack(images), np.stack(labels)
+
+
+@pytest.fixture(scope="module")
+def trained_tiny():
+    """A tiny SFNet trained for a few dozen steps on coloured blocks (~10 s)."""
+    model = tiny_sfnet(seed=1)
+    images, labels = _blocks(np.random.default_rng(0), 64)
+    model.compile(
+        optimizer=keras.optimizers.Adam(1e-2),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+    )
+    x = normalize_uint8(images).numpy()
+    model.fit(x, labels, batch_size=8, epochs=4, verbose=0)
+    return model
+
+
+@pytest.mark.slow
+def test_tflite_int8_trained_model_keeps_agreement(trained_tiny, tmp_path):
+    io_dtype = "int8"  # integer I/O; float I/O is covered by the synthetic-calibration test
+    rng = np.random.default_rng(5)
+    calib_images, _ = _blocks(rng, 16)
+    calibration = tf.data.Dataset.from_tensor_slices(normalize_uint8(calib_images)).batch(4)
+    eval_images, eval_labels = _blocks(rng, 8)
+    # the model learnt the task: Keras itself is right on most pixels
+    keras_ids = _keras(trained_tiny, normalize_uint8(eval_images)).argmax(-1)
+    assert (keras_ids == eval_labels).mean() > 0.8
+    path = tmp_path / "int8.tflite"
+    report = export_tflite(
+        trained_tiny,
+        path,
+        input_size=(64, 64),
+        quantization="int8",
+        io_dtype=io_dtype,
+        calibration_data=calibration,
+        parity=ParityCheck(
+            min_agreement=INT8_MIN_AGREEMENT,
+            max_miou_drop=0.05,
+            eval_data=list(zip(eval_images, eval_labels)),
+        ),
+    )
+    assert report.pixel_agreement >= INT8_MIN_AGREEMENT
+    from ai_edge_litert.interpreter import Interpreter
+
+    interpreter = Interpreter(model_path=str(path))
+    assert interpreter.get_input_details()[0]["dtype"] == np.dtype(io_dtype)
+    assert "CONV_2D" in tflite_operators(path)
+    assert report.size_bytes < os.path.getsize(path) * 1.01
+
+
+def test_tflite_int8_default_synthetic_calibration(tiny, tmp_path):
+    report = export_tflite(
+        tiny,
+        tmp_path / "int8.tflite",
+        input_size=(64, 64),
+        quantization="int8",
+        num_calibration_samples=4,
+        parity=ParityCheck(min_agreement=0.5, max_miou_drop=1.0),  # random weights
+    )
+    assert report.passed and 0.5 <= report.pixel_agreement <= 1.0
+
+
+# ---------------------------------------------------------------- ONNX
+
+
+def test_onnx_align_corners_resize_sizes_exact(tmp_path):
+    """tf2onnx 1.17 makes a static 9x13 -> 37x53 align-corners resize 37x52."""
+    import onnxruntime as ort
+
+    from keras_sfnet.export.onnx import _resize_handler
+    from keras_sfnet.ops import resize_align_corners
+
+    x = np.random.default_rng(0).random((1, 9, 13, 5), dtype=np.float32)
+    function = tf.function(lambda t: resize_align_corners(t, (37, 53)))
+    expected = function(x).numpy()
+    import tf2onnx
+
+    proto, _ = tf2onnx.convert.from_function(
+        function,
+        input_signature=[tf.TensorSpec([1, 9, 13, 5])],
+        opset=17,
+        custom_op_handlers={"ResizeBilinear": (_resize_handler, [])},
+    )
+    session = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
+    out = session.run(None, {session.get_inputs()[0].name: x})[0]
+    assert out.shape == (1, 37, 53, 5)
+    np.testing.assert_allclose(out, expected, atol=2e-6)
+
+
+def _ort(path, x):
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    return session.run(["logits"], {"image": x})[0]
+
+
+def test_onnx_dynamic_round_trip(tiny, tmp_path):
+    path = tmp_path / "sfnet.onnx"
+    report = export_onnx(tiny, path)
+    assert report.passed and report.max_rel_error < 1e-4
+    assert "Resize" in onnx_operators(path) and "GridSample" not in onnx_operators(path)
+    x = np.random.default_rng(3).normal(size=(2, 100, 76, 3)).astype(np.float32)
+    expected = _keras(tiny, x)
+    np.testing.assert_allclose(_ort(path, x), expected, atol=1e-4 * np.abs(expected).max())
+
+
+@pytest.mark.slow
+def test_onnx_grid_sample_warp_fixed_size(tiny, tmp_path):
+    path = tmp_path / "gs.onnx"
+    report = export_onnx(tiny, path, input_size=(72, 100), warp="grid_sample", resize="matmul")
+    assert report.passed and report.max_rel_error < 1e-4
+    operators = onnx_operators(path)
+    assert "GridSample" in operators and "Resize" not in operators
+    x = np.random.default_rng(4).normal(size=(1, 72, 100, 3)).astype(np.float32)
+    expected = _keras(tiny, x)
+    np.testing.assert_allclose(_ort(path, x), expected, atol=1e-4 * np.abs(expected).max())
+
+
+# ---------------------------------------------------------------- ResNet-18 SFNet
+
+
+@pytest.fixture(scope="module")
+def resnet18():
+    keras.utils.set_random_seed(0)
+    return keras_sfnet.SFNet("resnet18", num_classes=19)
+
+
+@pytest.mark.slow
+def test_resnet18_tflite_and_onnx_round_trip(resnet18, tmp_path):
+    x = np.random.default_rng(6).normal(size=(1, 64, 96, 3)).astype(np.float32)
+    expected = _keras(resnet18, x)
+    scale = np.abs(expected).max()
+    tflite = export_tflite(resnet18, tmp_path / "r18.tflite", input_size=(64, 96))
+    assert tflite.max_rel_error < 1e-4
+    np.testing.assert_allclose(_litert(tmp_path / "r18.tflite", x), expected, atol=1e-4 * scale)
+    onnx_report = export_onnx(resnet18, tmp_path / "r18.onnx", input_size=(64, 96), batch_size=1)
+    assert onnx_report.max_rel_error < 1e-4
+    np.testing.assert_allclose(_ort(tmp_path / "r18.onnx", x), expected, atol=1e-4 * scale)
+
+
+@pytest.mark.slow
+def test_resnet18_saved_model_round_trip(resnet18, tmp_path):
+    report = export_saved_model(resnet18, tmp_path / "r18" / "1", input_size=(64, 96))
+    assert report.max_rel_error < 1e-4
+    loaded = tf.saved_model.load(str(tmp_path / "r18" / "1"))
+    images = np.random.default_rng(7).integers(0, 256, (1, 64, 96, 3), dtype=np.uint8)
+    ids = loaded.signatures[SERVING_SIGNATURE](images=tf.constant(images))["class_ids"]
+    expected = _keras(resnet18, normalize_uint8(images)).argmax(-1)
+    assert (ids.numpy() == expected).mean() > 0.999
+
+
+# ---------------------------------------------------------------- refusal
+
+
+def test_parity_failure_refuses_and_leaves_nothing(tiny, tmp_path):
+    path = tmp_path / "strict.tflite"
+    path.write_bytes(b"previous artifact")
+    with pytest.raises(ExportParityError, match="export refused") as info:
+        export_tflite(tiny, path, input_size=(64, 64), parity=ParityCheck(rtol=1e-12))
+    assert not info.value.report.passed
+    assert path.read_bytes() == b"previous artifact"  # not replaced by a failed one
+    assert sorted(os.listdir(tmp_path)) == ["strict.tflite"]  # no staging leftovers
+    with pytest.raises(ExportParityError):
+        export_tflite(
+            tiny, path, input_size=(64, 64), parity=ParityCheck(rtol=1e-12), keep_rejected=True
+        )
+    assert (tmp_path / "strict.tflite.rejected").exists()
