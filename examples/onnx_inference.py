@@ -1,0 +1,52 @@
+"""Segments one image with an ONNX SFNet on ONNX Runtime.
+
+    python tools/export.py --model sfnet.keras --format onnx --output sfnet.onnx
+    python examples/onnx_inference.py --model sfnet.onnx --image street.png --output classes.png
+
+The model takes ``image``: float32 normalised RGB, NHWC ``(B, H, W, 3)`` and returns
+``logits`` ``(B, H, W, C)``. Use ``--provider CUDAExecutionProvider`` (or
+``TensorrtExecutionProvider``) where onnxruntime-gpu is installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import cv2
+import numpy as np
+import onnxruntime as ort
+
+MEAN = np.array([0.485, 0.456, 0.406], np.float32)
+STD = np.array([0.229, 0.224, 0.225], np.float32)
+
+
+def segment(session: ort.InferenceSession, rgb: np.ndarray) -> np.ndarray:
+    """Class ids (H, W) of a uint8 RGB image, at the image's size."""
+    height, width = rgb.shape[:2]
+    _, model_h, model_w, _ = session.get_inputs()[0].shape
+    size = (model_h, model_w) if isinstance(model_h, int) else (height, width)
+    image = cv2.resize(rgb, (size[1], size[0]), interpolation=cv2.INTER_LINEAR)
+    x = ((image.astype(np.float32) / 255.0 - MEAN) / STD)[None]
+    (logits,) = session.run(["logits"], {"image": x})
+    classes = logits[0].argmax(-1).astype(np.uint8)
+    return cv2.resize(classes, (width, height), interpolation=cv2.INTER_NEAREST)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", required=True)
+    parser.add_argument("--image", required=True)
+    parser.add_argument("--output", default="classes.png")
+    parser.add_argument("--provider", default="CPUExecutionProvider")
+    args = parser.parse_args()
+    session = ort.InferenceSession(args.model, providers=[args.provider])
+    bgr = cv2.imread(args.image, cv2.IMREAD_COLOR)
+    if bgr is None:
+        raise SystemExit(f"cannot read {args.image}")
+    classes = segment(session, cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+    cv2.imwrite(args.output, classes)
+    print(f"wrote {args.output}: classes {np.unique(classes).tolist()}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,63 @@
+"""Segments one image with a TFLite SFNet on the LiteRT runtime (no TensorFlow needed).
+
+    python tools/export.py --model sfnet.keras --format tflite --output sfnet.tflite \
+        --input-size 512 1024
+    python examples/tflite_inference.py --model sfnet.tflite --image street.png --output classes.png
+
+Works for float32/float16/dynamic-range models and for full-integer models with int8
+or uint8 I/O (the input is then the quantised normalised image).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import cv2
+import numpy as np
+from ai_edge_litert.interpreter import Interpreter
+
+MEAN = np.array([0.485, 0.456, 0.406], np.float32)
+STD = np.array([0.229, 0.224, 0.225], np.float32)
+
+
+def segment(interpreter: Interpreter, rgb: np.ndarray) -> np.ndarray:
+    """Class ids (H, W) of a uint8 RGB image, at the image's size."""
+    detail = interpreter.get_input_details()[0]
+    height, width = rgb.shape[:2]
+    fixed = detail["shape_signature"][1] > 0
+    model_h, model_w = (detail["shape"][1], detail["shape"][2]) if fixed else (height, width)
+    if not fixed:  # dynamic-size model: size the input tensor for this image
+        interpreter.resize_tensor_input(detail["index"], [1, height, width, 3], strict=False)
+    interpreter.allocate_tensors()
+    image = cv2.resize(rgb, (model_w, model_h), interpolation=cv2.INTER_LINEAR)
+    x = ((image.astype(np.float32) / 255.0 - MEAN) / STD)[None]
+    if detail["dtype"] != np.float32:  # full-integer model with integer I/O
+        scale, zero_point = detail["quantization"]
+        info = np.iinfo(detail["dtype"])
+        x = np.clip(np.round(x / scale + zero_point), info.min, info.max).astype(detail["dtype"])
+    interpreter.set_tensor(detail["index"], x)
+    interpreter.invoke()
+    output = interpreter.get_output_details()[0]
+    logits = interpreter.get_tensor(output["index"])[0]  # argmax ignores the output scale
+    classes = logits.argmax(-1).astype(np.uint8)
+    return cv2.resize(classes, (width, height), interpolation=cv2.INTER_NEAREST)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", required=True)
+    parser.add_argument("--image", required=True)
+    parser.add_argument("--output", default="classes.png")
+    parser.add_argument("--threads", type=int, default=4)
+    args = parser.parse_args()
+    interpreter = Interpreter(model_path=args.model, num_threads=args.threads)  # XNNPACK on CPU
+    bgr = cv2.imread(args.image, cv2.IMREAD_COLOR)
+    if bgr is None:
+        raise SystemExit(f"cannot read {args.image}")
+    classes = segment(interpreter, cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+    cv2.imwrite(args.output, classes)
+    print(f"wrote {args.output}: classes {np.unique(classes).tolist()}")
+
+
+if __name__ == "__main__":
+    main()
