@@ -148,3 +148,26 @@ def test_fresh_clears_run_but_keeps_data(tmp_path):
     (tmp_path / "data").mkdir()
     clear_run(tmp_path)
     assert sorted(os.listdir(tmp_path)) == ["data"]
+
+
+@pytest.mark.slow
+def test_run_demo_writes_model_scores_and_picture(tmp_path):
+    from keras_sfnet.training.demo import run_demo
+
+    tiny = dict(
+        synthetic_num_train=4, synthetic_num_val=1, synthetic_image_size=(64, 96),
+        crop_size=(64, 64), batch_size=2, steps=2, steps_per_epoch=2, checkpoint_every=None,
+        validate_every=1, decoder_filters=16, verbose=0, tensorboard=False, jit_compile=False,
+    )  # fmt: skip
+    result = run_demo(tmp_path / "demo", **tiny)
+    assert result.training.step == 2
+    assert 0.0 <= result.miou <= 1.0
+    picture = cv2.imread(result.prediction_path)
+    assert picture.shape == (2 * 64, 3 * 96, 3)
+    scores = json.loads(Path(result.evaluation_path).read_text())
+    assert scores
+    assert (tmp_path / "demo" / "model.keras").is_file()
+    # Re-running resumes the finished run: no more training, same numbers.
+    again = run_demo(tmp_path / "demo", **tiny)
+    assert again.training.initial_step == 2 and again.training.history == {}
+    assert again.miou == pytest.approx(result.miou)

@@ -15,6 +15,33 @@ logger = logging.getLogger(__name__)
 STRATEGIES = ("auto", "none", "mirrored", "multi_worker")
 
 
+class _MultiWorkerMirroredStrategy(tf.distribute.MultiWorkerMirroredStrategy):
+    """`MultiWorkerMirroredStrategy` whose `reduce` works with Keras 3's `fit`.
+
+    Two incompatibilities of Keras 3 with TensorFlow's collective reduce
+    (tensorflow/tensorflow#72388) are worked around by reducing leaf by leaf:
+    `fit` reduces its first data batch, an `(x, y)` tuple, in one call (the
+    collective reduce rejects nested structures), and it reduces the scalar
+    logs with `axis=0` ("Invalid reduction dimension 0 for input with 0
+    dimensions"); a scalar is reduced across replicas without an axis.
+    """
+
+    def reduce(self, reduce_op, value, axis):
+        parent = super()
+
+        def reduce_leaf(leaf):
+            local = leaf
+            if isinstance(leaf, tf.distribute.DistributedValues):
+                local = self.experimental_local_results(leaf)[0]
+            leaf_axis = axis
+            if axis is not None and getattr(local, "shape", None) is not None:
+                if local.shape.rank == 0:
+                    leaf_axis = None
+            return parent.reduce(reduce_op, leaf, leaf_axis)
+
+        return tf.nest.map_structure(reduce_leaf, value)
+
+
 def _tf_config() -> dict:
     text = os.environ.get("TF_CONFIG", "")
     return json.loads(text) if text else {}
@@ -58,7 +85,7 @@ def get_strategy(name: str = "auto") -> tf.distribute.Strategy:
         else:
             key = "none"
     if key == "multi_worker":
-        strategy = tf.distribute.MultiWorkerMirroredStrategy()
+        strategy = _MultiWorkerMirroredStrategy()
     elif key == "mirrored":
         devices = [d.name for d in tf.config.list_logical_devices("GPU")]
         if not devices:

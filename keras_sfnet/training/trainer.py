@@ -272,18 +272,25 @@ def _train_data(
     return strategy.distribute_datasets_from_function(dataset_fn)
 
 
-def _val_data(config: TrainConfig, data: _Data) -> tf.data.Dataset | None:
+def _val_data(config: TrainConfig, data: _Data, num_replicas: int) -> tf.data.Dataset | None:
     if not config.val_split:
         return None
+    # Whole images, one per replica: with several replicas they must share one
+    # size (Cityscapes, CamVid); otherwise validate after training with
+    # `keras_sfnet.evaluation.evaluate`.
     dataset = load_dataset(
         data.name,
         data.root,
         config.val_split,
         training=False,
         info=data.info,
-        batch_size=1,
+        batch_size=num_replicas,
         **data.folder_kwargs,
     )
+    if config.val_steps:
+        # Not `fit(validation_steps=...)`: Keras then keeps one iterator across
+        # validations, and a finite dataset runs out.
+        dataset = dataset.take(config.val_steps)
     if config.deep_supervision:
         dataset = dataset.map(replicate_labels())
     return dataset
@@ -446,7 +453,7 @@ def train(config: TrainConfig, callbacks: Sequence[keras.callbacks.Callback] = (
 
     step = int(state["step"]) if state else 0
     initial_step = step
-    val_data = _val_data(config, data)
+    val_data = _val_data(config, data, strategy.num_replicas_in_sync)
     if val_data is not None:
         monitor, mode = f"val_{metric_name}", "max"
     else:
@@ -479,7 +486,6 @@ def train(config: TrainConfig, callbacks: Sequence[keras.callbacks.Callback] = (
             initial_epoch=epoch,
             steps_per_epoch=steps_per_epoch,
             validation_data=val_data,
-            validation_steps=config.val_steps,
             validation_freq=config.validate_every,
             callbacks=[
                 *_callbacks(
