@@ -21,6 +21,7 @@ import tensorflow as tf
 
 __all__ = [
     "implementation_scope",
+    "get_fused_flow_warp",
     "register_fused_flow_warp",
     "spatial_size",
     "resize_align_corners",
@@ -92,6 +93,11 @@ def register_fused_flow_warp(fn) -> None:
     """
     global _fused_flow_warp
     _fused_flow_warp = fn
+
+
+def get_fused_flow_warp():
+    """The registered fused warp kernel, or None when the pure-TF warp is in use."""
+    return _fused_flow_warp
 
 
 def spatial_size(x: tf.Tensor):

@@ -88,7 +88,7 @@ def test_xla_and_scopes_use_gathers(fused):
 
 def test_registered_dispatch(fused):
     features, flow, _ = _case(tf.float32)
-    was_loaded_for_flow_warp = ops._fused_flow_warp is not None
+    was_loaded_for_flow_warp = ops.get_fused_flow_warp() is not None
     kernels.load(kernels.library_path())
     try:
         traced = tf.function(ops.flow_warp).get_concrete_function(features, flow).graph

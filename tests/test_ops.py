@@ -195,7 +195,7 @@ def test_implementation_scope_rejects_unknown():
         with ops.implementation_scope(resize="nearest"):
             pass
     with pytest.raises(RuntimeError, match="fused flow-warp kernel is not loaded"):
-        saved = ops._fused_flow_warp
+        saved = ops.get_fused_flow_warp()
         ops.register_fused_flow_warp(None)
         try:
             with ops.implementation_scope(warp="fused"):

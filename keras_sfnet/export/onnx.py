@@ -144,7 +144,7 @@ def _grid_sample_marker(features: tf.Tensor, flow: tf.Tensor) -> tf.Tensor:
 
 @contextlib.contextmanager
 def _warp_as_grid_sample():
-    previous = getattr(sfnet_ops, "_fused_flow_warp", None)
+    previous = sfnet_ops.get_fused_flow_warp()
     sfnet_ops.register_fused_flow_warp(_grid_sample_marker)
     try:
         with implementation_scope(warp="fused"):
