@@ -19,7 +19,7 @@ def parse_args(argv=None):
     parser.add_argument("--size", type=int, nargs=2, default=(512, 1024), metavar=("H", "W"))
     parser.add_argument("--batch", type=int, default=1)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--warmup", type=int, default=1)
+    parser.add_argument("--warmup", type=int, default=0)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--runtimes", nargs="+", default=None, help="subset of the runtimes")
     parser.add_argument("--torch-reference", default=None, help="SFSegNets checkout")

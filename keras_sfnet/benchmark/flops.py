@@ -64,29 +64,33 @@ def _einsum_macs(op) -> int:
     return math.prod(sizes.values())
 
 
-def _subsample_ratio(op) -> float:
-    """Fraction of a conv's outputs kept by a following strided slice (1.0 if none).
+def _nominal_outputs(op) -> int:
+    """Output elements of a conv as the network defines it.
 
+    Two TensorFlow lowerings are undone: a dilated conv runs on a
+    ``SpaceToBatchND``-padded input (its output is cropped by ``BatchToSpaceND``), and
     TensorFlow refuses stride > 1 with dilation > 1, so the port computes those convs
-    at stride 1 and subsamples (``Subsample2D``); the network's nominal MACs are the
-    strided conv's, which is what the paper and the torch counters report.
+    at stride 1 and keeps every second pixel (``Subsample2D``, a ``StridedSlice``).
+    The nominal count (cropped, strided) is what the paper and torch counters report.
     """
     tensor = op.outputs[0]
+    outputs = math.prod(_shape(tensor))
     consumers = list(tensor.consumers())
     while len(consumers) == 1 and consumers[0].type in ("BiasAdd", "Identity", "BatchToSpaceND"):
         tensor = consumers[0].outputs[0]
+        if consumers[0].type == "BatchToSpaceND":
+            outputs = math.prod(_shape(tensor))
         consumers = list(tensor.consumers())
     if len(consumers) == 1 and consumers[0].type == "StridedSlice":
-        full = math.prod(_shape(tensor))
         kept = math.prod(_shape(consumers[0].outputs[0]))
-        if 0 < kept < full:
-            return kept / full
-    return 1.0
+        if 0 < kept < outputs:
+            outputs = kept
+    return outputs
 
 
 def _op_macs(op) -> tuple[str, int]:
     if op.type in _CONV_OPS:
-        outputs = math.prod(_shape(op.outputs[0])) * _subsample_ratio(op)
+        outputs = _nominal_outputs(op)
         kernel = _shape(op.inputs[1])  # (kh, kw, C_in, C_out) or (kh, kw, C_in, mult)
         per_output = kernel[0] * kernel[1] * (kernel[2] if op.type == "Conv2D" else 1)
         return "conv", round(outputs * per_output)

@@ -36,9 +36,12 @@ def format_report(report: dict) -> str:
             f"{report['gmacs_per_image']:.1f} GMACs per {size[0]}x{size[1]} image"
         )
     if "matmul_gflops" in report:
+        by_library = ", ".join(
+            f"{k} {v:.1f}" for k, v in report.get("matmul_gflops_by_library", {}).items()
+        )
         lines.append(
-            f"- matmul ceiling (TF float32 2048^3, same threads): "
-            f"{report['matmul_gflops']:.1f} GFLOP/s"
+            f"- matmul ceiling (float32 2048^3, same threads, timed in the same rounds): "
+            f"{report['matmul_gflops']:.1f} GFLOP/s ({by_library})"
         )
     lines += [
         "",

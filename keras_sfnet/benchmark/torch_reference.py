@@ -140,6 +140,6 @@ def torch_train_step(net, input_shape, threads: int, num_classes: int = 19):
         loss = net(images, labels)
         loss.backward()
         optimizer.step()
-        return float(loss)
+        return float(loss.detach())
 
     return step

@@ -1,0 +1,119 @@
+"""The benchmark harness: FLOP counts, report fields and the CLI (never timings)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from keras_sfnet.benchmark import (
+    BenchmarkConfig,
+    count_macs,
+    format_report,
+    interleaved_timings,
+    run_benchmark,
+)
+from keras_sfnet.benchmark.memory import PeakMemory
+from keras_sfnet.benchmark.timing import TimingStats
+from keras_sfnet.benchmark.warp_profile import fam_warp_shapes
+from keras_sfnet.models.sfnet import SFNet
+
+
+@pytest.mark.slow
+def test_resnet18_macs_match_the_torch_counter():
+    # Reference: the torch flop counter gives 121.5 GMACs for the authors' network at
+    # 1024x1024 (the paper's "123.5 GFLOPs" counts MACs too).
+    macs = count_macs(SFNet(backbone="resnet18", num_classes=19), (1, 1024, 1024, 3))
+    assert abs(macs.gmacs - 121.5) / 121.5 < 0.03
+    assert math.isclose(macs.gflops, 2 * macs.gmacs)
+
+
+@pytest.mark.slow
+def test_resnet50_counts_strided_dilated_convs_once():
+    # The stride-2 dilated 3x3 convs run at stride 1 then subsample; counted strided.
+    macs = count_macs(SFNet(backbone="resnet50", num_classes=19), (1, 1024, 1024, 3))
+    assert abs(macs.gmacs - 331.7) / 331.7 < 0.03
+
+
+def test_macs_scale_with_batch_and_size():
+    model = SFNet(num_classes=3, decoder_filters=8)
+    one = count_macs(model, (1, 64, 64, 3))
+    two = count_macs(model, (2, 64, 64, 3))
+    big = count_macs(model, (1, 128, 128, 3))
+    assert math.isclose(one.gmacs, two.gmacs)
+    assert 3.5 < big.gmacs / one.gmacs < 4.5
+    assert one.interpolation > 0
+
+
+def test_timing_stats_and_interleaving():
+    stats = TimingStats((0.1, 0.2, 0.3, 0.4), batch=2)
+    assert stats.median_s == pytest.approx(0.25)
+    assert stats.p90_s == pytest.approx(np.percentile([0.1, 0.2, 0.3, 0.4], 90))
+    assert stats.fps == pytest.approx(8.0)
+    calls = []
+    result = interleaved_timings(
+        {"a": lambda: calls.append("a"), "b": lambda: calls.append("b")}, warmup=1, repeats=2
+    )
+    assert calls == ["a", "b", "a", "b", "b", "a"]
+    assert len(result["a"].times_s) == 2
+
+
+def test_peak_memory_sees_an_allocation():
+    with PeakMemory(interval_s=0.001) as memory:
+        block = np.ones(50_000_000 // 8)
+        block += 1
+    assert memory.peak_bytes >= memory.start_bytes
+
+
+def test_fam_warp_shapes():
+    assert fam_warp_shapes((2, 256, 512, 3), 128) == [
+        ((2, 8, 16, 128), (2, 16, 32, 2)),
+        ((2, 16, 32, 128), (2, 32, 64, 2)),
+        ((2, 32, 64, 128), (2, 64, 128, 2)),
+    ]
+
+
+def test_config_validation():
+    with pytest.raises(ValueError, match="runtimes"):
+        BenchmarkConfig(runtimes=("keras-graph", "tensorrt"))
+
+
+@pytest.mark.slow
+def test_harness_end_to_end_tiny():
+    config = BenchmarkConfig(
+        input_size=(64, 128),
+        runtimes=("keras-graph", "keras-graph-gather", "tflite-float32", "onnxruntime"),
+        warmup=0,
+        repeats=1,
+        pause_s=0.0,
+        train_batch=2,
+        pipeline=False,
+        flops_size=(128, 128),
+    )
+    report = run_benchmark(config)
+    assert report["params"] == 12_869_715  # the authors' count (trainable parameters)
+    assert report["matmul_gflops"] > 0
+    rows = {row["runtime"]: row for row in report["rows"]}
+    assert "keras-graph" in rows and "tflite-float32" in rows and "onnxruntime" in rows
+    for row in rows.values():
+        assert row["median_s"] > 0 and row["p90_s"] >= row["median_s"] * 0.999
+        assert row["fps"] == pytest.approx(1 / row["median_s"])
+        assert row["gflops_achieved"] > 0 and row["peak_memory_mib"] >= 0
+        assert row["ratio_vs_torch"] is None
+    assert report["training"]["keras_step_s"] > 0
+    assert "forward_s" in report["warp"] and report["warp"]["share_of_keras_graph"] > 0
+    text = format_report(report)
+    assert "| keras-graph |" in text and "matmul ceiling" in text
+
+
+def test_cli_parses_quick():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "tools" / "benchmark.py"
+    spec = importlib.util.spec_from_file_location("benchmark_tool", path)
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    args = tool.parse_args(["--quick", "--runtimes", "keras-graph", "--no-train"])
+    assert args.quick and args.runtimes == ["keras-graph"] and args.no_train
