@@ -9,6 +9,8 @@ setup(
     long_description=open("README.md", encoding="utf-8").read(),
     long_description_content_type="text/markdown",
     packages=find_packages(include=["keras_sfnet", "keras_sfnet.*"]),
+    package_data={"keras_sfnet.kernels": ["*.cc", "*.h"]},
+    include_package_data=True,
     python_requires=">=3.10",
     install_requires=[
         "tensorflow>=2.18",

@@ -20,6 +20,7 @@ from keras_sfnet import (
     training,
     visualize,
 )
+from keras_sfnet import kernels  # noqa: F401  (loads the fused warp if built)
 from keras_sfnet.evaluation import evaluate
 from keras_sfnet.inference import Segmenter
 from keras_sfnet.models.sfnet import SFNet
