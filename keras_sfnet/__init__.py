@@ -12,6 +12,7 @@ from keras_sfnet import (
     evaluation,
     export,
     inference,
+    kernels,  # loads the fused flow-warp kernel when it was built
     layers,
     losses,
     metrics,
@@ -20,7 +21,6 @@ from keras_sfnet import (
     training,
     visualize,
 )
-from keras_sfnet import kernels  # noqa: F401  (loads the fused warp if built)
 from keras_sfnet.evaluation import evaluate
 from keras_sfnet.inference import Segmenter
 from keras_sfnet.models.sfnet import SFNet
@@ -37,6 +37,7 @@ __all__ = [
     "evaluation",
     "export",
     "inference",
+    "kernels",
     "layers",
     "losses",
     "metrics",
