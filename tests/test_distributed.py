@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-TIMEOUT_S = 420
+TIMEOUT_S = 900
 
 TINY_CONFIG = dict(
     dataset="cityscapes",

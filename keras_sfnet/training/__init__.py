@@ -18,6 +18,7 @@ from keras_sfnet.training.checkpointing import (
     read_checkpoint_state,
     restore_checkpoint,
 )
+from keras_sfnet.training.demo import DemoResult, demo_config, run_demo
 from keras_sfnet.training.distribution import get_strategy, is_chief
 from keras_sfnet.training.optimizers import CoupledWeightDecaySGD
 from keras_sfnet.training.precision import precision_policy, wrap_loss_scale
@@ -38,6 +39,7 @@ from keras_sfnet.training.training_logs import TrainingLogs
 
 __all__ = [
     "CoupledWeightDecaySGD",
+    "DemoResult",
     "PolyDecay",
     "StepLimit",
     "TrainConfig",
@@ -49,6 +51,7 @@ __all__ = [
     "clear_run",
     "compile_for_training",
     "convert_to_sync_batchnorm",
+    "demo_config",
     "get_strategy",
     "is_chief",
     "iter_layers",
@@ -56,6 +59,7 @@ __all__ = [
     "read_checkpoint_state",
     "resolve_dataset",
     "restore_checkpoint",
+    "run_demo",
     "train",
     "wrap_loss_scale",
 ]

@@ -88,9 +88,13 @@ def get_strategy(name: str = "auto") -> tf.distribute.Strategy:
         strategy = _MultiWorkerMirroredStrategy()
     elif key == "mirrored":
         devices = [d.name for d in tf.config.list_logical_devices("GPU")]
+        cross_device_ops = None  # NCCL on GPUs
         if not devices:
             devices = [d.name for d in tf.config.list_logical_devices("CPU")]
-        strategy = tf.distribute.MirroredStrategy(devices)
+            # CPU collectives of the replicas' threads can start in different
+            # orders when synchronised BN adds all-reduces to the forward pass.
+            cross_device_ops = tf.distribute.ReductionToOneDevice()
+        strategy = tf.distribute.MirroredStrategy(devices, cross_device_ops=cross_device_ops)
     else:
         strategy = tf.distribute.get_strategy()
     logger.info(

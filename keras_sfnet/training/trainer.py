@@ -287,6 +287,12 @@ def _val_data(config: TrainConfig, data: _Data, num_replicas: int) -> tf.data.Da
         batch_size=num_replicas,
         **data.folder_kwargs,
     )
+    if num_replicas == 1:
+        # The pipeline's length is unknown to tf.data; stating it spares Keras'
+        # "ran out of data" warning and gives the progress bar its length.
+        # (Not with several replicas: tf.distribute may shard the dataset.)
+        num_files = len(list_files(data.name, data.root, config.val_split, **data.folder_kwargs))
+        dataset = dataset.apply(tf.data.experimental.assert_cardinality(num_files))
     if config.val_steps:
         # Not `fit(validation_steps=...)`: Keras then keeps one iterator across
         # validations, and a finite dataset runs out.
