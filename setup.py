@@ -17,6 +17,7 @@ setup(
         "keras>=3.8",
         "numpy>=1.26",
         "opencv-python-headless>=4.8",
+        "tensorboard>=2.18",
     ],
     extras_require={
         "export": ["tf2onnx>=1.17", "onnx>=1.16", "onnxruntime>=1.18", "ai-edge-litert>=2.3"],

@@ -157,7 +157,7 @@ def test_run_demo_writes_model_scores_and_picture(tmp_path):
     tiny = dict(
         synthetic_num_train=4, synthetic_num_val=1, synthetic_image_size=(64, 96),
         crop_size=(64, 64), batch_size=2, steps=2, steps_per_epoch=2, checkpoint_every=None,
-        validate_every=1, decoder_filters=16, verbose=0, tensorboard=False, jit_compile=False,
+        validate_every=1, decoder_filters=16, verbose=0, tensorboard=True, jit_compile=False,
     )  # fmt: skip
     result = run_demo(tmp_path / "demo", **tiny)
     assert result.training.step == 2
@@ -167,6 +167,8 @@ def test_run_demo_writes_model_scores_and_picture(tmp_path):
     scores = json.loads(Path(result.evaluation_path).read_text())
     assert scores
     assert (tmp_path / "demo" / "model.keras").is_file()
+    events = list((tmp_path / "demo" / "logs" / "tensorboard").rglob("events.out.tfevents.*"))
+    assert events, "TensorBoard wrote no event files"
     # Re-running resumes the finished run: no more training, same numbers.
     again = run_demo(tmp_path / "demo", **tiny)
     assert again.training.initial_step == 2 and again.training.history == {}
