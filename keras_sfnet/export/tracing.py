@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import keras
 import tensorflow as tf
 
+from keras_sfnet.data.preprocessing import IMAGENET_MEAN, IMAGENET_STD, normalize_image
 from keras_sfnet.ops import implementation_scope
 
 __all__ = [
@@ -25,11 +26,6 @@ __all__ = [
     "normalize_uint8",
     "trace_logits",
 ]
-
-#: Per-channel RGB mean of ImageNet, for images scaled to [0, 1].
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-#: Per-channel RGB standard deviation of ImageNet, for images scaled to [0, 1].
-IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
 def check_input_size(input_size: Sequence[int] | None) -> tuple[int, int] | None:
@@ -95,8 +91,7 @@ def normalize_uint8(images: tf.Tensor) -> tf.Tensor:
     >>> normalize_uint8(tf.zeros([1, 2, 2, 3], tf.uint8)).dtype
     tf.float32
     """
-    images = tf.cast(images, tf.float32) / 255.0
-    return (images - tf.constant(IMAGENET_MEAN)) / tf.constant(IMAGENET_STD)
+    return normalize_image(images)
 
 
 def trace_logits(

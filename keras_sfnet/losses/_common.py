@@ -2,6 +2,8 @@
 
 import tensorflow as tf
 
+from keras_sfnet.ops import resize_align_corners
+
 
 def _check_ignore_index(ignore_index: int) -> int:
     if isinstance(ignore_index, bool) or not isinstance(ignore_index, int):
@@ -55,9 +57,7 @@ def prepare_logits_and_labels(y_true, y_pred):
         and static_logit_hw == static_label_hw
     )
     if not same_static_size:
-        logits = tf.compat.v1.image.resize_bilinear(
-            logits, tf.shape(labels)[1:3], align_corners=True
-        )
+        logits = resize_align_corners(logits, tf.shape(labels)[1:3])
     return logits, labels
 
 

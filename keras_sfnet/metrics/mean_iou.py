@@ -4,6 +4,7 @@ import keras
 import tensorflow as tf
 
 from keras_sfnet.metrics.confusion_matrix import _check_num_classes
+from keras_sfnet.ops import resize_align_corners
 
 
 def _squeeze_channel(x, arg_name):
@@ -127,9 +128,7 @@ class MeanIoU(keras.metrics.Metric):
             logit_hw.is_fully_defined() and label_hw.is_fully_defined() and logit_hw == label_hw
         ):
             # align_corners resize to an equal size is the identity.
-            logits = tf.compat.v1.image.resize_bilinear(
-                logits, tf.shape(labels)[1:3], align_corners=True
-            )
+            logits = resize_align_corners(logits, tf.shape(labels)[1:3])
         return tf.argmax(logits, axis=-1, output_type=tf.int32)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
