@@ -22,22 +22,10 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from keras_sfnet.evaluation import evaluate, predict_cityscapes_submission  # noqa: E402
 from keras_sfnet.inference import Segmenter, load_segmentation_model  # noqa: E402
-
-
-def _floats(text: str) -> tuple[float, ...]:
-    try:
-        return tuple(float(v) for v in text.split(",") if v.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected comma-separated numbers, got {text!r}"
-        ) from None
-
-
-def _window(text: str):
-    parts = [int(v) for v in text.lower().replace("x", ",").split(",") if v.strip()]
-    if len(parts) not in (1, 2):
-        raise argparse.ArgumentTypeError(f"expected SIZE or HxW, got {text!r}")
-    return parts[0] if len(parts) == 1 else tuple(parts)
+from keras_sfnet.inference.argument_types import (  # noqa: E402
+    scales_argument,
+    window_argument,
+)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -53,11 +41,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--data-root", required=True, help="dataset folder")
     parser.add_argument("--split", default="val")
     parser.add_argument(
-        "--scales", type=_floats, default=(1.0,), help="e.g. 0.5,0.75,1.0,1.25,1.5,1.75"
+        "--scales", type=scales_argument, default=(1.0,), help="e.g. 0.5,0.75,1.0,1.25,1.5,1.75"
     )
     parser.add_argument("--flip", action="store_true", help="add horizontally flipped views")
     parser.add_argument(
-        "--window", type=_window, default=None, help="sliding-window tile: SIZE or HxW"
+        "--window", type=window_argument, default=None, help="sliding-window tile: SIZE or HxW"
     )
     parser.add_argument(
         "--overlap", type=float, default=1 / 3, help="sliding-window overlap (default 1/3)"

@@ -22,22 +22,10 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from keras_sfnet.data import DatasetInfo, get_dataset_info  # noqa: E402
 from keras_sfnet.inference import Segmenter, load_segmentation_model, predict_files  # noqa: E402
-
-
-def _floats(text: str) -> tuple[float, ...]:
-    try:
-        return tuple(float(v) for v in text.split(",") if v.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected comma-separated numbers, got {text!r}"
-        ) from None
-
-
-def _window(text: str):
-    parts = [int(v) for v in text.lower().replace("x", ",").split(",") if v.strip()]
-    if len(parts) not in (1, 2):
-        raise argparse.ArgumentTypeError(f"expected SIZE or HxW, got {text!r}")
-    return parts[0] if len(parts) == 1 else tuple(parts)
+from keras_sfnet.inference.argument_types import (  # noqa: E402
+    scales_argument,
+    window_argument,
+)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -61,10 +49,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     parser.add_argument("--flow-step", type=int, default=16, help="arrow spacing in pixels")
     parser.add_argument("--alpha", type=float, default=0.5, help="overlay colour weight")
-    parser.add_argument("--scales", type=_floats, default=(1.0,), help="e.g. 0.75,1.0,1.25")
+    parser.add_argument("--scales", type=scales_argument, default=(1.0,), help="e.g. 0.75,1.0,1.25")
     parser.add_argument("--flip", action="store_true")
     parser.add_argument(
-        "--window", type=_window, default=None, help="sliding-window tile: SIZE or HxW"
+        "--window", type=window_argument, default=None, help="sliding-window tile: SIZE or HxW"
     )
     parser.add_argument("--overlap", type=float, default=1 / 3)
     parser.add_argument("--every", type=int, default=1, help="predict every N-th video frame")
