@@ -48,6 +48,21 @@ OUTPUT_NAME = "logits"
 _GRID_SAMPLE_MARKER = "SFNetGridSample"
 
 
+def _replace_with_nhwc(ctx, node, nchw_outputs) -> None:
+    """Replaces TF ``node`` by a Transpose of the NCHW result back to NHWC, same name."""
+    shapes, dtypes = node.output_shapes, node.output_dtypes
+    ctx.remove_node(node.name)
+    ctx.make_node(
+        "Transpose",
+        nchw_outputs,
+        {"perm": [0, 2, 3, 1]},
+        name=node.name,
+        outputs=node.output,
+        shapes=shapes,
+        dtypes=dtypes,
+    )
+
+
 def _resize_handler(ctx, node, name, args):
     """tf2onnx handler: align-corners ResizeBilinear -> ONNX Resize with explicit sizes."""
     from onnx import TensorProto
@@ -83,17 +98,7 @@ def _resize_handler(ctx, node, name, args):
         [nchw.output[0], empty, empty, sizes],
         {"mode": "linear", "coordinate_transformation_mode": "align_corners"},
     )
-    shapes, dtypes = node.output_shapes, node.output_dtypes
-    ctx.remove_node(node.name)
-    ctx.make_node(
-        "Transpose",
-        resize.output,
-        {"perm": [0, 2, 3, 1]},
-        name=node.name,
-        outputs=node.output,
-        shapes=shapes,
-        dtypes=dtypes,
-    )
+    _replace_with_nhwc(ctx, node, resize.output)
 
 
 def _grid_sample_handler(ctx, node, name, args):
@@ -105,17 +110,7 @@ def _grid_sample_handler(ctx, node, name, args):
         [nchw.output[0], grid],
         {"mode": "bilinear", "padding_mode": "zeros", "align_corners": 1},
     )
-    shapes, dtypes = node.output_shapes, node.output_dtypes
-    ctx.remove_node(node.name)
-    ctx.make_node(
-        "Transpose",
-        sample.output,
-        {"perm": [0, 2, 3, 1]},
-        name=node.name,
-        outputs=node.output,
-        shapes=shapes,
-        dtypes=dtypes,
-    )
+    _replace_with_nhwc(ctx, node, sample.output)
 
 
 def _grid_sample_marker(features: tf.Tensor, flow: tf.Tensor) -> tf.Tensor:
