@@ -7,6 +7,7 @@ from keras_sfnet.layers.flow_alignment import FlowAlignment
 from keras_sfnet.layers.pyramid_pooling import PyramidPooling
 from keras_sfnet.layers.resize_like import ResizeLike
 from keras_sfnet.layers.subsample import Subsample2D
+from keras_sfnet.layers.unbiased_batch_normalization import UnbiasedBatchNormalization
 
 __all__ = [
     "AlignedFPN",
@@ -16,4 +17,5 @@ __all__ = [
     "PyramidPooling",
     "ResizeLike",
     "Subsample2D",
+    "UnbiasedBatchNormalization",
 ]
