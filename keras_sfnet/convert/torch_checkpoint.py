@@ -45,6 +45,13 @@ What the allow-list admits, and what it yields:
 - `argparse.Namespace` (saved training arguments), rebuilt as a
   `types.SimpleNamespace` with the same attributes.
 
+The containers that could copy or expand what the pickle holds (`set`,
+`frozenset`, `torch.Size`, `bytes`, `bytearray`, `OrderedDict` and namespace
+attributes, numpy arrays) are safe reconstructors that count what they make
+against the memory budget before making it (so `set(range(10**10))` is refused,
+not attempted); they come back as `OrderedDict`, `SimpleNamespace` and
+`numpy.ndarray` subclasses.
+
 Memory is bounded by the file, not by what the file claims. Every size is
 checked before anything is allocated: a storage must fit in the bytes the file
 really holds (for a compressed zip record, its declared uncompressed size, read
@@ -172,7 +179,8 @@ class _Budget:
         self.read = 0
         self.made = 0
 
-    def _refuse(self, what: str, nbytes: int, kind: str) -> CheckpointError:
+    def _refuse(self, what: str | Callable[[], str], nbytes: int, kind: str) -> CheckpointError:
+        what = what if isinstance(what, str) else what()
         return CheckpointError(
             f"checkpoint '{self.source}' {what} ({_human(nbytes)}) but the file holds "
             f"{_human(self.file_size)}: loading it would take more than max_bytes="
@@ -180,14 +188,17 @@ class _Budget:
             "only if you trust this file."
         )
 
-    def charge_read(self, nbytes: int, what: str) -> None:
+    def charge_read(self, nbytes: int, what: str | Callable[[], str]) -> None:
         """Counts `nbytes` of storage data about to be read; refuses beyond `limit`."""
         if self.read + nbytes > self.limit:
             raise self._refuse(what, nbytes, "storage data")
         self.read += nbytes
 
-    def charge(self, nbytes: int, what: str) -> None:
-        """Counts `nbytes` about to be allocated for an object; refuses beyond `limit`."""
+    def charge(self, nbytes: int, what: str | Callable[[], str]) -> None:
+        """Counts `nbytes` about to be allocated for an object; refuses beyond `limit`.
+
+        `what` (or what it returns, when callable) says what the checkpoint declares.
+        """
         if self.made + nbytes > self.limit:
             raise self._refuse(what, nbytes, "tensors and objects")
         self.made += nbytes
@@ -197,7 +208,7 @@ class _Budget:
 _BUDGET: contextvars.ContextVar[_Budget] = contextvars.ContextVar("checkpoint_budget")
 
 
-def _charge(nbytes: int, what: str) -> None:
+def _charge(nbytes: int, what: str | Callable[[], str]) -> None:
     _BUDGET.get().charge(nbytes, what)
 
 
@@ -253,7 +264,7 @@ class _StorageType(_Frozen):
 
     @property
     def itemsize(self) -> int:
-        return 2 if self.dtype == _BFLOAT16 else np.dtype(self.dtype).itemsize
+        return 2 if self.dtype == _BFLOAT16 else _ITEMSIZES[self.dtype]
 
 
 class _TensorType(_Frozen):
@@ -316,6 +327,8 @@ _STORAGE_DTYPES = {
     "UntypedStorage": "u1",
 }
 
+_ITEMSIZES = {d: np.dtype(d).itemsize for d in _STORAGE_DTYPES.values() if d != _BFLOAT16}
+
 _TORCH_DTYPE_NAMES = (
     "float16",
     "half",
@@ -375,12 +388,13 @@ def _tensor_from_storage(
     # A view may repeat elements (stride 0, overlaps): its copy is sized by its
     # shape, not by its storage, so it is counted before it is made.
     numel = math.prod(size)
-    itemsize = 4 if storage.dtype == _BFLOAT16 else np.dtype(storage.dtype).itemsize
-    dtype_name = _dtype_name(storage.dtype)
+    itemsize = 4 if storage.dtype == _BFLOAT16 else _ITEMSIZES[storage.dtype]
     _charge(
         numel * itemsize,
-        f"declares a {dtype_name} tensor of shape {size} (strides {stride}) on a storage of "
-        f"{storage.numel} elements",
+        lambda: (
+            f"declares a {_dtype_name(storage.dtype)} tensor of shape {size} (strides "
+            f"{stride}) on a storage of {storage.numel} elements"
+        ),
     )
     elements = storage.elements()
     if 0 in size:
@@ -468,22 +482,22 @@ class _OrderedDict(OrderedDict):
         super().__init__(items)
 
     def __setstate__(self, state: Any) -> None:
-        _set_attributes(self, state, "OrderedDict")
+        _set_attributes(self, state, "an OrderedDict")
 
 
 class _Namespace(types.SimpleNamespace):
     """`argparse.Namespace` of a checkpoint, as a `types.SimpleNamespace`."""
 
     def __setstate__(self, state: Any) -> None:
-        _set_attributes(self, state, "argparse.Namespace")
+        _set_attributes(self, state, "an argparse.Namespace")
 
 
 def _set_attributes(target: Any, state: Any, kind: str) -> None:
     if isinstance(state, tuple) and len(state) == 2 and state[1] is None:
         state = state[0]  # (dict, slotstate) form of BUILD
     if not isinstance(state, dict) or not all(isinstance(k, str) for k in state):
-        raise CheckpointError(f"invalid {kind} attributes {type(state).__name__}")
-    _charge(len(state) * _ELEMENT_COST, f"sets {len(state)} attributes on a {kind}")
+        raise CheckpointError(f"invalid attributes ({type(state).__name__}) for {kind}")
+    _charge(len(state) * _ELEMENT_COST, f"sets {len(state)} attributes on {kind}")
     vars(target).update(state)
 
 
@@ -504,7 +518,7 @@ def _bytes_like(kind: type) -> Callable[..., Any]:
     def build(data: Any = b"", *args: Any) -> Any:
         if isinstance(data, int):  # bytes(n) would allocate n bytes on request
             raise UnsafeCheckpointError(f"{kind.__name__}(int) is not allowed")
-        _charge(_sized(data, kind.__name__), f"builds a {kind.__name__}")
+        _charge(_sized(data, kind.__name__), f"builds a {kind.__name__} object")
         if isinstance(data, str):
             return kind(data, *args)
         return kind(data)
@@ -764,27 +778,39 @@ def _check_record_size(
     info: zipfile.ZipInfo, nbytes: int, storage_type: _StorageType, budget: _Budget
 ) -> None:
     """Refuses a storage larger than its record can really hold, or than the budget."""
-    dtype = _dtype_name(storage_type.dtype)
     if info.compress_type == zipfile.ZIP_STORED:
         capacity = min(info.compress_size, budget.file_size)
     else:
         capacity = info.compress_size * _MAX_DEFLATE_RATIO + 64
     if nbytes > capacity:
         raise CheckpointError(
-            f"checkpoint '{budget.source}' declares {_human(nbytes)} of {dtype} in "
+            f"checkpoint '{budget.source}' declares {_human(nbytes)} of "
+            f"{_dtype_name(storage_type.dtype)} in "
             f"'{info.filename}' but the file holds {_human(budget.file_size)} "
             f"({_human(info.compress_size)} in that record): it is corrupt or crafted"
         )
-    budget.charge_read(nbytes, f"declares {dtype} data in '{info.filename}'")
+    budget.charge_read(
+        nbytes, lambda: f"declares {_dtype_name(storage_type.dtype)} data in '{info.filename}'"
+    )
+
+
+_LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature ... name length, extra length
 
 
 def _read_record(
     archive: zipfile.ZipFile, info: zipfile.ZipInfo, source: str, nbytes: int
 ) -> bytes:
-    """Reads the first `nbytes` of a record (never more), refusing short or corrupt ones."""
+    """Reads the first `nbytes` of a record (never more), refusing short or corrupt ones.
+
+    Uncompressed records (all that `torch.save` writes) are read straight from the
+    file after their local header, and checked against their CRC when read whole.
+    """
     try:
-        with archive.open(info) as stream:
-            data = stream.read(nbytes)
+        if info.compress_type == zipfile.ZIP_STORED and not info.flag_bits & 1:
+            data = _read_stored(archive, info, nbytes)
+        else:
+            with archive.open(info) as stream:
+                data = stream.read(nbytes)
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError, zlib.error) as error:
         raise CheckpointError(
             f"'{source}' is a corrupt zip archive: cannot read '{info.filename}' ({error})"
@@ -794,6 +820,22 @@ def _read_record(
             f"'{source}' is a corrupt or truncated zip archive: '{info.filename}' holds "
             f"{len(data)} bytes, not the {nbytes} its directory declares"
         )
+    return data
+
+
+def _read_stored(archive: zipfile.ZipFile, info: zipfile.ZipInfo, nbytes: int) -> bytes:
+    file = archive.fp
+    file.seek(info.header_offset)
+    header = file.read(_LOCAL_HEADER.size)
+    if len(header) != _LOCAL_HEADER.size:
+        raise zipfile.BadZipFile("truncated local header")
+    signature, name_length, extra_length = _LOCAL_HEADER.unpack(header)
+    if signature != _ZIP_SIGNATURE:
+        raise zipfile.BadZipFile("bad local header signature")
+    file.seek(name_length + extra_length, os.SEEK_CUR)
+    data = file.read(nbytes)
+    if nbytes == info.file_size and zlib.crc32(data) != info.CRC:
+        raise zipfile.BadZipFile(f"bad CRC-32 for file {info.filename!r}")
     return data
 
 
