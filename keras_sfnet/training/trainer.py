@@ -32,6 +32,7 @@ from keras_sfnet.losses import (
 )
 from keras_sfnet.metrics import MeanIoU
 from keras_sfnet.models import SFNet
+from keras_sfnet.parameter_message import Parameter, ParameterMessage
 from keras_sfnet.training.checkpointing import (
     TrainingCheckpoint,
     read_checkpoint_state,
@@ -315,8 +316,13 @@ def _plan(config: TrainConfig, data: _Data) -> tuple[int, int]:
 def _check_resume(config: TrainConfig, output: str, state: dict | None) -> None:
     if state is not None and not config.resume:
         raise FileExistsError(
-            f"'{output}' already holds a checkpoint (step {state['step']}). Pass resume=True "
-            "(`--resume`) to continue it, or use a new or emptied output folder."
+            ParameterMessage(
+                f"'{output}' already holds a checkpoint (step {state['step']}). Pass ",
+                Parameter("resume", "True"),
+                " to continue it, or start over with ",
+                Parameter("fresh", python="clear_run(output)"),
+                " or a new output folder.",
+            )
         )
     path = os.path.join(output, CONFIG_FILE)
     if state is None or not os.path.exists(path):
