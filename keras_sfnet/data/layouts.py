@@ -419,7 +419,9 @@ def list_files(
 
     Args:
         name: str. `"cityscapes"`, `"camvid"`, `"ade20k"`, `"pascal_context"`,
-            or `"folder"` for a generic dataset.
+            a driving dataset (`keras_sfnet.data.dataset_catalog.DRIVING_DATASETS`:
+            `"mapillary"`, `"bdd100k"`, `"idd"`, `"kitti"`, ...), or `"folder"`
+            for a generic dataset.
         root: str or path. Dataset folder.
         split: str or `None`. Split name. For `"folder"`, images are taken from
             `{root}/{images_dir}/{split}` when that folder exists, else from
@@ -460,7 +462,9 @@ def list_files(
             if not tf.io.gfile.isdir(folder):
                 raise _missing("Folder", folder, layout, root=root, split=split)
         return _match_by_name(image_dir, mask_dir, mask_suffix, None)
-    raise ValueError(
-        "`name` must be one of ['cityscapes', 'camvid', 'ade20k', 'pascal_context', 'folder']. "
-        f"Received: name={name!r}"
-    )
+    from keras_sfnet.data.dataset_catalog import DRIVING_DATASETS, list_driving_dataset
+
+    if key in DRIVING_DATASETS:
+        return list_driving_dataset(key, root, split)
+    names = ["cityscapes", "camvid", "ade20k", "pascal_context", "folder", *DRIVING_DATASETS]
+    raise ValueError(f"`name` must be one of {names}. Received: name={name!r}")

@@ -14,6 +14,7 @@ The label mapping (`DatasetInfo.label_mapping`) is an in-graph table lookup.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 from collections.abc import Sequence
@@ -106,16 +107,27 @@ def decode_image_file(contents: tf.Tensor, path: tf.Tensor | str = "") -> tf.Ten
     return image
 
 
-def decode_label_file(contents: tf.Tensor, path: tf.Tensor | str = "") -> tf.Tensor:
+def _palette_png_indices(contents: bytes) -> np.ndarray:
+    from PIL import Image
+
+    with Image.open(io.BytesIO(contents)) as image:
+        return np.asarray(image, dtype=np.int32)
+
+
+def decode_label_file(
+    contents: tf.Tensor, path: tf.Tensor | str = "", *, palette_indices: bool = False
+) -> tf.Tensor:
     """Decodes a single-channel 8- or 16-bit PNG label map in-graph to int32.
 
-    Grey masks stored as RGB (all channels equal) are accepted; colour masks and
-    palette PNGs are rejected (TensorFlow would return their colours, not the
-    class indices): convert them to single-channel index PNGs first.
+    Grey masks stored as RGB (all channels equal) are accepted; colour masks are
+    rejected. Palette PNGs are rejected too (TensorFlow would return their
+    colours, not the class indices) unless `palette_indices=True`: then their
+    palette indices are the values (Mapillary Vistas; read with PIL).
 
     Args:
         contents: scalar string tensor, the file's bytes.
         path: string tensor or str, the file name for error messages.
+        palette_indices: bool, defaults to `False`. Read palette PNGs by index.
 
     Returns:
         An int32 tensor `(H, W)` of raw values.
@@ -129,6 +141,16 @@ def decode_label_file(contents: tf.Tensor, path: tf.Tensor | str = "") -> tf.Ten
     padded = tf.strings.join([contents, b"\0" * 32])
     header = tf.io.decode_raw(tf.strings.substr(padded, 24, 2), tf.uint8)
     bit_depth, color_type = header[0], header[1]
+    if palette_indices:
+        with tf.control_dependencies([is_png]):
+            return tf.cond(
+                tf.equal(color_type, 3),
+                lambda: tf.ensure_shape(
+                    tf.numpy_function(_palette_png_indices, [contents], tf.int32, stateful=False),
+                    [None, None],
+                ),
+                lambda: decode_label_file(contents, path),
+            )
     with tf.control_dependencies([is_png]):
         check_palette = tf.debugging.Assert(
             tf.not_equal(color_type, 3),
@@ -241,7 +263,9 @@ def load_pair(
     ...                          get_dataset_info("camvid"))  # doctest: +SKIP
     """
     image = decode_image_file(tf.io.read_file(image_path), image_path)
-    label = decode_label_file(tf.io.read_file(label_path), label_path)
+    label = decode_label_file(
+        tf.io.read_file(label_path), label_path, palette_indices=info.palette_indices
+    )
     image, label = _check_sizes(image, label, image_path, label_path)
     label = map_label(label, info, label_path, check_labels=check_labels)
     return image, label
