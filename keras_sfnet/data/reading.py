@@ -249,7 +249,7 @@ def invalid_values_text(info: DatasetInfo) -> str:
 
     Example:
     >>> from keras_sfnet.data import get_dataset_info
-    >>> invalid_values_text(get_dataset_info("camvid"))[:40]
+    >>> invalid_values_text(get_dataset_info("camvid"))[:41]
     "has values that are not labels of 'camvid"
     """
     listed = "listed in its label_mapping, " if info.label_mapping is not None else ""
