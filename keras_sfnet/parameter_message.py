@@ -25,22 +25,29 @@ class Parameter:
             ``"(H, W)"``. None names the parameter alone.
         python: optional str, the Python spelling when it is not ``name=value`` (e.g.
             a call such as ``"clear_run(output)"`` for the CLI's ``--fresh``).
+        code: bool, quote the spelling in backticks (False for the plain
+            ``Received: name=value`` of Keras-style argument errors). Defaults to True.
 
     Example:
     >>> str(Parameter("input_size", "(H, W)"))
     '`input_size=(H, W)`'
+    >>> str(Parameter("batch_size", "0", code=False))
+    'batch_size=0'
     """
 
     name: str
     value: str | None = None
     python: str | None = None
+    code: bool = True
 
     def __str__(self) -> str:
         if self.python is not None:
-            return f"`{self.python}`"
-        if self.value is None:
-            return f"`{self.name}`"
-        return f"`{self.name}={self.value}`"
+            text = self.python
+        elif self.value is None:
+            text = self.name
+        else:
+            text = f"{self.name}={self.value}"
+        return f"`{text}`" if self.code else text
 
 
 class ParameterMessage(str):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ast
 import re
 import sys
 from collections.abc import Mapping
@@ -41,6 +42,7 @@ def _pipeline_assertion(error: BaseException) -> str | None:
         return None
     parts = re.findall(r"\[(.*?)\](?=\s*\[|\s*$)", match.group(1).strip(), re.S)
     text = " ".join(p.strip().strip("'\"") for p in parts) if parts else match.group(1)
+    text = text.replace("\\'", "'").replace('\\"', '"')
     return re.sub(r"\s+([:,.;])", r"\1", text).strip()
 
 
@@ -72,6 +74,24 @@ def exit_status(error: BaseException) -> int:
     return 1
 
 
+def _flag_text(action: argparse.Action, value: str | None) -> str:
+    """`--flag`, `--flag VALUE` or `--flag METAVAR` for a parameter's suggested value."""
+    flag = max(action.option_strings, key=len)
+    if value is None or action.nargs == 0:
+        return flag  # the flag named alone, or a switch (`keep_rejected=True`)
+    try:
+        literal = ast.literal_eval(value)
+    except (ValueError, SyntaxError):
+        literal = ...  # a placeholder such as "(H, W)": show the flag's metavar
+    if literal is None:
+        return f"no {flag}"
+    if literal is not ...:
+        items = literal if isinstance(literal, (tuple, list)) else (literal,)
+        return " ".join([flag, *(str(item) for item in items)])
+    metavar = action.metavar or action.dest.upper()
+    return " ".join([flag, *(metavar if isinstance(metavar, tuple) else (metavar,))])
+
+
 def flag_speller(parser: argparse.ArgumentParser, aliases: Mapping[str, str] | None = None):
     """A function spelling a `Parameter` as this parser's flag, e.g. `` `--keep-rejected` ``.
 
@@ -90,13 +110,8 @@ def flag_speller(parser: argparse.ArgumentParser, aliases: Mapping[str, str] | N
         action = actions.get(aliases.get(parameter.name, parameter.name))
         if action is None:
             return str(parameter)
-        flag = max(action.option_strings, key=len)
-        if action.nargs == 0 or parameter.value is None:
-            return f"`{flag}`"  # a switch, or the flag named alone
-        metavar = action.metavar or action.dest.upper()
-        if isinstance(metavar, tuple):
-            metavar = " ".join(metavar)
-        return f"`{flag} {metavar}`"
+        text = _flag_text(action, parameter.value)
+        return f"`{text}`" if parameter.code else text
 
     return spell
 

@@ -8,6 +8,8 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from keras_sfnet.parameter_message import Parameter, ParameterMessage
+
 __all__ = ["TrainConfig"]
 
 DATASETS = ("cityscapes", "camvid", "ade20k", "pascal_context", "folder", "synthetic")
@@ -17,18 +19,31 @@ LOSSES = ("ohem", "cross_entropy")
 AUGMENTATIONS = ("released", "paper", "crop_only")
 
 
+def _received(name: str, value: Any) -> Parameter:
+    """The `name=value` a Keras-style argument error ends with."""
+    return Parameter(name, repr(value), code=False)
+
+
 def _pair(name: str, value: Any, cast=int) -> tuple:
     try:
         first, second = value
         return cast(first), cast(second)
     except (TypeError, ValueError):
-        raise ValueError(f"`{name}` must be a pair. Received: {name}={value!r}") from None
+        raise ValueError(
+            ParameterMessage(Parameter(name), " must be a pair. Received: ", _received(name, value))
+        ) from None
 
 
 def _choice(name: str, value: Any, choices: Sequence[str]) -> str:
     key = str(value).lower().replace("-", "_")
     if key not in choices:
-        raise ValueError(f"`{name}` must be one of {list(choices)}. Received: {name}={value!r}")
+        raise ValueError(
+            ParameterMessage(
+                Parameter(name),
+                f" must be one of {list(choices)}. Received: ",
+                _received(name, value),
+            )
+        )
     return key
 
 
@@ -36,7 +51,11 @@ def _positive(name: str, value: Any, allow_none: bool = False) -> int | None:
     if value is None and allow_none:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"`{name}` must be an integer >= 1. Received: {name}={value!r}")
+        raise ValueError(
+            ParameterMessage(
+                Parameter(name), " must be an integer >= 1. Received: ", _received(name, value)
+            )
+        )
     return value
 
 
@@ -212,11 +231,23 @@ class TrainConfig:
             )
         if self.dataset == "folder" and self.num_classes is None:
             raise ValueError(
-                "`num_classes` is required for dataset='folder'. Received: num_classes=None"
+                ParameterMessage(
+                    Parameter("num_classes"),
+                    " is required for ",
+                    Parameter("dataset", "'folder'", code=False),
+                    ". Received: ",
+                    _received("num_classes", None),
+                )
             )
         if self.dataset != "synthetic" and self.data_root is None:
             raise ValueError(
-                f"`data_root` is required for dataset={self.dataset!r}. Received: data_root=None"
+                ParameterMessage(
+                    Parameter("data_root"),
+                    " is required for ",
+                    _received("dataset", self.dataset),
+                    ". Received: ",
+                    _received("data_root", None),
+                )
             )
         if self.jit_compile not in ("auto", True, False):
             raise ValueError(
