@@ -18,6 +18,7 @@ import keras
 import numpy as np
 
 from keras_sfnet.backbones import BACKBONES, ResNetBackbone
+from keras_sfnet.convert.encoder_names import STDC_ALIAS, encoder_name_table
 from keras_sfnet.models.sfnet import SFNet
 
 logger = logging.getLogger(__name__)
@@ -51,7 +52,10 @@ class CheckpointMismatchError(ValueError):
 
 
 def _is_weighted(layer) -> bool:
-    return isinstance(layer, (keras.layers.Conv2D, keras.layers.BatchNormalization))
+    return isinstance(
+        layer,
+        (keras.layers.Conv2D, keras.layers.DepthwiseConv2D, keras.layers.BatchNormalization),
+    )
 
 
 def backbone_name_table(backbone: ResNetBackbone, style: str = "sfnet", prefix: str = ""):
@@ -148,6 +152,14 @@ def official_name_table(model: SFNet):
 
 def _expected_tensors(name: str, layer):
     """``{torch name: (torch shape, setter)}`` for one layer."""
+    if isinstance(layer, keras.layers.DepthwiseConv2D):
+        kh, kw, cin, mult = layer.kernel.shape
+        return {
+            f"{name}.weight": (
+                (cin * mult, 1, kh, kw),
+                lambda a, v=layer.kernel: v.assign(np.transpose(a, (2, 3, 0, 1))),
+            )
+        }
     if isinstance(layer, keras.layers.Conv2D):
         kh, kw, cin, cout = layer.kernel.shape
         tensors = {
@@ -171,7 +183,9 @@ def _expected_tensors(name: str, layer):
 def _table_to_state_dict(table) -> dict[str, np.ndarray]:
     state_dict = {}
     for name, layer in table:
-        if isinstance(layer, keras.layers.Conv2D):
+        if isinstance(layer, keras.layers.DepthwiseConv2D):
+            state_dict[f"{name}.weight"] = np.transpose(layer.kernel.numpy(), (2, 3, 0, 1))
+        elif isinstance(layer, keras.layers.Conv2D):
             state_dict[f"{name}.weight"] = np.transpose(layer.kernel.numpy(), (3, 2, 0, 1))
             if layer.use_bias:
                 state_dict[f"{name}.bias"] = layer.bias.numpy()
@@ -376,19 +390,77 @@ def detect_backbone_style(state_dict: Mapping[str, np.ndarray]) -> str:
     )
 
 
-def load_backbone_weights(backbone: ResNetBackbone, checkpoint, style: str | None = None):
-    """Loads ImageNet (or SFNet-trunk) ResNet weights into a backbone, for fine-tuning.
+def resolve_stdc_aliases(state_dict: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Keeps one name of each STDC alias pair (``x2..x32.0.K.*`` -> ``features.K.*``).
 
-    Accepts the authors' ``resnet18-deep-inplane128.pth`` / ``resnet50-deep.pth`` /
-    ``resnet101-deep.pth`` (deep stem), torchvision ResNet state_dicts (build the
-    backbone with ``stem="standard"``), or an SFNet checkpoint (its trunk). The
-    classifier (``fc.*``) and an SFNet ``head.*`` are ignored.
+    STDC state_dicts list every trunk tensor twice (``features.K`` and ``xS.0.K``, the
+    same tensor). An alias whose ``features`` twin is present is dropped; a lone alias
+    is renamed to its ``features`` name.
+
+    Example:
+    >>> sorted(resolve_stdc_aliases({"x2.0.0.conv.weight": 1}))
+    ['features.0.conv.weight']
+    """
+    resolved = {}
+    for key, value in state_dict.items():
+        match = STDC_ALIAS.match(key)
+        if match is None:
+            resolved.setdefault(key, value)
+            continue
+        canonical = f"{match['prefix']}features.{match['index']}.{match['rest']}"
+        if canonical not in state_dict:
+            resolved[canonical] = value
+    return resolved
+
+
+def _load_encoder_weights(backbone, state_dict, source):
+    """Loads a DFNet/STDC/ShuffleNetV2 trunk, ignoring modules the encoder does not have."""
+    prefix = "backbone." if any(k.startswith("backbone.") for k in state_dict) else ""
+    state_dict = resolve_stdc_aliases(state_dict)
+    table = encoder_name_table(backbone, prefix)
+    modules = {name[len(prefix) :].split(".")[0] for name, _ in table}
+    ignored = [
+        k
+        for k in state_dict
+        if not k.startswith(prefix) or k[len(prefix) :].split(".")[0] not in modules
+    ]
+    if ignored:
+        logger.info(
+            "Skipped %d tensors of %s that the encoder does not build (first %r: "
+            "classifier or decoder)",
+            len(ignored),
+            source,
+            ignored[0],
+        )
+    kept = {k: v for k, v in state_dict.items() if k not in set(ignored)}
+    return _assign_from_table(table, kept, source)
+
+
+def load_backbone_weights(backbone, checkpoint, style: str | None = None):
+    """Loads ImageNet (or SFNet-trunk) weights into an encoder, for fine-tuning.
+
+    Accepts, for a :class:`~keras_sfnet.backbones.ResNetBackbone`, the authors'
+    ``resnet18-deep-inplane128.pth`` / ``resnet50-deep.pth`` / ``resnet101-deep.pth``
+    (deep stem), torchvision ResNet state_dicts (build the backbone with
+    ``stem="standard"``), or an SFNet checkpoint (its trunk); the classifier (``fc.*``)
+    and an SFNet ``head.*`` are ignored. For the light encoders: the authors'
+    ``df1_imagenet.pth`` / ``df2_imagenet.pth`` (:class:`DFNetBackbone`),
+    ``STDCNet813_73.91.tar`` / ``STDCNet1446_76.47.tar`` (:class:`STDCBackbone`;
+    aliases read once, the ImageNet classifier skipped), torchvision
+    ``shufflenet_v2_x1_0`` state_dicts (:class:`ShuffleNetV2Backbone`; ``fc`` and, with
+    ``p5="stage4"``, ``conv5`` skipped), or one of the authors' SFNet checkpoints
+    (``backbone.*``). Modules the encoder does not build are skipped with one log line;
+    tensors of the modules it builds must all fit.
 
     Example:
     >>> model = SFNet("resnet18", num_classes=19)
     >>> load_backbone_weights(model.backbone, "resnet18-deep-inplane128.pth")  # doctest: +SKIP
     """
     state_dict, source = _as_state_dict(checkpoint)
+    if not isinstance(backbone, ResNetBackbone):
+        count = _load_encoder_weights(backbone, state_dict, source)
+        logger.info("Loaded %d %s tensors from %s", count, type(backbone).__name__, source)
+        return backbone
     style = style or detect_backbone_style(state_dict)
     table = backbone_name_table(backbone, style)
     count = _assign_from_table(table, state_dict, source, ignore=("fc.", "head."))

@@ -55,9 +55,7 @@ class GatedFlowAlignment(keras.layers.Layer):
         policy = self.dtype_policy
         self.down_low = conv(mid_filters, 1, use_bias=False, dtype=policy, name="down_low")
         self.down_high = conv(mid_filters, 1, use_bias=False, dtype=policy, name="down_high")
-        self.flow_conv = conv(
-            4, 3, padding="same", use_bias=False, dtype=policy, name="flow_conv"
-        )
+        self.flow_conv = conv(4, 3, padding="same", use_bias=False, dtype=policy, name="flow_conv")
 
     def build(self, input_shape):
         low_shape, high_shape = input_shape
