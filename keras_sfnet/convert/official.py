@@ -201,8 +201,10 @@ def to_official_state_dict(model) -> dict[str, np.ndarray]:
     """The inverse of :func:`load_official_weights`: our weights under the authors' names.
 
     Accepts an :class:`~keras_sfnet.SFNet` (names as in the authors' SFNet
-    checkpoints) or a :class:`~keras_sfnet.backbones.ResNetBackbone` (``layer0.*`` /
-    ``layerK.*`` names; ``conv1``/``bn1`` for the standard stem). Arrays are float32 in
+    checkpoints), a :class:`~keras_sfnet.backbones.ResNetBackbone` (``layer0.*`` /
+    ``layerK.*`` names; ``conv1``/``bn1`` for the standard stem) or a light encoder
+    (the names of its ImageNet file: ``stage1.0``, ``features.0.conv``, torchvision's
+    ``conv1.0``). Arrays are float32 in
     PyTorch layout (OIHW), ready for ``torch.from_numpy`` and ``load_state_dict``
     (``num_batches_tracked`` excluded).
 
@@ -213,6 +215,9 @@ def to_official_state_dict(model) -> dict[str, np.ndarray]:
     """
     if isinstance(model, SFNet):
         return _table_to_state_dict(official_name_table(model))
+    if not isinstance(model, ResNetBackbone):
+        # Light encoders: the names of their ImageNet files (torchvision's for ShuffleNetV2).
+        return _table_to_state_dict(encoder_name_table(model, prefix=""))
     style = "sfnet" if model.stem == "deep" else "torchvision"
     return _table_to_state_dict(backbone_name_table(model, style))
 

@@ -26,8 +26,9 @@ class LiteAlignedFPN(keras.layers.Layer):
 
     Input: the encoder's pyramid dict (keys ``"P2"``, ``"P4"``, ``"P5"``; others are
     ignored). Output: a dict with ``"features"`` (stride 4, ``filters`` channels, the
-    input of the class-specific 1x1 classifier) and ``"flow_p2"`` (the 4-channel
-    GD-FAM flow, float32: channels 0:2 warp the context, 2:4 warp P2 itself).
+    input of the class-specific 1x1 classifier), ``"flow_p2"`` (the GD-FAM flow that
+    warps the context onto P2's grid) and ``"flow_p2_self"`` (the one that warps P2
+    itself), both float32 with 2 channels (x, y).
 
     Args:
         filters: int, decoder width (``fpn_dim``). Defaults to 128 (the authors').
@@ -89,7 +90,7 @@ class LiteAlignedFPN(keras.layers.Layer):
         fused, flow = self.aligner([p2, context])
         p4 = sf_ops.resize_align_corners(p4, sf_ops.spatial_size(fused))
         features = self.fuse(keras.ops.concatenate([fused, p4], axis=-1), training=training)
-        return {"features": features, "flow_p2": flow}
+        return {"features": features, "flow_p2": flow[..., :2], "flow_p2_self": flow[..., 2:]}
 
     def get_config(self):
         config = super().get_config()
