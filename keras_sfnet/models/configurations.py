@@ -1,0 +1,101 @@
+"""The SFNet family by name: every configuration the paper or the authors' code has."""
+
+from __future__ import annotations
+
+import dataclasses
+
+__all__ = ["CONFIGURATIONS", "ModelConfiguration", "get_configuration", "list_models"]
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelConfiguration:
+    """One named SFNet configuration.
+
+    Attributes:
+        name: str, the configuration's name (``"sfnet_lite_stdc2"``).
+        backbone: str, the encoder (a key of ``keras_sfnet.backbones.BACKBONES``).
+        head: str, ``"v1"`` (SFNet's aligned FPN) or ``"lite"`` (SFNet-Lite, GD-FAM).
+        deep_supervision: bool, with the auxiliary heads.
+        source: str, where it comes from: the authors' factory in lxtGH/SFSegNets
+            (``network/<module>.py``), or the paper's table.
+        params: int, trainable parameters with 19 classes (equal to the authors'
+            network's parameters used in an eval pass).
+        gmacs_1024x1024: float, multiply-accumulates at 1024x1024 (our counter,
+            ``keras_sfnet.benchmark.flops.count_macs``: convolutions and matmuls).
+        gmacs_1024x2048: float, the same at Cityscapes' full 1024x2048.
+        paper: str, the paper's figures for it, where it has some.
+
+    Example:
+    >>> get_configuration("sfnet_dfv1").backbone
+    'dfnet1'
+    """
+
+    name: str
+    backbone: str
+    head: str
+    deep_supervision: bool
+    source: str
+    params: int
+    gmacs_1024x1024: float
+    gmacs_1024x2048: float
+    paper: str = ""
+
+    def model_kwargs(self) -> dict:
+        """The :class:`~keras_sfnet.SFNet` arguments that build this configuration."""
+        return {
+            "backbone": self.backbone,
+            "head": self.head,
+            "deep_supervision": self.deep_supervision,
+        }
+
+
+def _c(name, backbone, head, dsn, source, params, gmacs_square, gmacs_full, paper=""):
+    return ModelConfiguration(
+        name, backbone, head, dsn, source, params, gmacs_square, gmacs_full, paper
+    )
+
+
+# Params: exact, equal to `params_used_in_eval` of the authors' networks (tested).
+# GMACs: measured with keras_sfnet.benchmark.flops.count_macs (benchmarks/family.py).
+CONFIGURATIONS = {
+    c.name: c
+    for c in (
+        _c("sfnet_r18", "resnet18", "v1", False, "sfnet_resnet.DeepR18_SF_deeply",
+           12_869_715, 121.5, 243.0, "12.87M, 123.5 GFLOPs"),
+    )
+}
+
+ALIASES = {
+    "sfnet_dfnetv1": "sfnet_dfv1",
+    "sfnet_dfnetv2": "sfnet_dfv2",
+    "sfnet_stdcv1": "sfnet_stdc1",
+    "sfnet_stdcv2": "sfnet_stdc2",
+    "sfnet_lite_stdcv1": "sfnet_lite_stdc1",
+    "sfnet_lite_stdcv2": "sfnet_lite_stdc2",
+}
+"""The spellings of the authors' README (``sfnet_lite_stdcv1``) for our names."""
+
+
+def get_configuration(name: str) -> ModelConfiguration:
+    """The named configuration (also accepts the authors' README spellings).
+
+    Example:
+    >>> get_configuration("sfnet_lite_stdcv2").name
+    'sfnet_lite_stdc2'
+    """
+    key = ALIASES.get(name, name)
+    if key not in CONFIGURATIONS:
+        raise ValueError(
+            f"`name` must be one of {list(CONFIGURATIONS)}. Received: name={name!r}"
+        )
+    return CONFIGURATIONS[key]
+
+
+def list_models() -> list[ModelConfiguration]:
+    """Every named configuration, with parameters, GMACs and its source.
+
+    Example:
+    >>> [c.name for c in list_models()][:2]
+    ['sfnet_r18', 'sfnet_r18_dsn']
+    """
+    return list(CONFIGURATIONS.values())
