@@ -18,7 +18,8 @@ import keras
 import numpy as np
 
 from keras_sfnet.backbones import BACKBONES, ResNetBackbone
-from keras_sfnet.convert.encoder_names import STDC_ALIAS, encoder_name_table
+from keras_sfnet.convert.encoder_names import STDC_ALIAS, STDC_CLASSIFIER, encoder_name_table
+from keras_sfnet.layers.lite_aligned_fpn import LiteAlignedFPN
 from keras_sfnet.models.sfnet import SFNet
 
 logger = logging.getLogger(__name__)
@@ -110,14 +111,21 @@ def backbone_name_table(backbone: ResNetBackbone, style: str = "sfnet", prefix: 
 def official_name_table(model: SFNet):
     """``[(authors' name prefix, layer)]`` for every conv and BN of an SFNet.
 
-    The single place that ties the authors' ``state_dict`` names to our layers.
+    The single place that ties the authors' ``state_dict`` names to our layers, for
+    every member of the family: the trunk (``layer*`` for ResNets, ``backbone.*`` for
+    DFNet/STDC/ShuffleNetV2), the v1 head (``head.fpn_in/fpn_out/fpn_out_align.i``,
+    ``i`` = the level's index fine to coarse) or the Lite head
+    (``head.fpn_in.{0,1}``, ``head.flow_align_module``), and the class layers.
 
     Example:
     >>> model = SFNet("resnet18", num_classes=19)
     >>> dict(official_name_table(model))["head.conv_last.1"].name
     'classifier'
     """
-    table = backbone_name_table(model.backbone, "sfnet")
+    if isinstance(model.backbone, ResNetBackbone):
+        table = backbone_name_table(model.backbone, "sfnet")
+    else:
+        table = encoder_name_table(model.backbone, prefix="backbone.")
     decoder = model.decoder
     for k, stage in enumerate(decoder.ppm.stages):
         table += [(f"head.ppm.stages.{k}.1", stage.conv), (f"head.ppm.stages.{k}.2", stage.bn)]
@@ -125,17 +133,25 @@ def official_name_table(model: SFNet):
         ("head.ppm.bottleneck.0", decoder.ppm.bottleneck.conv),
         ("head.ppm.bottleneck.1", decoder.ppm.bottleneck.bn),
     ]
-    for i in range(3):
-        lateral, aligner, out = decoder.laterals[i], decoder.aligners[i], decoder.outputs_convs[i]
+    for i, lateral in enumerate(decoder.laterals):
+        table += [(f"head.fpn_in.{i}.0", lateral.conv), (f"head.fpn_in.{i}.1", lateral.bn)]
+    if isinstance(decoder, LiteAlignedFPN):
+        aligner = decoder.aligner
         table += [
-            (f"head.fpn_in.{i}.0", lateral.conv),
-            (f"head.fpn_in.{i}.1", lateral.bn),
-            (f"head.fpn_out.{i}.0.0", out.conv),
-            (f"head.fpn_out.{i}.0.1", out.bn),
-            (f"head.fpn_out_align.{i}.down_h", aligner.down_high),
-            (f"head.fpn_out_align.{i}.down_l", aligner.down_low),
-            (f"head.fpn_out_align.{i}.flow_make", aligner.flow_conv),
+            ("head.flow_align_module.down_h", aligner.down_high),
+            ("head.flow_align_module.down_l", aligner.down_low),
+            ("head.flow_align_module.flow_make", aligner.flow_conv),
+            ("head.flow_align_module.flow_gate.0", aligner.gate_conv),
         ]
+    else:
+        for i, (aligner, out) in enumerate(zip(decoder.aligners, decoder.outputs_convs)):
+            table += [
+                (f"head.fpn_out.{i}.0.0", out.conv),
+                (f"head.fpn_out.{i}.0.1", out.bn),
+                (f"head.fpn_out_align.{i}.down_h", aligner.down_high),
+                (f"head.fpn_out_align.{i}.down_l", aligner.down_low),
+                (f"head.fpn_out_align.{i}.flow_make", aligner.flow_conv),
+            ]
     for i, aux in enumerate(model.aux_heads):
         table += [
             (f"head.dsn.{i}.0", aux.conv_bn_relu.conv),
@@ -273,54 +289,141 @@ def _as_state_dict(checkpoint) -> tuple[dict, str]:
     )
 
 
+_TRUNK_PATTERNS = {
+    "resnet": re.compile(r"^layer[0-4]\."),
+    "dfnet": re.compile(r"^backbone\.stage\d(_\d)?\.\d+\."),
+    "stdc": re.compile(
+        r"^backbone\.(features|x2|x4|x8|x16|x32)\.|^backbone\.(conv_last|fc|bn|linear)\."
+    ),
+    "shufflenet": re.compile(r"^backbone\.(conv1|stage[234])\."),
+}
+_HEAD_PATTERN = re.compile(
+    r"^head\.(ppm\.|fpn_in\.\d+\.[01]\.|fpn_out\.\d+\.0\.[01]\.|"
+    r"fpn_out_align\.\d+\.(down_h|down_l|flow_make)\.|flow_align_module\.|dsn\.|conv_last\.)"
+)
+
+
+def _unsupported(state_dict, why: str) -> CheckpointMismatchError:
+    from keras_sfnet.models.configurations import CONFIGURATIONS
+
+    known = [*_TRUNK_PATTERNS.values(), _HEAD_PATTERN]
+    names = [k for k in state_dict if not k.endswith("num_batches_tracked")]
+    unknown = [k for k in names if not any(p.match(k) for p in known)]
+    first = unknown[0] if unknown else (names[0] if names else None)
+    return CheckpointMismatchError(
+        f"Unsupported SFNet checkpoint: {why} First unknown tensor: {first!r}. "
+        f"keras_sfnet converts the authors' architectures {list(CONFIGURATIONS)} "
+        "(see keras_sfnet.list_models())."
+    )
+
+
+def _infer_trunk(state_dict) -> str:
+    if "layer0.0.0.weight" in state_dict:
+        blocks = {int(k.split(".")[1]) for k in state_dict if k.startswith("layer3.")}
+        bottleneck = "layer1.0.conv3.weight" in state_dict
+        depth = {(False, 2): 18, (True, 6): 50, (True, 23): 101}.get((bottleneck, len(blocks)))
+        if depth is None:
+            raise _unsupported(
+                state_dict,
+                f"a ResNet trunk with {len(blocks)} blocks in layer3 "
+                f"({'Bottleneck' if bottleneck else 'BasicBlock'}).",
+            )
+        return f"resnet{depth}"
+    if "backbone.stage5.0.conv1.weight" in state_dict:
+        return "dfnet1"
+    if "backbone.stage2_1.0.conv1.weight" in state_dict:
+        return "dfnet2"
+    if "backbone.features.0.conv.weight" in state_dict:
+        blocks = {int(k.split(".")[2]) for k in state_dict if k.startswith("backbone.features.")}
+        version = {8: 1, 14: 2}.get(len(blocks))
+        if version is None:
+            raise _unsupported(state_dict, f"an STDC trunk with {len(blocks)} feature blocks.")
+        return f"stdc{version}"
+    if "backbone.stage2.0.branch1.0.weight" in state_dict:
+        return "shufflenetv2"
+    raise _unsupported(state_dict, "no trunk keras_sfnet knows.")
+
+
 def infer_official_config(state_dict: Mapping[str, np.ndarray]) -> dict:
-    """Reads backbone, classes, deep supervision and decoder width off the tensors.
+    """Reads the architecture off the tensor names and shapes.
+
+    Returns the :class:`~keras_sfnet.SFNet` arguments: ``backbone``, ``head``
+    (``"v1"`` or ``"lite"``), ``num_classes``, ``deep_supervision`` and
+    ``decoder_filters``. STDC alias names are accepted. Raises
+    :class:`CheckpointMismatchError` naming the first unknown tensor and listing the
+    supported architectures for anything else.
 
     Example:
     >>> infer_official_config(state_dict)  # doctest: +SKIP
-    {'backbone': 'resnet18', 'num_classes': 19, 'deep_supervision': False, ...}
+    {'backbone': 'stdc2', 'head': 'lite', 'num_classes': 19, ...}
     """
-    required = ("head.conv_last.1.weight", "head.fpn_out_align.0.flow_make.weight")
-    missing = [k for k in required if k not in state_dict]
-    if missing:
-        raise CheckpointMismatchError(
-            "This is not an SFNet checkpoint of the authors' ResNet models: tensor "
-            f"{missing[0]!r} is missing (keras_sfnet converts their ResNet-18/50/101 "
-            "SFNet checkpoints, v1 head)."
+    state_dict = resolve_stdc_aliases(state_dict)
+    backbone = _infer_trunk(state_dict)
+    if "head.flow_align_module.flow_make.weight" in state_dict:
+        head = "lite"
+    elif "head.fpn_out_align.0.flow_make.weight" in state_dict:
+        head = "v1"
+    else:
+        raise _unsupported(
+            state_dict,
+            "its head has no flow alignment ('head.fpn_out_align.0.flow_make.weight' for "
+            "SFNet, 'head.flow_align_module.flow_make.weight' for SFNet-Lite).",
         )
-    if "layer0.0.0.weight" not in state_dict:
-        raise CheckpointMismatchError(
-            "This SFNet checkpoint has no deep-stem ResNet trunk (tensor 'layer0.0.0.weight' is "
-            "missing); only the ResNet-18/50/101 SFNets are supported."
-        )
-    blocks = {int(k.split(".")[1]) for k in state_dict if k.startswith("layer3.")}
-    bottleneck = "layer1.0.conv3.weight" in state_dict
-    depth = {(False, 2): 18, (True, 6): 50, (True, 23): 101}.get((bottleneck, len(blocks)))
-    if depth is None:
-        raise CheckpointMismatchError(
-            f"Unrecognised ResNet trunk: {len(blocks)} blocks in layer3, "
-            f"{'Bottleneck' if bottleneck else 'BasicBlock'} blocks."
-        )
+    if "head.conv_last.1.weight" not in state_dict:
+        raise _unsupported(state_dict, "the classifier 'head.conv_last.1.weight' is missing.")
     return {
-        "backbone": f"resnet{depth}",
+        "backbone": backbone,
+        "head": head,
         "num_classes": int(state_dict["head.conv_last.1.weight"].shape[0]),
-        "deep_supervision": any(k.startswith("head.dsn.") for k in state_dict),
+        "deep_supervision": head == "v1" and any(k.startswith("head.dsn.") for k in state_dict),
         "decoder_filters": int(state_dict["head.conv_last.0.0.weight"].shape[0]),
     }
+
+
+def _never_called(model: SFNet) -> tuple[str, ...]:
+    """Prefixes of checkpoint tensors the authors' eval pass never uses, for this model."""
+    prefixes = ()
+    if model.backbone_name in ("stdc1", "stdc2"):
+        prefixes += tuple(f"backbone.{p}" for p in STDC_CLASSIFIER)
+    if isinstance(model.decoder, LiteAlignedFPN):
+        # `dsn` (fpn_dsn=True) is built but never called; ResNet-18 builds a third
+        # fpn_in (for layer4) that the Lite head never reads.
+        prefixes += ("head.dsn.", f"head.fpn_in.{len(model.decoder.laterals)}.")
+    return prefixes
+
+
+def _load_into(model: SFNet, state_dict, source: str) -> int:
+    state_dict = resolve_stdc_aliases(state_dict)
+    unused = _never_called(model)
+    skipped = [k for k in state_dict if k.startswith(unused) and not k.endswith("tracked")]
+    if skipped:
+        logger.info(
+            "Skipped %d tensors of %s that the authors' network never calls: %s",
+            len(skipped),
+            source,
+            ", ".join(
+                sorted(
+                    {p.rstrip(".") + ".*" for p in unused if any(k.startswith(p) for k in skipped)}
+                )
+            ),
+        )
+    return _assign_from_table(official_name_table(model), state_dict, source, ignore=unused)
 
 
 def load_official_weights(model: SFNet, checkpoint) -> SFNet:
     """Loads an authors' SFNet checkpoint (path or state_dict) into ``model``.
 
     Raises :class:`CheckpointMismatchError` naming the first tensor that does not fit
-    (name, expected shape, found shape); nothing is assigned in that case.
+    (name, expected shape, found shape); nothing is assigned in that case. Tensors the
+    authors' network never calls (the STDC ImageNet classifier, the Lite head's
+    ``dsn``) are skipped with one log line.
 
     Example:
     >>> model = SFNet("resnet18", num_classes=19)
     >>> load_official_weights(model, "sfnet_r18_cityscapes.pth")  # doctest: +SKIP
     """
     state_dict, source = _as_state_dict(checkpoint)
-    count = _assign_from_table(official_name_table(model), state_dict, source)
+    count = _load_into(model, state_dict, source)
     logger.info("Loaded %d tensors from %s", count, source)
     return model
 
@@ -331,28 +434,33 @@ def from_official_checkpoint(
     num_classes: int | None = None,
     deep_supervision: bool | None = None,
     input_shape=(None, None, 3),
+    head: str | None = None,
     **kwargs,
 ) -> SFNet:
-    """Builds an SFNet and loads the authors' checkpoint into it.
+    """Builds an SFNet and loads the authors' checkpoint into it, architecture inferred.
 
-    Reads ``.pth`` files without torch and without unpickling arbitrary objects (see
-    :mod:`keras_sfnet.convert.torch_checkpoint`); accepts a dict with ``state_dict``
-    or a bare state_dict, ``module.`` prefixes, float16/float32 tensors. Arguments
-    left as None are inferred from the tensors; given ones must fit the checkpoint.
+    Converts every released network of the authors (ResNet-18/50/101, DFNet v1/v2 with
+    or without deep supervision, STDC1/2, SFNet-Lite on ResNet-18 and STDC1/2; see
+    :func:`keras_sfnet.list_models`). Reads ``.pth`` files without torch and without
+    unpickling arbitrary objects (see :mod:`keras_sfnet.convert.torch_checkpoint`);
+    accepts a dict with ``state_dict`` or a bare state_dict, ``module.`` prefixes,
+    float16/float32 tensors, STDC's aliased names. Arguments left as None are inferred
+    from the tensors; given ones must fit the checkpoint.
 
     Args:
         checkpoint: path to a ``.pth`` file, or a state_dict of numpy arrays.
-        backbone: ``"resnet18"``, ``"resnet50"`` or ``"resnet101"``, or None to infer.
+        backbone: a name of ``keras_sfnet.backbones.BACKBONES``, or None to infer.
         num_classes: int or None to infer.
-        deep_supervision: bool or None to infer (True when ``head.dsn.*`` exist).
+        deep_supervision: bool or None to infer (True when a v1 head has ``head.dsn.*``).
         input_shape: model input shape. Defaults to ``(None, None, 3)``.
+        head: ``"v1"``, ``"lite"`` or None to infer.
         **kwargs: passed to :class:`~keras_sfnet.SFNet`.
 
     Returns:
         The :class:`~keras_sfnet.SFNet` that reproduces the authors' outputs.
 
     Example:
-    >>> model = from_official_checkpoint("sfnet_r18_cityscapes.pth", backbone="resnet18")  # doctest: +SKIP
+    >>> model = from_official_checkpoint("sfnet_lite_stdcv1.pth")  # doctest: +SKIP
     """
     state_dict, source = _as_state_dict(checkpoint)
     inferred = infer_official_config(state_dict)
@@ -362,6 +470,7 @@ def from_official_checkpoint(
         )
     config = {
         "backbone": backbone or inferred["backbone"],
+        "head": head or inferred["head"],
         "num_classes": inferred["num_classes"] if num_classes is None else num_classes,
         "deep_supervision": (
             inferred["deep_supervision"] if deep_supervision is None else deep_supervision
@@ -369,10 +478,11 @@ def from_official_checkpoint(
         "decoder_filters": inferred["decoder_filters"],
     }
     model = SFNet(input_shape=input_shape, **config, **kwargs)
-    count = _assign_from_table(official_name_table(model), state_dict, source)
+    count = _load_into(model, state_dict, source)
     logger.info(
-        "Built %s SFNet (%d classes) from %d tensors of %s",
+        "Built %s SFNet (head %s, %d classes) from %d tensors of %s",
         config["backbone"],
+        config["head"],
         config["num_classes"],
         count,
         source,

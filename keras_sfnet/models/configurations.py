@@ -60,8 +60,17 @@ def _c(name, backbone, head, dsn, source, params, gmacs_square, gmacs_full, pape
 CONFIGURATIONS = {
     c.name: c
     for c in (
-        _c("sfnet_r18", "resnet18", "v1", False, "sfnet_resnet.DeepR18_SF_deeply",
-           12_869_715, 121.5, 243.0, "12.87M, 123.5 GFLOPs"),
+        _c(
+            "sfnet_r18",
+            "resnet18",
+            "v1",
+            False,
+            "sfnet_resnet.DeepR18_SF_deeply",
+            12_869_715,
+            121.5,
+            243.0,
+            "12.87M, 123.5 GFLOPs",
+        ),
     )
 }
 
@@ -85,9 +94,7 @@ def get_configuration(name: str) -> ModelConfiguration:
     """
     key = ALIASES.get(name, name)
     if key not in CONFIGURATIONS:
-        raise ValueError(
-            f"`name` must be one of {list(CONFIGURATIONS)}. Received: name={name!r}"
-        )
+        raise ValueError(f"`name` must be one of {list(CONFIGURATIONS)}. Received: name={name!r}")
     return CONFIGURATIONS[key]
 
 
