@@ -307,13 +307,15 @@ def _unsupported(state_dict, why: str) -> CheckpointMismatchError:
     from keras_sfnet.models.configurations import CONFIGURATIONS
 
     known = [*_TRUNK_PATTERNS.values(), _HEAD_PATTERN]
-    names = [k for k in state_dict if not k.endswith("num_batches_tracked")]
-    unknown = [k for k in names if not any(p.match(k) for p in known)]
-    first = unknown[0] if unknown else (names[0] if names else None)
+    unknown = [
+        k
+        for k in state_dict
+        if not k.endswith("num_batches_tracked") and not any(p.match(k) for p in known)
+    ]
+    first = f" First unknown tensor: {unknown[0]!r}." if unknown else ""
     return CheckpointMismatchError(
-        f"Unsupported SFNet checkpoint: {why} First unknown tensor: {first!r}. "
-        f"keras_sfnet converts the authors' architectures {list(CONFIGURATIONS)} "
-        "(see keras_sfnet.list_models())."
+        f"Unsupported SFNet checkpoint: {why}{first} keras_sfnet converts the authors' "
+        f"architectures {list(CONFIGURATIONS)} (see keras_sfnet.list_models())."
     )
 
 
