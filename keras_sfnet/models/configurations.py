@@ -56,7 +56,9 @@ def _c(name, backbone, head, dsn, source, params, gmacs_square, gmacs_full, pape
 
 
 # Params: exact, equal to `params_used_in_eval` of the authors' networks (tested).
-# GMACs: measured with keras_sfnet.benchmark.flops.count_macs (benchmarks/family.py).
+# GMACs: measured with keras_sfnet.benchmark.flops.count_macs
+# (benchmarks/family_costs.py -> benchmarks/family_costs.json); with deep supervision
+# they include the auxiliary heads (the training graph).
 CONFIGURATIONS = {
     c.name: c
     for c in (
@@ -67,8 +69,8 @@ CONFIGURATIONS = {
             False,
             "sfnet_resnet.DeepR18_SF_deeply",
             12_869_715,
-            0.0,
-            0.0,
+            121.49,
+            242.98,
             "12.87M params, 123.5 GFLOPs @1024x1024 (Table 3)",
         ),
         _c(
@@ -76,11 +78,11 @@ CONFIGURATIONS = {
             "resnet18",
             "v1",
             True,
-            "SFNet ResNet-18 + deep supervision "
-            "(scripts/cityscapes/train_cityscapes_sfnet_res18_dsn.sh)",
+            "sfnet_resnet.DeepR18_SF_deeply_dsn (named by their "
+            "train_cityscapes_sfnet_res18_dsn.sh; absent from their code)",
             13_320_588,
-            0.0,
-            0.0,
+            134.38,
+            268.76,
         ),
         _c(
             "sfnet_r50",
@@ -89,8 +91,8 @@ CONFIGURATIONS = {
             False,
             "sfnet_resnet.DeepR50_SF_deeply",
             31_325_139,
-            0.0,
-            0.0,
+            331.7,
+            663.37,
         ),
         _c(
             "sfnet_r101",
@@ -99,8 +101,8 @@ CONFIGURATIONS = {
             False,
             "sfnet_resnet.DeepR101_SF_deeply",
             50_317_267,
-            0.0,
-            0.0,
+            409.28,
+            818.53,
             "50.32M params, 417.5 GFLOPs @1024x1024 (Table 3)",
         ),
         _c(
@@ -110,8 +112,8 @@ CONFIGURATIONS = {
             False,
             "sfnet_dfnet.AlignedDFnetv1",
             8_422_387,
-            0.0,
-            0.0,
+            16.37,
+            32.74,
             "9.03M params, 18.7 GFLOPs @1024x1024, 74.5% mIoU (Table 3)",
         ),
         _c(
@@ -121,8 +123,8 @@ CONFIGURATIONS = {
             True,
             "sfnet_dfnet.AlignedDFnetv1_FPNDSN",
             8_498_969,
-            0.0,
-            0.0,
+            16.57,
+            33.13,
         ),
         _c(
             "sfnet_dfv2",
@@ -131,8 +133,8 @@ CONFIGURATIONS = {
             False,
             "sfnet_dfnet.AlignedDFnetv2",
             17_876_467,
-            0.0,
-            0.0,
+            39.99,
+            79.98,
             "10.53M params, 48.5 GFLOPs @1024x1024, 77.8% mIoU (Table 3)",
         ),
         _c(
@@ -142,20 +144,38 @@ CONFIGURATIONS = {
             True,
             "sfnet_dfnet.AlignedDFnetv2_FPNDSN",
             17_953_049,
-            0.0,
-            0.0,
+            40.77,
+            81.54,
         ),
-        _c("sfnet_stdc1", "stdc1", "v1", False, "sfnet_stdcnet.AlignedSTDC1", 5_992_371, 0.0, 0.0),
-        _c("sfnet_stdc2", "stdc2", "v1", False, "sfnet_stdcnet.AlignedSTDC2", 10_022_835, 0.0, 0.0),
+        _c(
+            "sfnet_stdc1",
+            "stdc1",
+            "v1",
+            False,
+            "sfnet_stdcnet.AlignedSTDC1",
+            5_992_371,
+            29.73,
+            59.46,
+        ),
+        _c(
+            "sfnet_stdc2",
+            "stdc2",
+            "v1",
+            False,
+            "sfnet_stdcnet.AlignedSTDC2",
+            10_022_835,
+            42.92,
+            85.84,
+        ),
         _c(
             "sfnet_shufflenetv2",
             "shufflenetv2",
             "v1",
             False,
             "paper, Table 1(d) (no authors' code; torchvision's shufflenet_v2_x1_0 trunk)",
-            0,
-            0.0,
-            0.0,
+            1_241_847,
+            16.09,
+            32.18,
             "18.1 GFLOPs @1024x1024, 72.1% mIoU (Table 1(d))",
         ),
         _c(
@@ -165,8 +185,8 @@ CONFIGURATIONS = {
             False,
             "sfnet_resnet.DeepR18_SFV2_deeply_dsn_FA_Atten",
             12_079_863,
-            0.0,
-            0.0,
+            88.98,
+            177.96,
         ),
         _c(
             "sfnet_lite_stdc1",
@@ -175,8 +195,8 @@ CONFIGURATIONS = {
             False,
             "sfnet_stdcnet.AlignedSTDC1_SFV2_spatial_atten",
             6_433_623,
-            0.0,
-            0.0,
+            37.09,
+            74.18,
         ),
         _c(
             "sfnet_lite_stdc2",
@@ -185,8 +205,8 @@ CONFIGURATIONS = {
             False,
             "sfnet_stdcnet.AlignedSTDC2_SFV2_spatial_atten",
             10_464_087,
-            0.0,
-            0.0,
+            50.28,
+            100.55,
         ),
     )
 }
