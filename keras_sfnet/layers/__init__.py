@@ -2,8 +2,12 @@
 
 from keras_sfnet.layers.aligned_fpn import AlignedFPN
 from keras_sfnet.layers.auxiliary_head import AuxiliaryHead
+from keras_sfnet.layers.channel_shuffle import ChannelShuffle
+from keras_sfnet.layers.channel_split import ChannelSplit
 from keras_sfnet.layers.conv_bn_relu import ConvBNReLU
 from keras_sfnet.layers.flow_alignment import FlowAlignment
+from keras_sfnet.layers.gated_flow_alignment import GatedFlowAlignment
+from keras_sfnet.layers.lite_aligned_fpn import LiteAlignedFPN
 from keras_sfnet.layers.pyramid_pooling import PyramidPooling
 from keras_sfnet.layers.resize_like import ResizeLike
 from keras_sfnet.layers.subsample import Subsample2D
@@ -12,8 +16,12 @@ from keras_sfnet.layers.unbiased_batch_normalization import UnbiasedBatchNormali
 __all__ = [
     "AlignedFPN",
     "AuxiliaryHead",
+    "ChannelShuffle",
+    "ChannelSplit",
     "ConvBNReLU",
     "FlowAlignment",
+    "GatedFlowAlignment",
+    "LiteAlignedFPN",
     "PyramidPooling",
     "ResizeLike",
     "Subsample2D",

@@ -4,12 +4,29 @@ from __future__ import annotations
 
 import keras
 
-from keras_sfnet.backbones import BACKBONES, get_backbone
+from keras_sfnet.backbones import BACKBONES, RESNET_BACKBONES, get_backbone
 from keras_sfnet.layers.aligned_fpn import LEVELS, AlignedFPN
 from keras_sfnet.layers.auxiliary_head import AuxiliaryHead
+from keras_sfnet.layers.lite_aligned_fpn import LITE_LEVELS, LiteAlignedFPN
 from keras_sfnet.layers.resize_like import ResizeLike
+from keras_sfnet.models.configurations import get_configuration
 
-DEFAULT_DECODER_FILTERS = {"resnet18": 128, "resnet50": 256, "resnet101": 256}
+HEADS = ("v1", "lite")
+"""``"v1"``: SFNet's aligned FPN (ECCV 2020); ``"lite"``: SFNet-Lite's GD-FAM head (IJCV 2023)."""
+LITE_BACKBONES = ("resnet18", "stdc1", "stdc2")
+"""The backbones the authors built SFNet-Lite on."""
+# The authors' fpn_dim for each (head, backbone).
+DEFAULT_DECODER_FILTERS = {
+    "resnet18": 128,
+    "resnet50": 256,
+    "resnet101": 256,
+    "dfnet1": 64,
+    "dfnet2": 64,
+    "stdc1": 64,
+    "stdc2": 64,
+    "shufflenetv2": 64,
+}
+LITE_DECODER_FILTERS = 128
 AUX_OUTPUTS = ("aux_p4", "aux_p3", "aux_p2")
 FLOW_OUTPUTS = ("flow_p4", "flow_p3", "flow_p2")
 # The layers whose shapes depend on `num_classes` (freshly initialised when fine-tuning
@@ -61,22 +78,34 @@ class SFNet(keras.Model):
     (align-corners resize to the input size). With
     ``deep_supervision=True`` the output is a dict ``{"logits", "aux_p4", "aux_p3",
     "aux_p2"}``: the auxiliary logits at strides 16, 8, 4 (coarse to fine), for
-    training; :meth:`inference_model` gives the main logits alone.
+    training; :meth:`inference_model` gives the main logits alone. The auxiliary
+    outputs follow the encoder's ``decoder_levels`` (DFNet v1: ``"aux_p5_stage4"``,
+    ``"aux_p4"``); ``aux_output_names`` lists them.
+
+    The whole family (see :func:`keras_sfnet.list_models` and :meth:`from_name`):
+    ``head="v1"`` on ResNet-18/50/101, DFNet v1/v2 (``"dfnet1"``, ``"dfnet2"``),
+    STDC1/2 (``"stdc1"``, ``"stdc2"``) and ShuffleNetV2 x1.0 (``"shufflenetv2"``);
+    ``head="lite"`` (SFNet-Lite, :class:`~keras_sfnet.layers.LiteAlignedFPN`) on
+    ResNet-18 and STDC1/2.
 
     Args:
-        backbone: str (``"resnet18"``, ``"resnet50"``, ``"resnet101"``) or a Keras
-            model mapping images to a ``{"P2".."P5"}`` pyramid. Defaults to
+        backbone: str, one of ``keras_sfnet.backbones.BACKBONES`` (``"resnet18"``,
+            ``"dfnet1"``, ``"stdc2"``, ``"shufflenetv2"``, ...), or a Keras model mapping
+            images to a pyramid dict (``{"P2".."P5"}``; its ``decoder_levels``
+            attribute, if any, says which keys the v1 head reads). Defaults to
             ``"resnet18"``.
         num_classes: int >= 1. Defaults to 19 (Cityscapes).
         deep_supervision: bool, add the auxiliary heads. Defaults to False.
-        decoder_filters: int or None, the decoder width (``fpn_dim``). Defaults to 128
-            for ResNet-18 and 256 otherwise (the authors' choice).
+        decoder_filters: int or None, the decoder width (``fpn_dim``). Defaults to the
+            authors' choice: 128 for ResNet-18 and the Lite head, 256 for ResNet-50/101,
+            64 for DFNet, STDC and ShuffleNetV2 with the v1 head.
         dilated: bool, the released stage-3/4 dilations of a named ResNet backbone.
             Defaults to True.
         stem: str, ``"deep"`` (authors) or ``"standard"`` (torchvision 7x7) for a named
             ResNet backbone. Defaults to ``"deep"``.
         input_shape: tuple. Defaults to ``(None, None, 3)``.
         dropout: float, spatial dropout of the PPM and auxiliary heads. Defaults to 0.1.
+        head: str, ``"v1"`` or ``"lite"``. Defaults to ``"v1"``.
 
     Example:
     >>> model = SFNet(backbone="resnet18", num_classes=19)
@@ -95,8 +124,17 @@ class SFNet(keras.Model):
         stem: str = "deep",
         input_shape=(None, None, 3),
         dropout: float = 0.1,
+        head: str = "v1",
         **kwargs,
     ):
+        if head not in HEADS:
+            raise ValueError(f"`head` must be one of {list(HEADS)}. Received: head={head!r}")
+        if head == "lite" and deep_supervision:
+            raise ValueError(
+                "`head='lite'` has no deep supervision (the authors' Lite models train on "
+                "the main output only; their `dsn` branch is never called). "
+                "Received: deep_supervision=True"
+            )
         if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
             raise ValueError(
                 f"`num_classes` must be an integer >= 1. Received: num_classes={num_classes!r}"
@@ -117,17 +155,34 @@ class SFNet(keras.Model):
                     f"`backbone` must be one of {list(BACKBONES)} or a keras.Model. "
                     f"Received: backbone={backbone!r}"
                 )
+            if head == "lite" and backbone not in LITE_BACKBONES:
+                raise ValueError(
+                    f"The SFNet family has no `head='lite'` on backbone={backbone!r}: the "
+                    f"Lite head exists on {list(LITE_BACKBONES)}; head='v1' exists on "
+                    f"{list(BACKBONES)}."
+                )
             backbone_name = backbone
+            if backbone in RESNET_BACKBONES:
+                encoder_kwargs = {"stem": stem, "dilated": dilated}
+            elif stem != "deep" or dilated is not True:
+                raise ValueError(
+                    "`stem` and `dilated` apply to the ResNet backbones only. Received: "
+                    f"backbone={backbone!r}, stem={stem!r}, dilated={dilated!r}"
+                )
+            else:
+                encoder_kwargs = {}
             encoder = get_backbone(
-                backbone, stem=stem, dilated=dilated, input_shape=input_shape, name="backbone"
+                backbone, input_shape=input_shape, name="backbone", **encoder_kwargs
             )
             if decoder_filters is None:
-                decoder_filters = DEFAULT_DECODER_FILTERS[backbone]
+                decoder_filters = (
+                    LITE_DECODER_FILTERS if head == "lite" else DEFAULT_DECODER_FILTERS[backbone]
+                )
         elif isinstance(backbone, keras.Model):
             backbone_name = None
             encoder = backbone
             if decoder_filters is None:
-                decoder_filters = 128
+                decoder_filters = 128 if head == "v1" else LITE_DECODER_FILTERS
         else:
             raise ValueError(
                 f"`backbone` must be one of {list(BACKBONES)} or a keras.Model. "
@@ -136,34 +191,42 @@ class SFNet(keras.Model):
 
         inputs = keras.Input(shape=input_shape, name="image")
         pyramid = encoder(inputs)
-        if not isinstance(pyramid, dict) or any(k not in pyramid for k in LEVELS):
+        if head == "lite":
+            levels = LITE_LEVELS
+        else:
+            levels = tuple(getattr(encoder, "decoder_levels", LEVELS))
+        if not isinstance(pyramid, dict) or any(k not in pyramid for k in levels):
+            received = sorted(pyramid) if isinstance(pyramid, dict) else type(pyramid).__name__
             raise ValueError(
-                f"The backbone must return a dict with keys {list(LEVELS)}. "
-                f"Received: {type(pyramid).__name__}"
+                f"The backbone must return a dict with keys {list(levels)}. Received: {received}"
             )
-        decoder = AlignedFPN(
-            decoder_filters,
-            deep_supervision=deep_supervision,
-            dropout=dropout,
-            name="decoder",
-        )
-        decoded = decoder({k: pyramid[k] for k in LEVELS})
+        if head == "lite":
+            decoder = LiteAlignedFPN(decoder_filters, dropout=dropout, name="decoder")
+        else:
+            decoder = AlignedFPN(
+                decoder_filters,
+                deep_supervision=deep_supervision,
+                dropout=dropout,
+                levels=levels,
+                name="decoder",
+            )
+        decoded = decoder({k: pyramid[k] for k in levels})
+        level_names = [k.lower() for k in levels[:-1]]
         classifier = keras.layers.Conv2D(
             num_classes, 1, use_bias=True, dtype="float32", name="classifier"
         )
         coarse_logits = classifier(decoded["features"])
         logits = ResizeLike(dtype="float32", name="segmentation_output")([coarse_logits, inputs])
-        # Ordered P2, P3, P4 like the authors' `dsn.0` .. `dsn.2`.
+        # Ordered fine to coarse (P2, P3, P4) like the authors' `dsn.0` .. `dsn.2`.
         aux_heads = []
         aux_logits = {}
         if deep_supervision:
-            for level in (2, 3, 4):
-                aux_head = AuxiliaryHead(
-                    num_classes, decoder_filters, dropout, name=f"p{level}_aux"
-                )
-                aux_logits[f"aux_p{level}"] = aux_head(decoded[f"aux_features_p{level}"])
+            for level in level_names:
+                aux_head = AuxiliaryHead(num_classes, decoder_filters, dropout, name=f"{level}_aux")
+                aux_logits[f"aux_{level}"] = aux_head(decoded[f"aux_features_{level}"])
                 aux_heads.append(aux_head)
-            outputs = {"logits": logits, **{k: aux_logits[k] for k in AUX_OUTPUTS}}
+            # Coarse to fine, as the authors' `dsn` outputs.
+            outputs = {"logits": logits, **{k: aux_logits[k] for k in reversed(aux_logits)}}
         else:
             outputs = logits
         super().__init__(inputs=inputs, outputs=outputs, **kwargs)
@@ -180,8 +243,10 @@ class SFNet(keras.Model):
         self.stem = stem
         self.image_shape = input_shape
         self.dropout = dropout
+        self.head = head
+        self.aux_output_names = tuple(reversed(aux_logits))
         self._logits_tensor = logits
-        self._flow_tensors = {k: decoded[k] for k in FLOW_OUTPUTS}
+        self._flow_tensors = {k: v for k, v in decoded.items() if k.startswith("flow_")}
 
     def call(self, inputs, training=None, mask=None):
         _check_images(inputs)
@@ -228,7 +293,25 @@ class SFNet(keras.Model):
             "stem": self.stem,
             "input_shape": self.image_shape,
             "dropout": self.dropout,
+            "head": self.head,
         }
+
+    @classmethod
+    def from_name(cls, name: str, num_classes: int = 19, **kwargs) -> SFNet:
+        """Builds a named configuration of the family (see :func:`keras_sfnet.list_models`).
+
+        Names follow the authors' README (``"sfnet_dfv1"``, ``"sfnet_stdc2"``,
+        ``"sfnet_lite_r18"``, ``"sfnet_lite_stdcv1"``, ...).
+
+        Args:
+            name: str, a configuration name.
+            num_classes: int. Defaults to 19.
+            **kwargs: other :class:`SFNet` arguments (``input_shape``, ``name``, ...).
+
+        Example:
+        >>> model = SFNet.from_name("sfnet_lite_stdc2", num_classes=19)
+        """
+        return cls(num_classes=num_classes, **get_configuration(name).model_kwargs(), **kwargs)
 
     @classmethod
     def from_config(cls, config):
