@@ -53,9 +53,15 @@ CASES = {
         _pair,
         (2, 9, 7, 8),
     ),
-    "fam_deconvolution": (lambda: FlowAlignment(4, upsampling="deconvolution"), _pair, (2, 9, 7, 8)),
+    "fam_deconvolution": (
+        lambda: FlowAlignment(4, upsampling="deconvolution"),
+        _pair,
+        (2, 9, 7, 8),
+    ),
     "fam_nearest_k7": (
-        lambda: FlowAlignment(4, kernel_size=7, upsampling="nearest"), _pair, (2, 9, 7, 8)
+        lambda: FlowAlignment(4, kernel_size=7, upsampling="nearest"),
+        _pair,
+        (2, 9, 7, 8),
     ),
 }
 
@@ -103,7 +109,7 @@ def test_gradients_reach_inputs_and_weights(name):
     grads = tape.gradient(loss, xs + layer.trainable_weights)
     assert all(g is not None for g in grads)
     assert all(float(tf.reduce_max(tf.abs(g))) > 0 for g in grads), [
-        w.path for w, g in zip(layer.trainable_weights, grads[len(xs):]) if not np.any(g)
+        w.path for w, g in zip(layer.trainable_weights, grads[len(xs) :]) if not np.any(g)
     ]
 
 
@@ -117,7 +123,9 @@ def _numpy_correlation(first, second, d):
             for y in range(h):
                 for x in range(w):
                     if 0 <= y + dy < h and 0 <= x + dx < w:
-                        out[:, y, x, channel] = (first[:, y, x] * second[:, y + dy, x + dx]).mean(-1)
+                        out[:, y, x, channel] = (first[:, y, x] * second[:, y + dy, x + dx]).mean(
+                            -1
+                        )
     return out
 
 

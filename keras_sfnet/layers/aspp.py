@@ -46,9 +46,7 @@ class ASPP(keras.layers.Layer):
         ]
         self.image_pool = ConvBNReLU(self.filters, 1, dtype=policy, name="image_pool")
         self.project = ConvBNReLU(self.filters, 1, dtype=policy, name="project")
-        self.spatial_dropout = keras.layers.SpatialDropout2D(
-            dropout, dtype=policy, name="dropout"
-        )
+        self.spatial_dropout = keras.layers.SpatialDropout2D(dropout, dtype=policy, name="dropout")
 
     def build(self, input_shape):
         self.branch_1x1.build(input_shape)

@@ -31,9 +31,7 @@ def correlation_volume(first, second, max_displacement: int):
     channels = []
     for dy in range(2 * d + 1):
         for dx in range(2 * d + 1):
-            shifted = keras.ops.slice(
-                padded, (0, dy, dx, 0), (shape[0], height, width, shape[3])
-            )
+            shifted = keras.ops.slice(padded, (0, dy, dx, 0), (shape[0], height, width, shape[3]))
             channels.append(keras.ops.mean(first * shifted, axis=-1, keepdims=True))
     return keras.ops.concatenate(channels, axis=-1)
 
@@ -112,7 +110,5 @@ class CorrelationFlow(keras.layers.Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update(
-            {"max_displacement": self.max_displacement, "kernel_size": self.kernel_size}
-        )
+        config.update({"max_displacement": self.max_displacement, "kernel_size": self.kernel_size})
         return config

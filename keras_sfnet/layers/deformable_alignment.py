@@ -78,7 +78,9 @@ class DeformableAlignment(keras.layers.Layer):
                 f"Received: kernel_size={kernel_size!r}"
             )
         if version not in DCN_VERSIONS:
-            raise ValueError(f"`version` must be one of {list(DCN_VERSIONS)}. Received: version={version!r}")
+            raise ValueError(
+                f"`version` must be one of {list(DCN_VERSIONS)}. Received: version={version!r}"
+            )
         self.mid_filters = None if mid_filters is None else int(mid_filters)
         self.kernel_size = int(kernel_size)
         self.version = int(version)
@@ -147,7 +149,10 @@ class DeformableAlignment(keras.layers.Layer):
         aligned = self.deform_conv(keras.ops.concatenate(samples, axis=-1))
         if self.return_flow:
             flow = keras.ops.stack(
-                [keras.ops.mean(offsets[..., 0::2], axis=-1), keras.ops.mean(offsets[..., 1::2], axis=-1)],
+                [
+                    keras.ops.mean(offsets[..., 0::2], axis=-1),
+                    keras.ops.mean(offsets[..., 1::2], axis=-1),
+                ],
                 axis=-1,
             )
             return aligned, flow

@@ -54,17 +54,14 @@ class DenseASPP(keras.layers.Layer):
         self.dropout = dropout
         policy = self.dtype_policy
         self.reduces = [
-            ConvBNReLU(self.bottleneck, 1, dtype=policy, name=f"rate{r}_reduce")
-            for r in self.rates
+            ConvBNReLU(self.bottleneck, 1, dtype=policy, name=f"rate{r}_reduce") for r in self.rates
         ]
         self.atrous = [
             ConvBNReLU(self.growth, 3, dilation_rate=r, dtype=policy, name=f"rate{r}_conv")
             for r in self.rates
         ]
         self.project = ConvBNReLU(self.filters, 1, dtype=policy, name="project")
-        self.spatial_dropout = keras.layers.SpatialDropout2D(
-            dropout, dtype=policy, name="dropout"
-        )
+        self.spatial_dropout = keras.layers.SpatialDropout2D(dropout, dtype=policy, name="dropout")
 
     def build(self, input_shape):
         channels = int(input_shape[-1])
