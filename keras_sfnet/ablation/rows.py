@@ -47,8 +47,11 @@ class AblationRow:
 
     @property
     def key(self) -> str:
-        """``"<table>_<name>"`` without punctuation, e.g. ``"1a_fcn"``."""
-        return f"{self.table.replace('(', '').replace(')', '')}_{self.name}"
+        """``"<table>_<name>"`` without punctuation, e.g. ``"1a_fcn"`` (section 3.3: ``"s33"``)."""
+        prefix = self.table.replace("(", "").replace(")", "")
+        if "." in prefix:
+            prefix = "s" + prefix.replace(".", "")
+        return f"{prefix}_{self.name}"
 
 
 def _row(table, name, label, gflops=None, backbone="resnet18", **options):
@@ -157,6 +160,8 @@ def ablation_config(row: AblationRow, recipe: Mapping[str, Any] | None = None) -
     }
     if row.backbone != "resnet18":
         config["decoder_filters"] = None
+    if row.decoder_options.get("decoder") in ("fcn", "dilated_fcn"):
+        config["deep_supervision"] = False  # a single-level head has no auxiliary levels
     return config
 
 
