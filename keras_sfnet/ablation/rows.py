@@ -130,8 +130,6 @@ def get_rows(names: Iterable[str] | None = None) -> list[AblationRow]:
     return rows
 
 
-
-
 def ablation_config(row: AblationRow, recipe: Mapping[str, Any] | None = None) -> dict:
     """The training config (a `TrainConfig` dict) of one row: a recipe plus its switches.
 
