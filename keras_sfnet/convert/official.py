@@ -132,7 +132,7 @@ def official_name_table(model: SFNet):
             (f"head.fpn_out_align.{i}.down_l", aligner.down_low),
             (f"head.fpn_out_align.{i}.flow_make", aligner.flow_conv),
         ]
-    for i, aux in enumerate(decoder.aux_heads):
+    for i, aux in enumerate(model.aux_heads):
         table += [
             (f"head.dsn.{i}.0", aux.conv_bn_relu.conv),
             (f"head.dsn.{i}.1", aux.conv_bn_relu.bn),
@@ -141,7 +141,7 @@ def official_name_table(model: SFNet):
     table += [
         ("head.conv_last.0.0", decoder.fuse.conv),
         ("head.conv_last.0.1", decoder.fuse.bn),
-        ("head.conv_last.1", decoder.classifier),
+        ("head.conv_last.1", model.classifier),
     ]
     return table
 

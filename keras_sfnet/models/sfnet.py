@@ -1,4 +1,4 @@
-"""`SFNet`: the whole segmenter (encoder + aligned FPN decoder), logits at input size."""
+"""`SFNet`: the whole segmenter (encoder + decoder + class heads), logits at input size."""
 
 from __future__ import annotations
 
@@ -6,11 +6,15 @@ import keras
 
 from keras_sfnet.backbones import BACKBONES, get_backbone
 from keras_sfnet.layers.aligned_fpn import LEVELS, AlignedFPN
+from keras_sfnet.layers.auxiliary_head import AuxiliaryHead
 from keras_sfnet.layers.resize_like import ResizeLike
 
 DEFAULT_DECODER_FILTERS = {"resnet18": 128, "resnet50": 256, "resnet101": 256}
 AUX_OUTPUTS = ("aux_p4", "aux_p3", "aux_p2")
 FLOW_OUTPUTS = ("flow_p4", "flow_p3", "flow_p2")
+# The layers whose shapes depend on `num_classes` (freshly initialised when fine-tuning
+# to another number of classes): the main classifier and the auxiliary heads' classifiers.
+CLASS_SPECIFIC_LAYERS = ("classifier", "p4_aux", "p3_aux", "p2_aux")
 
 
 def _check_images(inputs) -> None:
@@ -47,7 +51,14 @@ class SFNet(keras.Model):
 
     Input: ImageNet-normalised RGB images, NHWC (``(x / 255 - mean) / std`` with mean
     ``(0.485, 0.456, 0.406)``, std ``(0.229, 0.224, 0.225)``), any height, width and
-    batch. Output: class logits (float32, not softmax) at the input size. With
+    batch. Output: class logits (float32, not softmax) at the input size.
+
+    Structure (the keras-hub backbone / decoder / head split): ``backbone`` (the
+    encoder, a ``{"P2".."P5"}`` pyramid), ``decoder`` (:class:`AlignedFPN`, returns
+    class-agnostic features), then the class-specific layers that live here:
+    ``classifier`` (1x1 conv with bias, float32), the auxiliary heads ``p4_aux``,
+    ``p3_aux``, ``p2_aux`` (deep supervision only) and ``segmentation_output``
+    (align-corners resize to the input size). With
     ``deep_supervision=True`` the output is a dict ``{"logits", "aux_p4", "aux_p3",
     "aux_p2"}``: the auxiliary logits at strides 16, 8, 4 (coarse to fine), for
     training; :meth:`inference_model` gives the main logits alone.
@@ -131,22 +142,36 @@ class SFNet(keras.Model):
                 f"Received: {type(pyramid).__name__}"
             )
         decoder = AlignedFPN(
-            num_classes,
             decoder_filters,
             deep_supervision=deep_supervision,
             dropout=dropout,
             name="decoder",
         )
-        head = decoder({k: pyramid[k] for k in LEVELS})
-        logits = ResizeLike(dtype="float32", name="segmentation_output")([head["logits"], inputs])
+        decoded = decoder({k: pyramid[k] for k in LEVELS})
+        classifier = keras.layers.Conv2D(
+            num_classes, 1, use_bias=True, dtype="float32", name="classifier"
+        )
+        coarse_logits = classifier(decoded["features"])
+        logits = ResizeLike(dtype="float32", name="segmentation_output")([coarse_logits, inputs])
+        # Ordered P2, P3, P4 like the authors' `dsn.0` .. `dsn.2`.
+        aux_heads = []
+        aux_logits = {}
         if deep_supervision:
-            outputs = {"logits": logits, **{k: head[k] for k in AUX_OUTPUTS}}
+            for level in (2, 3, 4):
+                aux_head = AuxiliaryHead(
+                    num_classes, decoder_filters, dropout, name=f"p{level}_aux"
+                )
+                aux_logits[f"aux_p{level}"] = aux_head(decoded[f"aux_features_p{level}"])
+                aux_heads.append(aux_head)
+            outputs = {"logits": logits, **{k: aux_logits[k] for k in AUX_OUTPUTS}}
         else:
             outputs = logits
         super().__init__(inputs=inputs, outputs=outputs, **kwargs)
 
         self.backbone = encoder
         self.decoder = decoder
+        self.classifier = classifier
+        self.aux_heads = aux_heads
         self.backbone_name = backbone_name
         self.num_classes = num_classes
         self.deep_supervision = bool(deep_supervision)
@@ -156,7 +181,7 @@ class SFNet(keras.Model):
         self.image_shape = input_shape
         self.dropout = dropout
         self._logits_tensor = logits
-        self._flow_tensors = {k: head[k] for k in FLOW_OUTPUTS}
+        self._flow_tensors = {k: decoded[k] for k in FLOW_OUTPUTS}
 
     def call(self, inputs, training=None, mask=None):
         _check_images(inputs)
