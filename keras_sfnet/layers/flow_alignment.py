@@ -11,6 +11,23 @@ UPSAMPLINGS = ("bilinear", "deconvolution", "nearest")
 FLOW_ESTIMATORS = ("conv", "correlation")
 
 
+def _resize_nearest(x, size):
+    """Nearest-neighbour resize (half-pixel centres, ``floor((i + 0.5) * in / out)``).
+
+    Two gathers, so it works with dynamic sizes and exports anywhere; a 2x upsampling
+    repeats each pixel 2x2.
+    """
+    shape = keras.ops.shape(x)
+    for axis in (1, 2):
+        n_in = keras.ops.cast(shape[axis], "float32")
+        n_out = size[axis - 1]
+        positions = (keras.ops.cast(keras.ops.arange(n_out), "float32") + 0.5) * n_in
+        index = keras.ops.floor(positions / keras.ops.cast(n_out, "float32"))
+        index = keras.ops.clip(keras.ops.cast(index, "int32"), 0, shape[axis] - 1)
+        x = keras.ops.take(x, index, axis=axis)
+    return x
+
+
 @keras.saving.register_keras_serializable(package="keras_sfnet")
 class FlowAlignment(keras.layers.Layer):
     """Flow Alignment Module: warps a coarse map onto a fine one along a learned flow.
@@ -133,7 +150,7 @@ class FlowAlignment(keras.layers.Layer):
         if self.upsampling == "deconvolution":
             x = self.upsample_deconv(x)
         elif self.upsampling == "nearest":
-            return keras.ops.image.resize(x, size, interpolation="nearest")
+            return _resize_nearest(x, size)
         return sf_ops.resize_align_corners(x, size)
 
     def call(self, inputs):

@@ -5,9 +5,10 @@ from __future__ import annotations
 import keras
 
 from keras_sfnet.backbones import BACKBONES, get_backbone
-from keras_sfnet.layers.aligned_fpn import LEVELS, AlignedFPN
+from keras_sfnet.layers.aligned_fpn import LEVELS
 from keras_sfnet.layers.auxiliary_head import AuxiliaryHead
 from keras_sfnet.layers.resize_like import ResizeLike
+from keras_sfnet.models.decoder_switches import build_decoder, check_switches
 
 DEFAULT_DECODER_FILTERS = {"resnet18": 128, "resnet50": 256, "resnet101": 256}
 AUX_OUTPUTS = ("aux_p4", "aux_p3", "aux_p2")
@@ -77,6 +78,20 @@ class SFNet(keras.Model):
             ResNet backbone. Defaults to ``"deep"``.
         input_shape: tuple. Defaults to ``(None, None, 3)``.
         dropout: float, spatial dropout of the PPM and auxiliary heads. Defaults to 0.1.
+        decoder: the paper's ablation switches (Tables 1, 2; defaults = the released
+            network): ``"aligned_fpn"`` (default), ``"fpn"`` (plain bilinear top-down),
+            ``"fcn"`` (context head + 3x3 conv on P5, stride 32) or ``"dilated_fcn"``
+            (the same on a stride-8 dilated encoder).
+        context: head on P5: ``"ppm"`` (default), ``"none"``, ``"aspp"``,
+            ``"non_local"``, ``"dense_aspp"``.
+        fam_levels: subset of ``("P3", "P4", "P5")``, the coarse levels whose
+            upsampling is a FAM (the rest are bilinear); None = all for
+            ``"aligned_fpn"``, none for ``"fpn"``.
+        flow_kernel_size: odd int, the flow conv's kernel. Defaults to 3.
+        fam_upsampling: ``"bilinear"`` (default), ``"deconvolution"``, ``"nearest"``.
+        flow_estimator: ``"conv"`` (FlowNet-S style, default) or ``"correlation"``.
+        alignment: ``"fam"`` (default) or ``"dcn"`` (deformable conv, v2).
+        final_fusion: ``"resize"`` (released, default) or ``"fam"`` (paper 3.3).
 
     Example:
     >>> model = SFNet(backbone="resnet18", num_classes=19)
@@ -95,8 +110,29 @@ class SFNet(keras.Model):
         stem: str = "deep",
         input_shape=(None, None, 3),
         dropout: float = 0.1,
+        decoder: str = "aligned_fpn",
+        context: str = "ppm",
+        fam_levels=None,
+        flow_kernel_size: int = 3,
+        fam_upsampling: str = "bilinear",
+        flow_estimator: str = "conv",
+        alignment: str = "fam",
+        final_fusion: str = "resize",
         **kwargs,
     ):
+        switches = check_switches(
+            {
+                "decoder": decoder,
+                "context": context,
+                "fam_levels": fam_levels,
+                "flow_kernel_size": flow_kernel_size,
+                "fam_upsampling": fam_upsampling,
+                "flow_estimator": flow_estimator,
+                "alignment": alignment,
+                "final_fusion": final_fusion,
+            },
+            deep_supervision=deep_supervision,
+        )
         if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
             raise ValueError(
                 f"`num_classes` must be an integer >= 1. Received: num_classes={num_classes!r}"
@@ -118,12 +154,20 @@ class SFNet(keras.Model):
                     f"Received: backbone={backbone!r}"
                 )
             backbone_name = backbone
+            # The dilated-FCN baseline runs on a stride-8 encoder.
+            output_stride = {"output_stride": 8} if decoder == "dilated_fcn" else {}
             encoder = get_backbone(
-                backbone, stem=stem, dilated=dilated, input_shape=input_shape, name="backbone"
-            )
+                backbone, stem=stem, dilated=dilated, input_shape=input_shape, name="backbone",
+                **output_stride,
+            )  # fmt: skip
             if decoder_filters is None:
                 decoder_filters = DEFAULT_DECODER_FILTERS[backbone]
         elif isinstance(backbone, keras.Model):
+            if decoder == "dilated_fcn":
+                raise ValueError(
+                    "decoder='dilated_fcn' builds its own stride-8 encoder; pass a backbone "
+                    "name, or decoder='fcn' with your own dilated encoder."
+                )
             backbone_name = None
             encoder = backbone
             if decoder_filters is None:
@@ -141,11 +185,8 @@ class SFNet(keras.Model):
                 f"The backbone must return a dict with keys {list(LEVELS)}. "
                 f"Received: {type(pyramid).__name__}"
             )
-        decoder = AlignedFPN(
-            decoder_filters,
-            deep_supervision=deep_supervision,
-            dropout=dropout,
-            name="decoder",
+        decoder = build_decoder(
+            switches, decoder_filters, deep_supervision, dropout, name="decoder"
         )
         decoded = decoder({k: pyramid[k] for k in LEVELS})
         classifier = keras.layers.Conv2D(
@@ -181,7 +222,8 @@ class SFNet(keras.Model):
         self.image_shape = input_shape
         self.dropout = dropout
         self._logits_tensor = logits
-        self._flow_tensors = {k: decoded[k] for k in FLOW_OUTPUTS}
+        self._flow_tensors = {k: decoded[k] for k in FLOW_OUTPUTS if k in decoded}
+        self.switches = switches
 
     def call(self, inputs, training=None, mask=None):
         _check_images(inputs)
@@ -201,7 +243,8 @@ class SFNet(keras.Model):
     def flow_model(self) -> keras.Model:
         """A model sharing these weights that also returns each FAM's semantic flow.
 
-        Outputs ``{"logits", "flow_p4", "flow_p3", "flow_p2"}``; a flow has the size
+        Outputs ``{"logits", "flow_p4", "flow_p3", "flow_p2"}`` (only the levels that
+        have an aligner when ``fam_levels`` is a subset); a flow has the size
         of its level (strides 16, 8, 4), channel 0 = x, 1 = y, in pixels of that level.
 
         Example:
@@ -228,6 +271,7 @@ class SFNet(keras.Model):
             "stem": self.stem,
             "input_shape": self.image_shape,
             "dropout": self.dropout,
+            **{k: list(v) if isinstance(v, tuple) else v for k, v in self.switches.items()},
         }
 
     @classmethod
