@@ -34,7 +34,7 @@ class AblationResult:
 
     Attributes:
         row: the :class:`AblationRow`.
-        params: parameters of the inference network.
+        params: trainable parameters of the inference network (BN statistics excluded).
         gmacs: GMACs per image at ``cost_size`` (``keras_sfnet.benchmark.count_macs``).
         cost_size: ``(H, W)`` of the cost count.
         miou: validation mean IoU after training, or None (not trained / no validation).
@@ -80,6 +80,9 @@ def row_cost(
 ) -> tuple[int, float]:
     """``(parameters, GMACs per image at size)`` of a row's inference network.
 
+    Parameters are the trainable weights (what PyTorch's ``parameters()`` counts:
+    BatchNorm statistics excluded), so the released ResNet-18 gives 12,869,715.
+
     Example:
     >>> params, gmacs = row_cost(get_rows(["1a_fcn"])[0], size=(64, 64))  # doctest: +SKIP
     """
@@ -90,7 +93,8 @@ def row_cost(
     if getattr(model, "deep_supervision", False):
         model = model.inference_model()
     macs = count_macs(model, (1, int(size[0]), int(size[1]), 3))
-    return int(model.count_params()), float(macs.gmacs)
+    params = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+    return params, float(macs.gmacs)
 
 
 def _latency_ms(model, size, repeats: int) -> float:
