@@ -68,6 +68,15 @@ def check_switches(switches: dict[str, Any], deep_supervision: bool = False) -> 
             "`flow_kernel_size` must be a positive odd integer (symmetric padding). "
             f"Received: flow_kernel_size={kernel!r}"
         )
+    if values["alignment"] == "dcn" and (values["fam_upsampling"], values["flow_estimator"]) != (
+        "bilinear",
+        "conv",
+    ):
+        raise ValueError(
+            "`fam_upsampling` and `flow_estimator` are FAM options; with alignment='dcn' leave "
+            f"them at their defaults. Received: fam_upsampling={values['fam_upsampling']!r}, "
+            f"flow_estimator={values['flow_estimator']!r}"
+        )
     decoder = values["decoder"]
     levels = values["fam_levels"]
     if levels is None:
