@@ -5,11 +5,17 @@ from __future__ import annotations
 import keras
 
 from keras_sfnet.backbones import BACKBONES, RESNET_BACKBONES, get_backbone
-from keras_sfnet.layers.aligned_fpn import LEVELS, AlignedFPN
+from keras_sfnet.layers.aligned_fpn import LEVELS
 from keras_sfnet.layers.auxiliary_head import AuxiliaryHead
 from keras_sfnet.layers.lite_aligned_fpn import LITE_LEVELS, LiteAlignedFPN
 from keras_sfnet.layers.resize_like import ResizeLike
 from keras_sfnet.models.configurations import get_configuration
+from keras_sfnet.models.decoder_switches import (
+    build_decoder,
+    changed_switches,
+    check_switches,
+    is_released,
+)
 
 HEADS = ("v1", "lite")
 """``"v1"``: SFNet's aligned FPN (ECCV 2020); ``"lite"``: SFNet-Lite's GD-FAM head (IJCV 2023)."""
@@ -106,6 +112,20 @@ class SFNet(keras.Model):
         input_shape: tuple. Defaults to ``(None, None, 3)``.
         dropout: float, spatial dropout of the PPM and auxiliary heads. Defaults to 0.1.
         head: str, ``"v1"`` or ``"lite"``. Defaults to ``"v1"``.
+        decoder: the paper's ablation switches (Tables 1, 2; defaults = the released
+            network): ``"aligned_fpn"`` (default), ``"fpn"`` (plain bilinear top-down),
+            ``"fcn"`` (context head + 3x3 conv on P5, stride 32) or ``"dilated_fcn"``
+            (the same on a stride-8 dilated encoder).
+        context: head on P5: ``"ppm"`` (default), ``"none"``, ``"aspp"``,
+            ``"non_local"``, ``"dense_aspp"``.
+        fam_levels: subset of ``("P3", "P4", "P5")``, the coarse levels whose
+            upsampling is a FAM (the rest are bilinear); None = all for
+            ``"aligned_fpn"``, none for ``"fpn"``.
+        flow_kernel_size: odd int, the flow conv's kernel. Defaults to 3.
+        fam_upsampling: ``"bilinear"`` (default), ``"deconvolution"``, ``"nearest"``.
+        flow_estimator: ``"conv"`` (FlowNet-S style, default) or ``"correlation"``.
+        alignment: ``"fam"`` (default) or ``"dcn"`` (deformable conv, v2).
+        final_fusion: ``"resize"`` (released, default) or ``"fam"`` (paper 3.3).
 
     Example:
     >>> model = SFNet(backbone="resnet18", num_classes=19)
@@ -125,6 +145,14 @@ class SFNet(keras.Model):
         input_shape=(None, None, 3),
         dropout: float = 0.1,
         head: str = "v1",
+        decoder: str = "aligned_fpn",
+        context: str = "ppm",
+        fam_levels=None,
+        flow_kernel_size: int = 3,
+        fam_upsampling: str = "bilinear",
+        flow_estimator: str = "conv",
+        alignment: str = "fam",
+        final_fusion: str = "resize",
         **kwargs,
     ):
         if head not in HEADS:
@@ -134,6 +162,24 @@ class SFNet(keras.Model):
                 "`head='lite'` has no deep supervision (the authors' Lite models train on "
                 "the main output only; their `dsn` branch is never called). "
                 "Received: deep_supervision=True"
+            )
+        switches = check_switches(
+            {
+                "decoder": decoder,
+                "context": context,
+                "fam_levels": fam_levels,
+                "flow_kernel_size": flow_kernel_size,
+                "fam_upsampling": fam_upsampling,
+                "flow_estimator": flow_estimator,
+                "alignment": alignment,
+                "final_fusion": final_fusion,
+            },
+            deep_supervision=deep_supervision,
+        )
+        if head == "lite" and not is_released(switches):
+            raise ValueError(
+                "The decoder switches (the paper's ablations) apply to head='v1' only. "
+                f"Received: head='lite' with {changed_switches(switches)}"
             )
         if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
             raise ValueError(
@@ -164,10 +210,19 @@ class SFNet(keras.Model):
             backbone_name = backbone
             if backbone in RESNET_BACKBONES:
                 encoder_kwargs = {"stem": stem, "dilated": dilated}
+                # The dilated-FCN baseline runs on a stride-8 encoder.
+                if decoder == "dilated_fcn":
+                    encoder_kwargs["output_stride"] = 8
             elif stem != "deep" or dilated is not True:
                 raise ValueError(
                     "`stem` and `dilated` apply to the ResNet backbones only. Received: "
                     f"backbone={backbone!r}, stem={stem!r}, dilated={dilated!r}"
+                )
+            elif not is_released(switches):
+                raise ValueError(
+                    "The decoder switches (the paper's ablations) are defined on the ResNet "
+                    f"backbones {list(RESNET_BACKBONES)}. Received: backbone={backbone!r} "
+                    f"with {changed_switches(switches)}"
                 )
             else:
                 encoder_kwargs = {}
@@ -179,6 +234,11 @@ class SFNet(keras.Model):
                     LITE_DECODER_FILTERS if head == "lite" else DEFAULT_DECODER_FILTERS[backbone]
                 )
         elif isinstance(backbone, keras.Model):
+            if decoder == "dilated_fcn":
+                raise ValueError(
+                    "decoder='dilated_fcn' builds its own stride-8 encoder; pass a backbone "
+                    "name, or decoder='fcn' with your own dilated encoder."
+                )
             backbone_name = None
             encoder = backbone
             if decoder_filters is None:
@@ -203,12 +263,8 @@ class SFNet(keras.Model):
         if head == "lite":
             decoder = LiteAlignedFPN(decoder_filters, dropout=dropout, name="decoder")
         else:
-            decoder = AlignedFPN(
-                decoder_filters,
-                deep_supervision=deep_supervision,
-                dropout=dropout,
-                levels=levels,
-                name="decoder",
+            decoder = build_decoder(
+                switches, decoder_filters, deep_supervision, dropout, name="decoder", levels=levels
             )
         decoded = decoder({k: pyramid[k] for k in levels})
         level_names = [k.lower() for k in levels[:-1]]
@@ -247,6 +303,7 @@ class SFNet(keras.Model):
         self.aux_output_names = tuple(reversed(aux_logits))
         self._logits_tensor = logits
         self._flow_tensors = {k: v for k, v in decoded.items() if k.startswith("flow_")}
+        self.switches = switches
 
     def call(self, inputs, training=None, mask=None):
         _check_images(inputs)
@@ -266,7 +323,8 @@ class SFNet(keras.Model):
     def flow_model(self) -> keras.Model:
         """A model sharing these weights that also returns each FAM's semantic flow.
 
-        Outputs ``{"logits", "flow_p4", "flow_p3", "flow_p2"}``; a flow has the size
+        Outputs ``{"logits", "flow_p4", "flow_p3", "flow_p2"}`` (only the levels that
+        have an aligner when ``fam_levels`` is a subset); a flow has the size
         of its level (strides 16, 8, 4), channel 0 = x, 1 = y, in pixels of that level.
 
         Example:
@@ -294,6 +352,7 @@ class SFNet(keras.Model):
             "input_shape": self.image_shape,
             "dropout": self.dropout,
             "head": self.head,
+            **{k: list(v) if isinstance(v, tuple) else v for k, v in self.switches.items()},
         }
 
     @classmethod

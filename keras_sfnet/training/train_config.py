@@ -17,6 +17,17 @@ MIXED_PRECISION = ("off", "float16", "bfloat16")
 DISTRIBUTIONS = ("auto", "none", "mirrored", "multi_worker")
 LOSSES = ("ohem", "cross_entropy")
 AUGMENTATIONS = ("released", "paper", "crop_only")
+# SFNet's decoder switches (the paper's ablations), see `keras_sfnet.SFNet`.
+DECODER_SWITCHES = (
+    "decoder",
+    "context",
+    "fam_levels",
+    "flow_kernel_size",
+    "fam_upsampling",
+    "flow_estimator",
+    "alignment",
+    "final_fusion",
+)
 
 
 def _received(name: str, value: Any) -> Parameter:
@@ -92,6 +103,11 @@ class TrainConfig:
         synthetic_image_size: (height, width), defaults to `(256, 512)`.
         backbone: str, defaults to `"resnet18"`.
         decoder_filters: int or `None` (the authors' width).
+        decoder_options: dict of SFNet's decoder switches (`decoder`,
+            `context`, `fam_levels`, `flow_kernel_size`, `fam_upsampling`,
+            `flow_estimator`, `alignment`, `final_fusion`; see
+            `keras_sfnet.SFNet`), e.g. the paper's ablation rows in
+            `configs/ablations/`. Defaults to `{}` (the released network).
         deep_supervision: bool, train with the auxiliary heads (loss weight
             `aux_weight` each). Defaults to `False`.
         sync_batchnorm: bool, synchronise batch-norm statistics across
@@ -163,6 +179,7 @@ class TrainConfig:
     synthetic_image_size: tuple[int, int] = (256, 512)
     backbone: str = "resnet18"
     decoder_filters: int | None = None
+    decoder_options: dict = dataclasses.field(default_factory=dict)
     deep_supervision: bool = False
     sync_batchnorm: bool = False
     dropout: float = 0.1
@@ -216,6 +233,17 @@ class TrainConfig:
             )
         else:
             self.augmentation = dict(self.augmentation)
+        if not isinstance(self.decoder_options, Mapping):
+            raise ValueError(
+                "`decoder_options` must be a dict of SFNet decoder switches. "
+                f"Received: decoder_options={self.decoder_options!r}"
+            )
+        self.decoder_options = dict(self.decoder_options)
+        unknown = sorted(set(self.decoder_options) - set(DECODER_SWITCHES))
+        if unknown:
+            raise ValueError(
+                f"Unknown `decoder_options` {unknown}. Known switches: {list(DECODER_SWITCHES)}"
+            )
         self.crop_size = _pair("crop_size", self.crop_size)
         self.synthetic_image_size = _pair("synthetic_image_size", self.synthetic_image_size)
         _positive("batch_size", self.batch_size)

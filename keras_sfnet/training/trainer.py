@@ -157,6 +157,7 @@ def build_training_model(config: TrainConfig, num_classes: int) -> SFNet:
             deep_supervision=config.deep_supervision,
             decoder_filters=config.decoder_filters,
             dropout=config.dropout,
+            **config.decoder_options,
         )
     if config.sync_batchnorm:
         convert_to_sync_batchnorm(model)
