@@ -573,20 +573,29 @@ spec.loader.exec_module(module)
 
 
 def status(field):
-    with open("/proc/self/status") as lines:
-        for line in lines:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) * 1024
+    try:
+        with open("/proc/self/status") as lines:
+            for line in lines:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) * 1024
+    except OSError:  # not Linux: the peak from getrusage, no address-space limit
+        return None
 
 
-limit = status("VmSize") + int(sys.argv[3])
-resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+def max_rss():
+    scale = 1 if sys.platform == "darwin" else 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
+
+
+if status("VmSize") is not None:
+    limit = status("VmSize") + int(sys.argv[3])
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 try:
     with open("/proc/self/clear_refs", "w") as refs:
         refs.write("5")  # resets VmHWM to the current resident size
 except OSError:
     pass
-base = status("VmRSS")
+base = status("VmRSS") or max_rss()
 try:
     result = module.load_torch_checkpoint(sys.argv[2])
     error = None
@@ -594,7 +603,7 @@ except module.CheckpointError as exc:
     result, error = None, str(exc)
 except MemoryError:
     result, error = None, "MemoryError"
-peak = status("VmHWM") - base
+peak = (status("VmHWM") or max_rss()) - base
 print(json.dumps({"error": error, "peak": peak, "kind": type(result).__name__}))
 """
 
@@ -833,3 +842,13 @@ def test_max_bytes_is_validated(tmp_path):
         load_torch_checkpoint(path, max_bytes=-1)
     with pytest.raises(CheckpointError, match=r"max_bytes=100 \(100 bytes\)"):
         read_state_dict(path, max_bytes=100)
+
+
+def test_storage_declared_larger_by_a_later_tensor_is_read_again(tmp_path):
+    obj = {
+        "head": _tensor("FloatStorage", "0", 4, 0, (4,), (1,)),
+        "all": _tensor("FloatStorage", "0", 12, 0, (12,), (1,)),
+    }
+    loaded = load_torch_checkpoint(_write_zip(tmp_path / "grow.pth", obj, {"0": BASE.tobytes()}))
+    _assert_arrays_equal(loaded["head"], BASE[:4])
+    _assert_arrays_equal(loaded["all"], BASE)

@@ -735,19 +735,17 @@ def _load_zip(path: Path, source: str, budget: _Budget) -> Any:
             storage_type, key, numel = _parse_storage_id(pid, 4, source)
             record = f"{prefix}data/{key}"
             nbytes = numel * storage_type.itemsize
-            data = cache.get(key)
-            if data is None:
+            data = cache.get(key, b"")
+            if key not in cache or len(data) < nbytes:  # read it (again, if it grew)
                 info = records.get(record)
                 if info is None:
                     raise CheckpointError(
                         f"checkpoint '{source}' is missing storage record '{record}'"
                     )
                 if info.file_size >= nbytes:
-                    _check_record_size(info, nbytes, storage_type, budget)
+                    _check_record_size(info, nbytes, storage_type, budget, len(data))
                     data = _read_record(archive, info, source, nbytes)
                     cache[key] = data
-                else:
-                    data = b""
             if len(data) < nbytes:
                 size = records[record].file_size
                 raise CheckpointError(
@@ -775,9 +773,12 @@ _MAX_DEFLATE_RATIO = 1032
 
 
 def _check_record_size(
-    info: zipfile.ZipInfo, nbytes: int, storage_type: _StorageType, budget: _Budget
+    info: zipfile.ZipInfo, nbytes: int, storage_type: _StorageType, budget: _Budget, held: int
 ) -> None:
-    """Refuses a storage larger than its record can really hold, or than the budget."""
+    """Refuses a storage larger than its record can hold, or than the budget.
+
+    `held` bytes of the record were read before (and are replaced by this read).
+    """
     if info.compress_type == zipfile.ZIP_STORED:
         capacity = min(info.compress_size, budget.file_size)
     else:
@@ -790,7 +791,8 @@ def _check_record_size(
             f"({_human(info.compress_size)} in that record): it is corrupt or crafted"
         )
     budget.charge_read(
-        nbytes, lambda: f"declares {_dtype_name(storage_type.dtype)} data in '{info.filename}'"
+        nbytes - held,
+        lambda: f"declares {_dtype_name(storage_type.dtype)} data in '{info.filename}'",
     )
 
 
