@@ -54,6 +54,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--io-dtype", default="float32", choices=("float32", "int8", "uint8"))
     parser.add_argument("--include-probabilities", action="store_true", help="saved_model")
     parser.add_argument("--include-logits", action="store_true", help="saved_model")
+    parser.add_argument(
+        "--include-preprocessing",
+        action="store_true",
+        help="tflite/onnx: the model takes uint8 RGB images (normalisation inside)",
+    )
     parser.add_argument("--opset", type=int, default=17, help="onnx")
     parser.add_argument("--onnx-resize", default="resize", choices=("resize", "matmul"))
     parser.add_argument("--onnx-warp", default=None, choices=("gather", "grid_sample"))
@@ -92,9 +97,8 @@ def _read_rgb(path: str):
 
 
 def _calibration_images(patterns, limit: int) -> list:
-    from keras_sfnet.export.parity import _normalize
-
-    return [_normalize(_read_rgb(path)) for path in _image_paths(patterns)[:limit]]
+    """uint8 RGB images; the export normalises them with its ImageConverter."""
+    return [_read_rgb(path) for path in _image_paths(patterns)[:limit]]
 
 
 def _options(args) -> dict:
@@ -104,9 +108,18 @@ def _options(args) -> dict:
             "include_logits": args.include_logits,
         }
     if args.format == "tflite":
-        return {"io_dtype": args.io_dtype, "num_calibration_samples": args.calibration_samples}
+        return {
+            "io_dtype": args.io_dtype,
+            "num_calibration_samples": args.calibration_samples,
+            "include_preprocessing": args.include_preprocessing,
+        }
     if args.format == "onnx":
-        return {"opset": args.opset, "resize": args.onnx_resize, "warp": args.onnx_warp or "gather"}
+        return {
+            "opset": args.opset,
+            "resize": args.onnx_resize,
+            "warp": args.onnx_warp or "gather",
+            "include_preprocessing": args.include_preprocessing,
+        }
     return {
         "warp": args.onnx_warp or "grid_sample",
         "num_calibration_samples": args.calibration_samples,

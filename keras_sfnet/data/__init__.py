@@ -49,8 +49,8 @@ from keras_sfnet.data.pipeline import load_dataset, make_dataset
 from keras_sfnet.data.preprocessing import (
     IMAGENET_MEAN,
     IMAGENET_STD,
+    ImageConverter,
     denormalize_image,
-    normalize_image,
 )
 from keras_sfnet.data.reading import (
     decode_image_file,
@@ -83,6 +83,7 @@ __all__ = [
     "decode_image_file",
     "decode_label_file",
     "denormalize_image",
+    "ImageConverter",
     "examples_dataset",
     "gaussian_blur",
     "generate_synthetic_cityscapes",
@@ -98,7 +99,6 @@ __all__ = [
     "make_dataset",
     "make_palette",
     "map_label",
-    "normalize_image",
     "read_example",
     "read_list_file",
     "render_street_scene",

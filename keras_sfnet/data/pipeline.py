@@ -18,8 +18,8 @@ from keras_sfnet.data.augment import augment_example
 from keras_sfnet.data.augmentation_config import AugmentationConfig
 from keras_sfnet.data.dataset_info import DatasetInfo, get_dataset_info
 from keras_sfnet.data.layouts import list_files
-from keras_sfnet.data.preprocessing import normalize_image
 from keras_sfnet.data.reading import _as_pairs, load_pair, resolve_info
+from keras_sfnet.layers.image_converter import ImageConverter
 
 __all__ = ["load_dataset", "make_dataset"]
 
@@ -62,11 +62,12 @@ def make_dataset(
     class_uniform: bool | float = False,
     check_labels: bool = True,
     prefetch: bool = True,
+    preprocessor: ImageConverter | None = None,
 ) -> tf.data.Dataset:
     """Builds the segmentation pipeline for a list of image/label files.
 
     Yields `(images, labels)`: float32 `(B, H, W, 3)` ImageNet-normalised RGB
-    (`normalize_image`) and int32 `(B, H, W)` class indices, 255 (or
+    (`preprocessor`, by default `keras_sfnet.layers.ImageConverter()`) and int32 `(B, H, W)` class indices, 255 (or
     `info.ignore_index`) = ignore.
 
     Training (`training=True`): each epoch visits the files in a new random
@@ -107,6 +108,9 @@ def make_dataset(
         check_labels: bool, defaults to `True`. Raise on label values that are
             neither a class nor the ignore value.
         prefetch: bool, defaults to `True`. Prefetch batches (`AUTOTUNE`).
+        preprocessor: `keras_sfnet.layers.ImageConverter` or `None` (the default
+            converter: `(x / 255 - ImageNet mean) / ImageNet std`). Applied to the
+            uint8 RGB images after augmentation.
 
     Returns:
         A `tf.data.Dataset` of `(images, labels)`.
@@ -200,10 +204,12 @@ def make_dataset(
     epochs_ds = tf.data.Dataset.counter() if epochs < 0 else tf.data.Dataset.range(epochs)
     dataset = epochs_ds.flat_map(epoch_files)
 
+    preprocessor = preprocessor if preprocessor is not None else ImageConverter()
+
     def load(epoch, index, image_path, label_path):
         image, label = load_pair(image_path, label_path, info, check_labels=check_labels)
         if not training:
-            return normalize_image(image), label
+            return preprocessor(image), label
         example_seed = tf.random.experimental.stateless_fold_in(
             tf.random.experimental.stateless_fold_in(base_seed, epoch), tf.cast(index, tf.int64)
         )
@@ -217,7 +223,7 @@ def make_dataset(
             num_classes=info.num_classes,
             class_uniform_prob=class_uniform_prob,
         )
-        return normalize_image(image), label
+        return preprocessor(image), label
 
     dataset = dataset.map(load, num_parallel_calls=num_parallel_calls, deterministic=deterministic)
     dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)
@@ -249,6 +255,7 @@ def load_dataset(
     drop_remainder: bool | None = None,
     class_uniform: bool | float = False,
     check_labels: bool = True,
+    preprocessor: ImageConverter | None = None,
     images_dir: str = "images",
     masks_dir: str = "masks",
     mask_suffix: str = "",
@@ -281,6 +288,7 @@ def load_dataset(
         drop_remainder: bool or `None` (`training`).
         class_uniform: bool or float, defaults to `False`.
         check_labels: bool, defaults to `True`.
+        preprocessor: `ImageConverter` or `None` (the default converter).
         images_dir: str, defaults to `"images"` (`"folder"` only).
         masks_dir: str, defaults to `"masks"` (`"folder"` only).
         mask_suffix: str, defaults to `""` (`"folder"` only).
@@ -327,4 +335,5 @@ def load_dataset(
         drop_remainder=drop_remainder,
         class_uniform=class_uniform,
         check_labels=check_labels,
+        preprocessor=preprocessor,
     )
