@@ -120,7 +120,8 @@ class ImageConverter(keras.layers.Layer):
 
         Example:
         >>> converter = ImageConverter()
-        >>> converter.invert(converter(np.array([[[0, 128, 255]]], np.uint8))).tolist()
+        >>> x = np.array([[[0, 128, 255]]], np.uint8)
+        >>> np.asarray(converter.invert(converter(x))).tolist()
         [[[0, 128, 255]]]
         """
         x = ops.cast(images, "float32")
