@@ -260,3 +260,12 @@ def test_compiled_function_traces_once_per_input_size(model, image):
     assert fn.function.experimental_get_tracing_count() == 2
     with pytest.raises(ValueError, match=r"\(N, H, W, 3\)"):
         fn(x[0])
+
+
+def test_segmenter_takes_a_preset_converter(model, segmenter, image):
+    bgr_segmenter = Segmenter(model, preprocessor=ImageConverter(bgr=True))
+    assert bgr_segmenter.bgr and not Segmenter(model).bgr
+    bgr_image = np.ascontiguousarray(image[..., ::-1])
+    np.testing.assert_array_equal(bgr_segmenter.predict(bgr_image), segmenter.predict(image))
+    with pytest.raises(TypeError, match="ImageConverter"):
+        Segmenter(model, preprocessor=lambda x: x)

@@ -37,8 +37,9 @@ class Segmenter:
     Args:
         model: a `keras_sfnet.SFNet` or any Keras model mapping normalised RGB
             NHWC images to logits (or to a dict with `"logits"`).
-        bgr: bool, defaults to `False`. Default channel order of the inputs:
-            `True` for OpenCV (`cv2.imread`, video frames), `False` for RGB.
+        bgr: bool or `None` (defaults: the `preprocessor`'s channel order, RGB
+            for the default one). Default channel order of the inputs: `True`
+            for OpenCV (`cv2.imread`, video frames), `False` for RGB.
         scales: sequence of floats, defaults to `(1.0,)`.
         flip: bool, defaults to `False`. Average with horizontally flipped views.
         window: int, `(height, width)` or `None` (defaults: whole image). Tile
@@ -53,8 +54,8 @@ class Segmenter:
         batch_size: int, defaults to 1. Model inputs per call (tiles, flipped
             views and same-size images are batched together).
         preprocessor: `keras_sfnet.layers.ImageConverter` or `None` (the default
-            ImageNet converter). Normalises the RGB images in [0, 255] that
-            `prepare_image` makes; set the channel order with `bgr`, not here.
+            ImageNet converter), e.g. a preset's. It normalises the images in
+            [0, 255] that `prepare_image` makes (after turning them to RGB).
 
     Example:
     >>> import keras_sfnet
@@ -68,7 +69,7 @@ class Segmenter:
         self,
         model: keras.Model,
         *,
-        bgr: bool = False,
+        bgr: bool | None = None,
         scales: Sequence[float] = (1.0,),
         flip: bool = False,
         window=None,
@@ -100,18 +101,18 @@ class Segmenter:
                 "`preprocessor` must be a keras_sfnet.layers.ImageConverter or None. "
                 f"Received: preprocessor={type(preprocessor).__name__}"
             )
-        if preprocessor.bgr:
-            raise ValueError(
-                "The Segmenter's `preprocessor` must take RGB images; pass `bgr=True` to "
-                "the Segmenter (or to `predict`) for BGR inputs. "
-                "Received: preprocessor.bgr=True"
-            )
         self.preprocessor = preprocessor
+        # prepare_image turns every input to RGB; normalise with an RGB twin.
+        self._rgb_preprocessor = (
+            ImageConverter.from_config({**preprocessor.get_config(), "bgr": False})
+            if preprocessor.bgr
+            else preprocessor
+        )
         self._source_model = model
         if getattr(model, "deep_supervision", False) and hasattr(model, "inference_model"):
             model = model.inference_model()
         self.model = model
-        self.bgr = bool(bgr)
+        self.bgr = preprocessor.bgr if bgr is None else bool(bgr)
         self.scales = check_scales(scales)
         self.flip = bool(flip)
         self.window = window
@@ -130,7 +131,7 @@ class Segmenter:
             batch_size=batch_size,
             pad_to_multiple=pad_to_multiple,
             input_size=input_size,
-            preprocessor=preprocessor,
+            preprocessor=self._rgb_preprocessor,
         )
         self._flow_model = None
 
@@ -170,7 +171,7 @@ class Segmenter:
         return prepare_image(image, bgr=self.bgr if bgr is None else bgr)
 
     def _normalised(self, image, bgr: bool | None) -> np.ndarray:
-        return np.asarray(self.preprocessor(self._prepared(image, bgr)), np.float32)
+        return np.asarray(self._rgb_preprocessor(self._prepared(image, bgr)), np.float32)
 
     def _outputs(self, images, bgr: bool | None) -> tuple[list[np.ndarray], bool]:
         """Averaged logits (or probabilities) per image, same-size images batched."""
