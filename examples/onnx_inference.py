@@ -1,10 +1,12 @@
 """Segments one image with an ONNX SFNet on ONNX Runtime.
 
-    python tools/export.py --model sfnet.keras --format onnx --output sfnet.onnx
+    python tools/export.py --model sfnet.keras --format onnx --output sfnet.onnx \
+        --include-preprocessing
     python examples/onnx_inference.py --model sfnet.onnx --image street.png --output classes.png
 
-The model takes ``image``: float32 normalised RGB, NHWC ``(B, H, W, 3)`` and returns
-``logits`` ``(B, H, W, C)``. Use ``--provider CUDAExecutionProvider`` (or
+With ``--include-preprocessing`` the model takes ``image``: uint8 RGB, NHWC
+``(B, H, W, 3)``; without it, float32 normalised RGB (``keras_sfnet.layers.ImageConverter``).
+It returns ``logits`` ``(B, H, W, C)``. Use ``--provider CUDAExecutionProvider`` (or
 ``TensorrtExecutionProvider``) where onnxruntime-gpu is installed.
 """
 
@@ -16,17 +18,19 @@ import cv2
 import numpy as np
 import onnxruntime as ort
 
-MEAN = np.array([0.485, 0.456, 0.406], np.float32)
-STD = np.array([0.229, 0.224, 0.225], np.float32)
-
 
 def segment(session: ort.InferenceSession, rgb: np.ndarray) -> np.ndarray:
     """Class ids (H, W) of a uint8 RGB image, at the image's size."""
     height, width = rgb.shape[:2]
     _, model_h, model_w, _ = session.get_inputs()[0].shape
     size = (model_h, model_w) if isinstance(model_h, int) else (height, width)
-    image = cv2.resize(rgb, (size[1], size[0]), interpolation=cv2.INTER_LINEAR)
-    x = ((image.astype(np.float32) / 255.0 - MEAN) / STD)[None]
+    image = cv2.resize(rgb, (size[1], size[0]), interpolation=cv2.INTER_LINEAR)[None]
+    if session.get_inputs()[0].type == "tensor(uint8)":
+        x = image  # the model includes its preprocessing: uint8 RGB in
+    else:  # normalise as the model was trained (needs keras_sfnet, i.e. TensorFlow)
+        from keras_sfnet.layers import ImageConverter
+
+        x = np.asarray(ImageConverter()(image))
     (logits,) = session.run(["logits"], {"image": x})
     classes = logits[0].argmax(-1).astype(np.uint8)
     return cv2.resize(classes, (width, height), interpolation=cv2.INTER_NEAREST)

@@ -48,6 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="tflite input/output type")  # fmt: skip
     add("--include-probabilities", action="store_true", help="saved_model: add a softmax output")
     add("--include-logits", action="store_true", help="saved_model: add a logits output")
+    add("--include-preprocessing", action="store_true",
+        help="tflite/onnx: the model takes uint8 RGB images (normalisation inside)")  # fmt: skip
     add("--opset", type=int, default=17, help="onnx opset")
     add("--onnx-resize", default="resize", choices=("resize", "matmul"), help="onnx resize ops")
     add("--onnx-warp", default=None, choices=("gather", "grid_sample"),
@@ -87,9 +89,8 @@ def _read_rgb(path: str):
 
 
 def _calibration_images(patterns, limit: int) -> list:
-    from keras_sfnet.export.parity import _normalize
-
-    return [_normalize(_read_rgb(path)) for path in _image_paths(patterns)[:limit]]
+    """uint8 RGB images; the export normalises them with its ImageConverter."""
+    return [_read_rgb(path) for path in _image_paths(patterns)[:limit]]
 
 
 def _options(args) -> dict:
@@ -99,9 +100,18 @@ def _options(args) -> dict:
             "include_logits": args.include_logits,
         }
     if args.format == "tflite":
-        return {"io_dtype": args.io_dtype, "num_calibration_samples": args.calibration_samples}
+        return {
+            "io_dtype": args.io_dtype,
+            "num_calibration_samples": args.calibration_samples,
+            "include_preprocessing": args.include_preprocessing,
+        }
     if args.format == "onnx":
-        return {"opset": args.opset, "resize": args.onnx_resize, "warp": args.onnx_warp or "gather"}
+        return {
+            "opset": args.opset,
+            "resize": args.onnx_resize,
+            "warp": args.onnx_warp or "gather",
+            "include_preprocessing": args.include_preprocessing,
+        }
     return {
         "warp": args.onnx_warp or "grid_sample",
         "num_calibration_samples": args.calibration_samples,

@@ -145,8 +145,15 @@ def test_calibration_samples_accepts_datasets_and_pairs():
     assert len(samples) == 3 and samples[0][0].shape == (1, 32, 48, 3)
     synthetic = next(calibration_samples(None, (32, 64), num_samples=1)())[0]
     assert synthetic.dtype == np.float32 and abs(float(synthetic.mean())) < 3
-    with pytest.raises(ValueError, match="not uint8"):
-        next(calibration_samples([np.zeros((8, 8, 3), np.uint8)], None)())
+    # uint8 images are normalised by the export's ImageConverter; `raw` keeps uint8.
+    from keras_sfnet.layers import ImageConverter
+
+    raw = np.random.default_rng(1).integers(0, 256, (8, 8, 3), dtype=np.uint8)
+    normalised = next(calibration_samples([raw], None)())[0]
+    np.testing.assert_array_equal(normalised, np.asarray(ImageConverter()(raw[None])))
+    assert next(calibration_samples([raw], None, raw=True)())[0].dtype == np.uint8
+    inverted = next(calibration_samples([normalised[0]], None, raw=True)())[0]
+    np.testing.assert_array_equal(inverted, raw[None])
 
 
 def test_cli_tflite(tmp_path):

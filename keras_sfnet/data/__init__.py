@@ -76,8 +76,8 @@ from keras_sfnet.data.pipeline import load_dataset, make_dataset
 from keras_sfnet.data.preprocessing import (
     IMAGENET_MEAN,
     IMAGENET_STD,
+    ImageConverter,
     denormalize_image,
-    normalize_image,
 )
 from keras_sfnet.data.reading import (
     decode_image_file,
@@ -125,6 +125,7 @@ __all__ = [
     "decode_image_file",
     "decode_label_file",
     "denormalize_image",
+    "ImageConverter",
     "examples_dataset",
     "gaussian_blur",
     "generate_synthetic_cityscapes",
@@ -153,7 +154,6 @@ __all__ = [
     "mapillary_info",
     "mapillary_to_cityscapes",
     "merged_files",
-    "normalize_image",
     "read_example",
     "read_list_file",
     "render_street_scene",

@@ -20,8 +20,8 @@ from keras_sfnet.data.augmentation_config import AugmentationConfig
 from keras_sfnet.data.crop_centers import CropCenters
 from keras_sfnet.data.dataset_info import DatasetInfo, get_dataset_info
 from keras_sfnet.data.layouts import list_files
-from keras_sfnet.data.preprocessing import normalize_image
 from keras_sfnet.data.reading import _as_pairs, load_pair, resolve_info
+from keras_sfnet.layers.image_converter import ImageConverter
 
 __all__ = ["load_dataset", "make_dataset"]
 
@@ -67,11 +67,12 @@ def make_dataset(
     short_side: int | None = None,
     crop_centers: CropCenters | None = None,
     crop_centers_fraction: float = 0.0,
+    preprocessor: ImageConverter | None = None,
 ) -> tf.data.Dataset:
     """Builds the segmentation pipeline for a list of image/label files.
 
     Yields `(images, labels)`: float32 `(B, H, W, 3)` ImageNet-normalised RGB
-    (`normalize_image`) and int32 `(B, H, W)` class indices, 255 (or
+    (`preprocessor`, by default `keras_sfnet.layers.ImageConverter()`) and int32 `(B, H, W)` class indices, 255 (or
     `info.ignore_index`) = ignore.
 
     Training (`training=True`): each epoch visits the files in a new random
@@ -121,6 +122,9 @@ def make_dataset(
         crop_centers_fraction: float, defaults to 0. Share of the training
             examples drawn from `crop_centers` (a class uniformly, then one of
             its centres uniformly).
+        preprocessor: `keras_sfnet.layers.ImageConverter` or `None` (the default
+            converter: `(x / 255 - ImageNet mean) / ImageNet std`). Applied to the
+            uint8 RGB images after augmentation.
 
     Returns:
         A `tf.data.Dataset` of `(images, labels)`.
@@ -140,6 +144,7 @@ def make_dataset(
         training=training, crop_size=crop_size, batch_size=batch_size, seed=seed,
         deterministic=deterministic, repeat=repeat, shuffle=shuffle,
         drop_remainder=drop_remainder, class_uniform=class_uniform, short_side=short_side,
+        preprocessor=preprocessor,
     )  # fmt: skip
     config = augmentation or AugmentationConfig()
     dataset = _example_stream(
@@ -175,11 +180,12 @@ class _PipelineOptions:
     drop_remainder: bool
     class_uniform_prob: float
     short_side: int | None
+    preprocessor: ImageConverter
 
     @classmethod
     def make(
         cls, *, training, crop_size, batch_size, seed, deterministic, repeat, shuffle,
-        drop_remainder, class_uniform, short_side,
+        drop_remainder, class_uniform, short_side, preprocessor=None,
     ) -> _PipelineOptions:  # fmt: skip
         repeat = training if repeat is None else repeat
         shuffle = training if shuffle is None else shuffle
@@ -231,6 +237,7 @@ class _PipelineOptions:
             deterministic=deterministic, epochs=epochs, shuffle=shuffle,
             drop_remainder=drop_remainder, class_uniform_prob=class_uniform_prob,
             short_side=None if short_side is None else int(short_side),
+            preprocessor=ImageConverter() if preprocessor is None else preprocessor,
         )  # fmt: skip
 
 
@@ -294,7 +301,7 @@ def _example_stream(
         if not options.training:
             if options.short_side is not None:
                 image, label = _resize_short_side(image, label, options.short_side)
-            return normalize_image(image), label
+            return options.preprocessor(image), label
         example_seed = tf.random.experimental.stateless_fold_in(
             tf.random.experimental.stateless_fold_in(base_seed, epoch), tf.cast(index, tf.int64)
         )
@@ -309,7 +316,7 @@ def _example_stream(
             class_uniform_prob=options.class_uniform_prob,
             short_side=options.short_side,
         )
-        return normalize_image(image), label
+        return options.preprocessor(image), label
 
     return dataset.map(
         load, num_parallel_calls=num_parallel_calls, deterministic=options.deterministic
@@ -345,7 +352,7 @@ def _centered_stream(
             ignore_index=info.ignore_index, num_classes=info.num_classes,
             short_side=options.short_side, center=table["centers"][pick],
         )  # fmt: skip
-        return normalize_image(image), label
+        return options.preprocessor(image), label
 
     return tf.data.Dataset.counter().map(
         load, num_parallel_calls=num_parallel_calls, deterministic=options.deterministic
@@ -399,6 +406,7 @@ def load_dataset(
     drop_remainder: bool | None = None,
     class_uniform: bool | float = False,
     check_labels: bool = True,
+    preprocessor: ImageConverter | None = None,
     images_dir: str = "images",
     masks_dir: str = "masks",
     mask_suffix: str = "",
@@ -438,6 +446,7 @@ def load_dataset(
         drop_remainder: bool or `None` (`training`).
         class_uniform: bool or float, defaults to `False`.
         check_labels: bool, defaults to `True`.
+        preprocessor: `ImageConverter` or `None` (the default converter).
         images_dir: str, defaults to `"images"` (`"folder"` only).
         masks_dir: str, defaults to `"masks"` (`"folder"` only).
         mask_suffix: str, defaults to `""` (`"folder"` only).
@@ -499,4 +508,5 @@ def load_dataset(
         short_side=short_side,
         crop_centers=crop_centers,
         crop_centers_fraction=crop_centers_fraction,
+        preprocessor=preprocessor,
     )

@@ -427,7 +427,7 @@ def examples_dataset(
     """A dataset of raw examples: `(uint8 image (H, W, 3), int32 label (H, W))`.
 
     No resizing, augmentation or normalisation: this is what evaluation code
-    reads before `normalize_image`. Labels are mapped with `info.label_mapping`
+    reads before `keras_sfnet.layers.ImageConverter`. Labels are mapped with `info.label_mapping`
     (see `resolve_info`) and checked (255 = ignore).
 
     Args:

@@ -240,13 +240,6 @@ def parity_samples(size: tuple[int, int], check: ParityCheck) -> list[tuple[np.n
     return samples
 
 
-def _normalize(image: np.ndarray) -> np.ndarray:
-    from keras_sfnet.export.tracing import IMAGENET_MEAN, IMAGENET_STD
-
-    x = image.astype(np.float32) / np.float32(255.0)
-    return (x - np.asarray(IMAGENET_MEAN, np.float32)) / np.asarray(IMAGENET_STD, np.float32)
-
-
 def run_parity(
     format: str,
     quantization: str,
@@ -255,6 +248,7 @@ def run_parity(
     check: ParityCheck,
     sizes: Sequence[tuple[int, int]],
     candidate_input: str = "float32",
+    preprocessor=None,
 ) -> ParityReport:
     """Runs Keras and the artifact on the samples, measures and checks parity.
 
@@ -269,6 +263,8 @@ def run_parity(
         check: the :class:`ParityCheck`.
         sizes: the sizes to check at.
         candidate_input: ``"float32"`` (normalised images) or ``"uint8"`` (raw RGB).
+        preprocessor: the ``keras_sfnet.layers.ImageConverter`` that normalises the
+            uint8 samples for Keras (and for a float candidate); None: the default one.
 
     Returns:
         The :class:`ParityReport` (passed).
@@ -279,11 +275,14 @@ def run_parity(
     Example:
     >>> report = run_parity("onnx", "none", keras_fn, onnx_fn, ParityCheck(), [(64, 96)])
     """
+    from keras_sfnet.layers.image_converter import ImageConverter
+
+    preprocessor = preprocessor if preprocessor is not None else ImageConverter()
     max_abs, max_ref, agree, total, drops, num = 0.0, 0.0, 0, 0, [], 0
     any_logits = False
     for size in sizes:
         for image, label in parity_samples(tuple(size), check):
-            x = _normalize(image)[None]
+            x = np.asarray(preprocessor(image[None]), np.float32)
             ref = np.asarray(reference(x), np.float32)
             out = np.asarray(candidate(image[None] if candidate_input == "uint8" else x))
             ref_ids = ref.argmax(-1)

@@ -14,6 +14,7 @@ from keras_sfnet.layers.dense_aspp import DenseASPP
 from keras_sfnet.layers.fcn_head import FCNHead
 from keras_sfnet.layers.flow_alignment import FlowAlignment
 from keras_sfnet.layers.gated_flow_alignment import GatedFlowAlignment
+from keras_sfnet.layers.image_converter import ImageConverter
 from keras_sfnet.layers.lite_aligned_fpn import LiteAlignedFPN
 from keras_sfnet.layers.non_local_block import NonLocalBlock
 from keras_sfnet.layers.pyramid_pooling import PyramidPooling
@@ -36,6 +37,7 @@ __all__ = [
     "FCNHead",
     "FlowAlignment",
     "GatedFlowAlignment",
+    "ImageConverter",
     "LiteAlignedFPN",
     "NonLocalBlock",
     "PyramidPooling",
