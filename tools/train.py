@@ -23,6 +23,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from keras_sfnet.backbones import BACKBONES  # noqa: E402
 from keras_sfnet.training import TrainConfig, TrainResult, clear_run, train  # noqa: E402
 from keras_sfnet.training.train_config import (  # noqa: E402
     DATASETS,
@@ -39,6 +40,7 @@ _FIELDS = {
     "val_split": "val_split",
     "num_classes": "num_classes",
     "backbone": "backbone",
+    "head": "head",
     "decoder_filters": "decoder_filters",
     "deep_supervision": "deep_supervision",
     "sync_bn": "sync_batchnorm",
@@ -82,7 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--train-split")
     parser.add_argument("--val-split", help="validation split; 'none' disables validation")
     parser.add_argument("--num-classes", type=int, help="class count (dataset 'folder')")
-    parser.add_argument("--backbone", choices=("resnet18", "resnet50", "resnet101"))
+    parser.add_argument("--backbone", choices=tuple(BACKBONES))
+    parser.add_argument("--head", choices=("v1", "lite"), help="SFNet (v1) or SFNet-Lite head")
     parser.add_argument("--decoder-filters", type=int)
     parser.add_argument("--deep-supervision", action="store_true", default=None)
     parser.add_argument("--sync-bn", action="store_true", default=None, help="synchronised BN")

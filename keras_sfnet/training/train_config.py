@@ -13,6 +13,7 @@ __all__ = ["TrainConfig"]
 DATASETS = ("cityscapes", "camvid", "ade20k", "pascal_context", "folder", "synthetic")
 MIXED_PRECISION = ("off", "float16", "bfloat16")
 DISTRIBUTIONS = ("auto", "none", "mirrored", "multi_worker")
+HEADS = ("v1", "lite")
 LOSSES = ("ohem", "cross_entropy")
 AUGMENTATIONS = ("released", "paper", "crop_only")
 
@@ -71,7 +72,10 @@ class TrainConfig:
         synthetic_num_train, synthetic_num_val: int, image counts of a
             generated synthetic dataset. Default 80 and 20.
         synthetic_image_size: (height, width), defaults to `(256, 512)`.
-        backbone: str, defaults to `"resnet18"`.
+        backbone: str, defaults to `"resnet18"` (any of `keras_sfnet.backbones.BACKBONES`:
+            `"dfnet1"`, `"stdc2"`, `"shufflenetv2"`, ...).
+        head: `"v1"` (SFNet) or `"lite"` (SFNet-Lite: ResNet-18, STDC1/2). Defaults
+            to `"v1"`.
         decoder_filters: int or `None` (the authors' width).
         deep_supervision: bool, train with the auxiliary heads (loss weight
             `aux_weight` each). Defaults to `False`.
@@ -143,6 +147,7 @@ class TrainConfig:
     synthetic_num_val: int = 20
     synthetic_image_size: tuple[int, int] = (256, 512)
     backbone: str = "resnet18"
+    head: str = "v1"
     decoder_filters: int | None = None
     deep_supervision: bool = False
     sync_batchnorm: bool = False
@@ -185,6 +190,7 @@ class TrainConfig:
             MIXED_PRECISION,
         )  # fmt: skip
         self.distribution = _choice("distribution", self.distribution, DISTRIBUTIONS)
+        self.head = _choice("head", self.head, HEADS)
         self.loss = _choice("loss", self.loss, LOSSES + ("ce",))
         if self.loss == "ce":
             self.loss = "cross_entropy"
