@@ -15,7 +15,8 @@ import sys
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backbone", default="resnet18")
+    parser.add_argument("--backbone", default="resnet18", help="resnet18, dfnet1, stdc2, ...")
+    parser.add_argument("--head", default="v1", choices=("v1", "lite"))
     parser.add_argument("--size", type=int, nargs=2, default=(512, 1024), metavar=("H", "W"))
     parser.add_argument("--batch", type=int, default=1)
     parser.add_argument("--threads", type=int, default=2)
@@ -53,6 +54,7 @@ def main(argv=None) -> int:
         }
     settings = {
         "backbone": args.backbone,
+        "head": args.head,
         "input_size": tuple(args.size),
         "batch": args.batch,
         "threads": args.threads,
