@@ -1,7 +1,8 @@
 """Convert an SFNet checkpoint of the authors (PyTorch .pth) into a Keras model.
 
 Reads the .pth without torch and without unpickling arbitrary objects, infers the
-backbone, classes and deep supervision from the tensors, and writes
+architecture (ResNet, DFNet, STDC; SFNet or SFNet-Lite head), classes and deep
+supervision from the tensors, and writes
 ``OUTPUT.keras`` plus ``OUTPUT.weights.h5``.
 
 Example:
@@ -24,7 +25,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--output", type=Path, required=True, help="output path without suffix")
     parser.add_argument(
         "--backbone",
-        choices=["resnet18", "resnet50", "resnet101"],
+        choices=["resnet18", "resnet50", "resnet101", "dfnet1", "dfnet2", "stdc1", "stdc2"],
         default=None,
         help="expected backbone (default: inferred from the tensors)",
     )
@@ -61,7 +62,7 @@ def main(argv=None) -> int:
     model.save(keras_path)
     model.save_weights(weights_path)
     print(
-        f"{model.backbone_name} SFNet, {model.num_classes} classes, "
+        f"{model.backbone_name} SFNet (head {model.head}), {model.num_classes} classes, "
         f"deep supervision {'on' if model.deep_supervision else 'off'}, "
         f"{model.count_params():,} parameters"
     )
