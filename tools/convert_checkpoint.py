@@ -62,7 +62,7 @@ def main(argv=None) -> int:
     model.save(keras_path)
     model.save_weights(weights_path)
     print(
-        f"{model.backbone_name} SFNet (head {model.head}), {model.num_classes} classes, "
+        f"{model.backbone_name} SFNet, {model.num_classes} classes, head {model.head}, "
         f"deep supervision {'on' if model.deep_supervision else 'off'}, "
         f"{model.count_params():,} parameters"
     )
