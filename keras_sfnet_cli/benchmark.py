@@ -21,7 +21,8 @@ __all__ = ["build_parser", "main", "run"]
 def build_parser() -> argparse.ArgumentParser:
     parser = new_parser(__doc__)
     add = parser.add_argument
-    add("--backbone", default="resnet18", help="encoder")
+    add("--backbone", default="resnet18", help="encoder: resnet18, dfnet1, stdc2, ...")
+    add("--head", default="v1", choices=("v1", "lite"), help="SFNet (v1) or SFNet-Lite head")
     add("--size", type=int, nargs=2, default=(512, 1024), metavar=("H", "W"), help="input size")
     add("--batch", type=int, default=1, help="images per call")
     add("--threads", type=int, default=2, help="TensorFlow intra-op threads")
@@ -58,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
         }
     settings = {
         "backbone": args.backbone,
+        "head": args.head,
         "input_size": tuple(args.size),
         "batch": args.batch,
         "threads": args.threads,

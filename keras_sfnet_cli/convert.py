@@ -1,7 +1,8 @@
 """Convert an SFNet checkpoint of the authors (PyTorch .pth) into a Keras model.
 
 Reads the .pth without torch and without unpickling arbitrary objects, infers the
-backbone, classes and deep supervision from the tensors, and writes
+architecture (ResNet, DFNet, STDC; SFNet or SFNet-Lite head), classes and deep
+supervision from the tensors, and writes
 OUTPUT.keras plus OUTPUT.weights.h5.
 
 Example:
@@ -63,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
     model.save(keras_path)
     model.save_weights(weights_path)
     print(
-        f"{model.backbone_name} SFNet, {model.num_classes} classes, "
+        f"{model.backbone_name} SFNet, {model.num_classes} classes, head {model.head}, "
         f"deep supervision {'on' if model.deep_supervision else 'off'}, "
         f"{model.count_params():,} parameters"
     )

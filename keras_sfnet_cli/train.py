@@ -67,6 +67,7 @@ _FIELDS = {
     "val_split": "val_split",
     "num_classes": "num_classes",
     "backbone": "backbone",
+    "head": "head",
     "decoder_filters": "decoder_filters",
     "deep_supervision": "deep_supervision",
     "sync_bn": "sync_batchnorm",
@@ -113,6 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("--val-split", help=_default("validation split; 'none' disables validation", "val_split"))
     add("--num-classes", type=int, help="class count (default: the dataset's)")
     add("--backbone", help=_default("encoder, a name of keras_sfnet.backbones", "backbone"))
+    add("--head", choices=("v1", "lite"), help="SFNet (v1, default) or SFNet-Lite (lite) head")
     add("--decoder-filters", type=int, help="decoder width (default: the authors')")
     add("--deep-supervision", action="store_true", default=None, help="auxiliary heads")
     add("--sync-bn", action="store_true", default=None, help="synchronised batch norm")

@@ -186,3 +186,32 @@ def test_load_backbone_weights_names_the_misfit(reference_dir):
 def test_bad_encoder_arguments(cls, kwargs):
     with pytest.raises(ValueError, match="must be one of"):
         cls(**kwargs)
+
+
+def test_shufflenet_v2_trunk_matches_torchvision():
+    """Our trunk with torchvision's weights reproduces its stage outputs (odd input size)."""
+    torch = pytest.importorskip("torch")
+    models = pytest.importorskip(
+        "torchvision.models", reason="torchvision is not installed (optional: trunk parity)"
+    )
+    torch.manual_seed(0)
+    net = models.shufflenet_v2_x1_0(weights=None).eval()
+    with torch.no_grad():
+        for module in net.modules():
+            if isinstance(module, torch.nn.BatchNorm2d):
+                module.running_mean.uniform_(-0.5, 0.5)
+                module.running_var.uniform_(0.5, 1.5)
+    backbone = ShuffleNetV2Backbone(p5="conv5")
+    load_backbone_weights(backbone, {k: v.numpy() for k, v in net.state_dict().items()})
+    x = np.random.default_rng(0).standard_normal((1, 3, 70, 98)).astype("float32")
+    with torch.no_grad():
+        t = torch.from_numpy(x)
+        p2 = net.maxpool(net.conv1(t))
+        p3 = net.stage2(p2)
+        p4 = net.stage3(p3)
+        p5 = net.conv5(net.stage4(p4))
+    ours = backbone(x.transpose(0, 2, 3, 1))
+    for key, reference in zip(("P2", "P3", "P4", "P5"), (p2, p3, p4, p5)):
+        reference = reference.numpy().transpose(0, 2, 3, 1)
+        error = np.linalg.norm(ours[key] - reference) / np.linalg.norm(reference)
+        assert error < 1e-5, key

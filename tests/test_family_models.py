@@ -21,6 +21,7 @@ from keras_sfnet.convert import (
 )
 from keras_sfnet.convert.official import resolve_stdc_aliases
 from keras_sfnet.models.configurations import get_configuration
+from keras_sfnet.models.sfnet import deep_supervision_outputs
 
 # Manifest entry -> our configuration name.
 MANIFEST_TO_NAME = {
@@ -204,6 +205,7 @@ def test_outputs_flows_and_strides(name, levels, aux):
     if aux:
         train_out = model(x, training=False)
         assert list(train_out) == ["logits", *aux]
+        assert deep_supervision_outputs(model.backbone_name) == ("logits", *aux)
 
 
 def test_list_models_names_sources_and_costs():

@@ -4,7 +4,7 @@ Every encoder has ``decoder_levels``: the pyramid keys SFNet's v1 head reads, fi
 coarse (the last one goes through pyramid pooling).
 """
 
-from keras_sfnet.backbones.dfnet import DFNetBackbone
+from keras_sfnet.backbones.dfnet import DFNET_PYRAMID, DFNetBackbone
 from keras_sfnet.backbones.resnet import ResNetBackbone
 from keras_sfnet.backbones.shufflenet_v2 import ShuffleNetV2Backbone
 from keras_sfnet.backbones.stdc import STDCBackbone
@@ -21,6 +21,13 @@ BACKBONES = {
 }
 """Name -> (encoder class, its constructor arguments)."""
 RESNET_BACKBONES = ("resnet18", "resnet50", "resnet101")
+DECODER_LEVELS = {
+    name: tuple(DFNET_PYRAMID[kwargs["version"]].values())
+    if cls is DFNetBackbone
+    else ("P2", "P3", "P4", "P5")
+    for name, (cls, kwargs) in BACKBONES.items()
+}
+"""Name -> the pyramid keys SFNet's v1 head reads, fine to coarse (``decoder_levels``)."""
 
 
 def get_backbone(backbone: str, **kwargs):
@@ -42,6 +49,7 @@ def get_backbone(backbone: str, **kwargs):
 
 __all__ = [
     "BACKBONES",
+    "DECODER_LEVELS",
     "DFNetBackbone",
     "RESNET_BACKBONES",
     "ResNetBackbone",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import keras
 
-from keras_sfnet.backbones import BACKBONES, RESNET_BACKBONES, get_backbone
+from keras_sfnet.backbones import BACKBONES, DECODER_LEVELS, RESNET_BACKBONES, get_backbone
 from keras_sfnet.layers.aligned_fpn import LEVELS
 from keras_sfnet.layers.auxiliary_head import AuxiliaryHead
 from keras_sfnet.layers.lite_aligned_fpn import LITE_LEVELS, LiteAlignedFPN
@@ -38,6 +38,24 @@ FLOW_OUTPUTS = ("flow_p4", "flow_p3", "flow_p2")
 # The layers whose shapes depend on `num_classes` (freshly initialised when fine-tuning
 # to another number of classes): the main classifier and the auxiliary heads' classifiers.
 CLASS_SPECIFIC_LAYERS = ("classifier", "p4_aux", "p3_aux", "p2_aux")
+
+
+def deep_supervision_outputs(backbone: str) -> tuple[str, ...]:
+    """The output names of ``SFNet(backbone, deep_supervision=True)``, main output first.
+
+    ``("logits", "aux_p4", "aux_p3", "aux_p2")`` for the 4-level encoders; DFNet's
+    three levels give two auxiliary outputs (``"aux_p5_stage4", "aux_p4"`` for v1).
+
+    Example:
+    >>> deep_supervision_outputs("dfnet2")
+    ('logits', 'aux_p4', 'aux_p3')
+    """
+    if backbone not in DECODER_LEVELS:
+        raise ValueError(
+            f"`backbone` must be one of {list(DECODER_LEVELS)}. Received: backbone={backbone!r}"
+        )
+    levels = DECODER_LEVELS[backbone][:-1]
+    return ("logits", *(f"aux_{k.lower()}" for k in reversed(levels)))
 
 
 def _check_images(inputs) -> None:

@@ -15,6 +15,7 @@ __all__ = ["TrainConfig"]
 DATASETS = ("cityscapes", "camvid", "ade20k", "pascal_context", "folder", "synthetic")
 MIXED_PRECISION = ("off", "float16", "bfloat16")
 DISTRIBUTIONS = ("auto", "none", "mirrored", "multi_worker")
+HEADS = ("v1", "lite")
 LOSSES = ("ohem", "cross_entropy")
 AUGMENTATIONS = ("released", "paper", "crop_only")
 # SFNet's decoder switches (the paper's ablations), see `keras_sfnet.SFNet`.
@@ -101,7 +102,10 @@ class TrainConfig:
         synthetic_num_train, synthetic_num_val: int, image counts of a
             generated synthetic dataset. Default 80 and 20.
         synthetic_image_size: (height, width), defaults to `(256, 512)`.
-        backbone: str, defaults to `"resnet18"`.
+        backbone: str, defaults to `"resnet18"` (any of `keras_sfnet.backbones.BACKBONES`:
+            `"dfnet1"`, `"stdc2"`, `"shufflenetv2"`, ...).
+        head: `"v1"` (SFNet) or `"lite"` (SFNet-Lite: ResNet-18, STDC1/2). Defaults
+            to `"v1"`.
         decoder_filters: int or `None` (the authors' width).
         decoder_options: dict of SFNet's decoder switches (`decoder`,
             `context`, `fam_levels`, `flow_kernel_size`, `fam_upsampling`,
@@ -178,6 +182,7 @@ class TrainConfig:
     synthetic_num_val: int = 20
     synthetic_image_size: tuple[int, int] = (256, 512)
     backbone: str = "resnet18"
+    head: str = "v1"
     decoder_filters: int | None = None
     decoder_options: dict = dataclasses.field(default_factory=dict)
     deep_supervision: bool = False
@@ -221,6 +226,7 @@ class TrainConfig:
             MIXED_PRECISION,
         )  # fmt: skip
         self.distribution = _choice("distribution", self.distribution, DISTRIBUTIONS)
+        self.head = _choice("head", self.head, HEADS)
         self.loss = _choice("loss", self.loss, LOSSES + ("ce",))
         if self.loss == "ce":
             self.loss = "cross_entropy"

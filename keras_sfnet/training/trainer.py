@@ -32,6 +32,7 @@ from keras_sfnet.losses import (
 )
 from keras_sfnet.metrics import MeanIoU
 from keras_sfnet.models import SFNet
+from keras_sfnet.models.sfnet import deep_supervision_outputs
 from keras_sfnet.parameter_message import Parameter, ParameterMessage
 from keras_sfnet.training.checkpointing import (
     TrainingCheckpoint,
@@ -153,6 +154,7 @@ def build_training_model(config: TrainConfig, num_classes: int) -> SFNet:
     with precision_policy(config.mixed_precision):
         model = SFNet(
             backbone=config.backbone,
+            head=config.head,
             num_classes=num_classes,
             deep_supervision=config.deep_supervision,
             decoder_filters=config.decoder_filters,
@@ -219,7 +221,11 @@ def compile_for_training(
     if jit_compile == "auto" and num_replicas > 1:
         jit_compile = False
     if config.deep_supervision:
-        losses, weights = deep_supervision_losses(loss, aux_weight=config.aux_weight)
+        losses, weights = deep_supervision_losses(
+            loss,
+            aux_weight=config.aux_weight,
+            output_names=deep_supervision_outputs(config.backbone),
+        )
         model.compile(
             optimizer=build_optimizer(config, total_steps),
             loss=losses,
@@ -266,7 +272,7 @@ def _train_data(
             # Every step takes one batch per local replica from this pipeline.
             dataset = dataset.skip(skip_steps * (context.num_replicas_in_sync // pipelines))
         if config.deep_supervision:
-            dataset = dataset.map(replicate_labels())
+            dataset = dataset.map(replicate_labels(deep_supervision_outputs(config.backbone)))
         return dataset
 
     if strategy.num_replicas_in_sync == 1:
@@ -300,7 +306,7 @@ def _val_data(config: TrainConfig, data: _Data, num_replicas: int) -> tf.data.Da
         # validations, and a finite dataset runs out.
         dataset = dataset.take(config.val_steps)
     if config.deep_supervision:
-        dataset = dataset.map(replicate_labels())
+        dataset = dataset.map(replicate_labels(deep_supervision_outputs(config.backbone)))
     return dataset
 
 
