@@ -210,3 +210,12 @@ def test_bad_arguments_name_the_problem():
         DeformableAlignment(version=3)
     with pytest.raises(ValueError, match="same channels"):
         CorrelationFlow()([keras.ops.zeros((1, 4, 4, 2)), keras.ops.zeros((1, 4, 4, 3))])
+
+
+def test_mac_counter_counts_transposed_convs():
+    from keras_sfnet.benchmark.flops import count_macs
+
+    inputs = keras.Input((8, 8, 4))
+    outputs = keras.layers.Conv2DTranspose(6, 4, strides=2, padding="same", use_bias=False)(inputs)
+    macs = count_macs(keras.Model(inputs, outputs), (1, 8, 8, 4))
+    assert macs.conv == 8 * 8 * 4 * 4 * 4 * 6

@@ -20,6 +20,7 @@ __all__ = [
     "plot_ablation",
     "row_cost",
     "run_ablation",
+    "write_ablation_report",
 ]
 
 logger = logging.getLogger(__name__)
@@ -335,3 +336,38 @@ def _plot_opencv(points, path: str) -> str:  # pragma: no cover - fallback
     cv2.putText(image, "mIoU (%)", (5, margin - 20), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (0, 0, 0), 1)
     cv2.imwrite(path, image)
     return path
+
+
+def write_ablation_report(results: Iterable[AblationResult], output: str | os.PathLike) -> dict:
+    """Writes ``ablation.md`` (table), ``ablation.json`` and ``miou_vs_gmacs.png``.
+
+    The plot is skipped (no ``"plot"`` key) when no row has an mIoU.
+
+    Returns:
+        dict of the written paths: ``"table"``, ``"json"`` and maybe ``"plot"``.
+
+    Example:
+    >>> write_ablation_report(results, "runs/ablate")  # doctest: +SKIP
+    """
+    import json
+
+    results = list(results)
+    output = os.fspath(output)
+    os.makedirs(output, exist_ok=True)
+    paths = {
+        "table": os.path.join(output, "ablation.md"),
+        "json": os.path.join(output, "ablation.json"),
+    }
+    with open(paths["table"], "w", encoding="utf-8") as f:
+        f.write(format_ablation_table(results))
+    records = []
+    for r in results:
+        record = dataclasses.asdict(r)
+        record["row"] = {**dataclasses.asdict(r.row), "key": r.row.key}
+        record["loss_fell"] = r.loss_fell
+        records.append(record)
+    with open(paths["json"], "w", encoding="utf-8") as f:
+        json.dump(records, f, indent=2, default=list)
+    if any(r.miou is not None for r in results):
+        paths["plot"] = plot_ablation(results, os.path.join(output, "miou_vs_gmacs.png"))
+    return paths
