@@ -66,6 +66,7 @@ def run_command(
     run: Callable[[argparse.Namespace], Any],
     argv: Sequence[str] | None = None,
     *,
+    check: Callable[[argparse.Namespace], None] | None = None,
     aliases: Mapping[str, str] | None = None,
     log_level: int = logging.WARNING,
     log_format: str = "%(levelname)s %(name)s: %(message)s",
@@ -83,6 +84,9 @@ def run_command(
         parser: the tool's parser (see `new_parser`).
         run: callable doing the work; returns an int exit status, or anything else
             (e.g. a result object) for 0.
+        check: optional callable raising on what is wrong with `args` before
+            TensorFlow is imported (flag combinations, output locations): instant
+            answers for mistakes that need no model.
         argv: the arguments; None reads `sys.argv[1:]`.
         aliases: library parameter names mapped to argparse `dest`s where they differ,
             for messages naming parameters (`{"learning_rate": "lr"}`).
@@ -92,11 +96,16 @@ def run_command(
     Returns:
         int, the exit status.
     """
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit:  # --help (0) or a usage error (2): returned, like the rest
+        return exit.code if isinstance(exit.code, int) else 2
     debug = bool(getattr(args, "debug", False)) or _environment_flag(DEBUG_ENVIRONMENT)
     loud = debug or getattr(args, "verbose", None) is True
     logging.basicConfig(level=logging.INFO if loud else log_level, format=log_format)
     try:
+        if check is not None:
+            check(args)
         import_tensorflow(quiet=not loud)
         result = run(args)
     except KeyboardInterrupt:

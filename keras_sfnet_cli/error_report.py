@@ -52,7 +52,8 @@ def is_user_error(error: BaseException) -> bool:
     User errors: file-system errors (`OSError`: missing files, permissions, full
     disks), exception types defined by keras_sfnet (checkpoint, parity, TensorRT),
     `ValueError`/`TypeError`/`KeyError` raised by keras_sfnet code itself (argument
-    and data checks), and failed checks of the input pipeline. A `ValueError` from
+    and data checks) or carrying a `ParameterMessage`, and failed checks of the
+    input pipeline. A `ValueError` from
     deep inside NumPy or TensorFlow is a bug of ours and keeps its traceback.
 
     Example:
@@ -65,6 +66,9 @@ def is_user_error(error: BaseException) -> bool:
         return True
     if isinstance(error, (ValueError, TypeError, KeyError)) and _raised_by_us(error):
         return True
+    messages = sys.modules.get("keras_sfnet.parameter_message")
+    if messages is not None and error.args and isinstance(error.args[0], messages.ParameterMessage):
+        return True  # a message naming parameters is a deliberate check's
     return _pipeline_assertion(error) is not None
 
 
