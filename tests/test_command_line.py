@@ -118,7 +118,7 @@ def test_cli_copies_match_the_library():
     assert demo_cli.DEMO_STEPS == DEMO_SETTINGS["steps"]
 
 
-def test_train_user_errors(files):
+def test_train_user_errors(files, capsys):
     result = _tool("train", "--fresh", "--resume")
     assert result.returncode == 2
     assert (
@@ -129,10 +129,10 @@ def test_train_user_errors(files):
     assert _error_line(result) == (
         "error: `--batch-size` must be an integer >= 1. Received: --batch-size 0"
     )
-    result = _tool("train", "--dataset", "camvid", "--data-root", files / "empty", "--steps", "1",
-                   "--output", files / "run")  # fmt: skip
-    assert result.returncode == 1
-    assert _error_line(result).startswith("error: Split folder not found:")
+    argv = ["--dataset", "camvid", "--data-root", str(files / "empty"), "--steps", "1",
+            "--output", str(files / "run")]  # fmt: skip
+    assert train_cli.main(argv) == 1  # in this process: TensorFlow is loaded already
+    assert capsys.readouterr().err.startswith("error: Split folder not found:")
 
 
 def test_resume_message_names_the_flags(files, monkeypatch, capsys):
@@ -174,7 +174,9 @@ def test_evaluate_writes_beside_the_model_by_default():
     assert default_output("m.keras", "camvid", "val") == "m_camvid_val.json"
 
 
-def test_predict_user_errors(files, tmp_path):
+def test_predict_user_errors(files, tmp_path, capsys):
+    from keras_sfnet_cli import predict
+
     image = files / "street.png"
     result = _tool("predict", "--model", files / "evil.pth", "--input", image, "--output", tmp_path)
     assert result.returncode == 1
@@ -182,13 +184,12 @@ def test_predict_user_errors(files, tmp_path):
         f"error: '{files / 'evil.pth'}' is not a PyTorch checkpoint "
         "(neither a zip archive nor a legacy torch pickle)"
     )
-    result = _tool("predict", "--model", files / "corrupt.keras", "--input", image,
-                   "--output", tmp_path)  # fmt: skip
-    assert result.returncode == 1
-    assert _error_line(result).startswith(
-        f"error: '{files / 'corrupt.keras'}' is not a valid .keras file"
-    )
-    assert "File not found" not in result.stderr
+    argv = ["--model", str(files / "corrupt.keras"), "--input", str(image), "--output",
+            str(tmp_path)]  # fmt: skip
+    assert predict.main(argv) == 1
+    error = capsys.readouterr().err
+    assert error.startswith(f"error: '{files / 'corrupt.keras'}' is not a valid .keras file")
+    assert "File not found" not in error
 
 
 def test_export_checks_the_output_before_the_model(files):
@@ -254,13 +255,16 @@ def test_convert_checkpoints_of_the_wrong_type(tmp_path, capsys):
         assert capsys.readouterr().err.startswith(message)
 
 
-def test_benchmark_demo_and_kernels_user_errors(files):
+def test_benchmark_demo_and_kernels_user_errors(files, capsys):
+    from keras_sfnet_cli import demo
+
     result = _tool("benchmark", "--runtimes", "bogus", "--no-train", "--no-pipeline", "--no-warp")
     assert result.returncode == 1
     assert _error_line(result).startswith("error: `runtimes` must be a subset of")
-    result = _tool("run_demo", "--steps", "0", "--output", files / "demo")
-    assert result.returncode == 1
-    assert _error_line(result) == "error: `--steps` must be an integer >= 1. Received: --steps 0"
+    assert demo.main(["--steps", "0", "--output", str(files / "demo")]) == 1
+    assert capsys.readouterr().err == (
+        "error: `--steps` must be an integer >= 1. Received: --steps 0\n"
+    )
     result = _tool("run_demo", "--output", files / "a_file" / "demo")
     assert result.returncode == 1
     assert _error_line(result).startswith(f"error: Cannot create '{files / 'a_file' / 'demo'}'")
@@ -269,21 +273,20 @@ def test_benchmark_demo_and_kernels_user_errors(files):
     assert _error_line(result).startswith("error: argument --cuda: not allowed with")
 
 
-def test_debug_shows_the_traceback(files, tmp_path):
-    args = [
-        "--model",
-        files / "corrupt.keras",
-        "--input",
-        files / "street.png",
-        "--output",
-        tmp_path,
-    ]
-    for result in (
-        _tool("predict", *args, "--debug"),
-        _tool("predict", *args, env={"KERAS_SFNET_DEBUG": "1"}),
-    ):
-        assert result.returncode == 1
-        assert "Traceback" in result.stderr and "is not a valid .keras file" in result.stderr
+def test_debug_shows_the_traceback(files, tmp_path, monkeypatch):
+    args = ["--model", files / "corrupt.keras", "--input", files / "street.png",
+            "--output", tmp_path]  # fmt: skip
+    result = _tool("predict", *args, env={"KERAS_SFNET_DEBUG": "1"})
+    assert result.returncode == 1
+    assert "Traceback" in result.stderr and "is not a valid .keras file" in result.stderr
+
+    def fail(args):
+        raise FileNotFoundError("gone")
+
+    with pytest.raises(FileNotFoundError, match="gone"):
+        command.run_command(_parser(), fail, ["--debug"])
+    monkeypatch.setenv("KERAS_SFNET_DEBUG", "0")
+    assert command.run_command(_parser(), fail, []) == 1
 
 
 def _parser() -> argparse.ArgumentParser:
