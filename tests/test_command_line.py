@@ -364,3 +364,19 @@ def test_quiet_tensorflow_import():
     )
     assert result.returncode == 0 and result.stdout.strip() == "2"
     assert result.stderr == "", result.stderr
+
+
+def test_log_records_start_their_own_line_on_a_terminal():
+    import io
+    import logging
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    record = logging.LogRecord("keras_sfnet", logging.INFO, "x.py", 1, "Saved", None, None)
+    for stream, prefix in ((Terminal(), "\r\x1b[K"), (io.StringIO(), "")):
+        handler = command.TerminalLogHandler(stream)
+        handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+        handler.emit(record)
+        assert stream.getvalue() == f"{prefix}INFO Saved\n"
