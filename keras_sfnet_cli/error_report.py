@@ -10,10 +10,6 @@ from collections.abc import Mapping
 
 __all__ = ["error_message", "exit_status", "flag_speller", "is_user_error"]
 
-#: Exceptions that mean "the work ran and its result was refused" (exit status 1
-#: like every user error, named here so the rule is in one place).
-REFUSALS = ("ExportParityError", "CheckpointMismatchError")
-
 _OUR_PACKAGES = ("keras_sfnet", "keras_sfnet_cli")
 # tf.debugging.Assert in keras_sfnet's input pipeline: "assertion failed: [part] [part]".
 _ASSERTION = re.compile(r"assertion failed: (.*?)(?:\n\s*\[\[|\s*\[Op:|$)", re.S)
@@ -73,8 +69,12 @@ def is_user_error(error: BaseException) -> bool:
 
 
 def exit_status(error: BaseException) -> int:
-    """The exit status of a user error: 1 (2 is argparse's, for usage errors)."""
-    del error  # one status for all: REFUSALS documents the ones that are not input errors
+    """The exit status of a user error: 1 for all (usage errors exit with argparse's 2).
+
+    Bad input and a refused result (an export failing parity, a checkpoint that
+    does not match `--num-classes`) alike: scripts tell them apart by the message.
+    """
+    del error
     return 1
 
 
