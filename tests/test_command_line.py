@@ -380,3 +380,20 @@ def test_log_records_start_their_own_line_on_a_terminal():
         handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
         handler.emit(record)
         assert stream.getvalue() == f"{prefix}INFO Saved\n"
+
+
+def test_check_writable(tmp_path, monkeypatch):
+    from keras_sfnet_cli.output_checks import check_writable
+
+    check_writable(tmp_path / "new" / "deeper" / "m.tflite")  # missing folders are created later
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(NotADirectoryError, match="is a file, not a folder"):
+        check_writable(tmp_path / "file" / "m.tflite")
+    with pytest.raises(NotADirectoryError, match="exists and is not a folder"):
+        check_writable(tmp_path / "file", directory=True)
+    # What a read-only folder answers (root may write anywhere, so os.access stands in).
+    monkeypatch.setattr(os, "access", lambda path, mode: False)
+    with pytest.raises(PermissionError, match=r"folder '.*' is not writable"):
+        check_writable(tmp_path / "m.tflite")
+    with pytest.raises(PermissionError, match="permission denied"):
+        check_writable(tmp_path / "file")
