@@ -13,6 +13,8 @@ It returns ``logits`` ``(B, H, W, C)``. Use ``--provider CUDAExecutionProvider``
 from __future__ import annotations
 
 import argparse
+import os
+import tempfile
 
 import cv2
 import numpy as np
@@ -40,7 +42,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", required=True)
     parser.add_argument("--image", required=True)
-    parser.add_argument("--output", default="classes.png")
+    parser.add_argument(
+        "--output", default=None, help="class-id PNG (default: classes.png in a new temp folder)"
+    )
     parser.add_argument("--provider", default="CPUExecutionProvider")
     args = parser.parse_args()
     session = ort.InferenceSession(args.model, providers=[args.provider])
@@ -48,8 +52,9 @@ def main() -> None:
     if bgr is None:
         raise SystemExit(f"cannot read {args.image}")
     classes = segment(session, cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
-    cv2.imwrite(args.output, classes)
-    print(f"wrote {args.output}: classes {np.unique(classes).tolist()}")
+    output = args.output or os.path.join(tempfile.mkdtemp(prefix="sfnet_"), "classes.png")
+    cv2.imwrite(output, classes)
+    print(f"wrote {output}: classes {np.unique(classes).tolist()}")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,8 @@ full-integer models with int8/uint8 I/O the quantised normalised image.
 from __future__ import annotations
 
 import argparse
+import os
+import tempfile
 
 import cv2
 import numpy as np
@@ -50,7 +52,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", required=True)
     parser.add_argument("--image", required=True)
-    parser.add_argument("--output", default="classes.png")
+    parser.add_argument(
+        "--output", default=None, help="class-id PNG (default: classes.png in a new temp folder)"
+    )
     parser.add_argument("--threads", type=int, default=4)
     args = parser.parse_args()
     interpreter = Interpreter(model_path=args.model, num_threads=args.threads)  # XNNPACK on CPU
@@ -58,8 +62,9 @@ def main() -> None:
     if bgr is None:
         raise SystemExit(f"cannot read {args.image}")
     classes = segment(interpreter, cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
-    cv2.imwrite(args.output, classes)
-    print(f"wrote {args.output}: classes {np.unique(classes).tolist()}")
+    output = args.output or os.path.join(tempfile.mkdtemp(prefix="sfnet_"), "classes.png")
+    cv2.imwrite(output, classes)
+    print(f"wrote {output}: classes {np.unique(classes).tolist()}")
 
 
 if __name__ == "__main__":

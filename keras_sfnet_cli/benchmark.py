@@ -15,7 +15,7 @@ from keras_sfnet_cli.argument_types import existing_path
 from keras_sfnet_cli.command import new_parser, run_command
 from keras_sfnet_cli.output_checks import check_writable
 
-__all__ = ["build_parser", "main", "run"]
+__all__ = ["build_parser", "check", "main", "run"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,9 +38,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def run(args: argparse.Namespace) -> int:
+def check(args: argparse.Namespace) -> None:
+    """The JSON report's location (before TensorFlow loads)."""
     if args.json:
         check_writable(args.json)
+
+
+def run(args: argparse.Namespace) -> int:
     # torch's OpenMP threads must not spin between runs: runtimes are interleaved.
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     from keras_sfnet.benchmark import harness
@@ -82,4 +86,4 @@ def run(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """`sfnet-benchmark`: see the module docstring."""
-    return run_command(build_parser(), run, argv)
+    return run_command(build_parser(), run, argv, check=check)

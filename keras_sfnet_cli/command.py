@@ -13,10 +13,31 @@ from keras_sfnet_cli.error_report import error_message, exit_status, is_user_err
 from keras_sfnet_cli.help_format import HelpFormatter
 from keras_sfnet_cli.tensorflow_startup import import_tensorflow
 
-__all__ = ["DEBUG_ENVIRONMENT", "ArgumentParser", "UsageError", "new_parser", "run_command"]
+__all__ = [
+    "DEBUG_ENVIRONMENT",
+    "ArgumentParser",
+    "TerminalLogHandler",
+    "UsageError",
+    "new_parser",
+    "run_command",
+]
 
 #: Set to 1 to get tracebacks of user errors (like `--debug`).
 DEBUG_ENVIRONMENT = "KERAS_SFNET_DEBUG"
+
+
+class TerminalLogHandler(logging.StreamHandler):
+    """Writes log records to stderr on a line of their own, even mid-progress-bar.
+
+    Keras redraws its progress bar on the current terminal line without ending it;
+    on a terminal, each record first clears that line (the bar redraws below the
+    record on its next update). Elsewhere (files, CI logs) records are unchanged.
+    """
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        isatty = getattr(self.stream, "isatty", None)
+        return f"\r\x1b[K{text}" if isatty is not None and isatty() else text
 
 
 class UsageError(Exception):
@@ -66,6 +87,7 @@ def run_command(
     run: Callable[[argparse.Namespace], Any],
     argv: Sequence[str] | None = None,
     *,
+    check: Callable[[argparse.Namespace], None] | None = None,
     aliases: Mapping[str, str] | None = None,
     log_level: int = logging.WARNING,
     log_format: str = "%(levelname)s %(name)s: %(message)s",
@@ -83,6 +105,9 @@ def run_command(
         parser: the tool's parser (see `new_parser`).
         run: callable doing the work; returns an int exit status, or anything else
             (e.g. a result object) for 0.
+        check: optional callable raising on what is wrong with `args` before
+            TensorFlow is imported (flag combinations, output locations): instant
+            answers for mistakes that need no model.
         argv: the arguments; None reads `sys.argv[1:]`.
         aliases: library parameter names mapped to argparse `dest`s where they differ,
             for messages naming parameters (`{"learning_rate": "lr"}`).
@@ -92,11 +117,18 @@ def run_command(
     Returns:
         int, the exit status.
     """
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit:  # --help (0) or a usage error (2): returned, like the rest
+        return exit.code if isinstance(exit.code, int) else 2
     debug = bool(getattr(args, "debug", False)) or _environment_flag(DEBUG_ENVIRONMENT)
     loud = debug or getattr(args, "verbose", None) is True
-    logging.basicConfig(level=logging.INFO if loud else log_level, format=log_format)
+    handler = TerminalLogHandler()
+    handler.setFormatter(logging.Formatter(log_format))
+    logging.basicConfig(level=logging.INFO if loud else log_level, handlers=[handler])
     try:
+        if check is not None:
+            check(args)
         import_tensorflow(quiet=not loud)
         result = run(args)
     except KeyboardInterrupt:

@@ -19,7 +19,7 @@ from keras_sfnet_cli.argument_types import existing_path
 from keras_sfnet_cli.command import new_parser, run_command
 from keras_sfnet_cli.output_checks import check_writable
 
-__all__ = ["build_parser", "main", "run"]
+__all__ = ["build_parser", "check", "main", "run"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,10 +46,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def check(args: argparse.Namespace) -> None:
+    """The output files (before TensorFlow loads and the conversion runs)."""
+    check_writable(args.output.with_suffix(".keras"), args.output.with_suffix(".weights.h5"))
+
+
 def run(args: argparse.Namespace) -> int:
     keras_path = args.output.with_suffix(".keras")
     weights_path = args.output.with_suffix(".weights.h5")
-    check_writable(keras_path, weights_path)  # before the conversion, not after it
 
     from keras_sfnet.convert import from_official_checkpoint
 
@@ -74,4 +78,4 @@ def run(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """`sfnet-convert`: see the module docstring."""
-    return run_command(build_parser(), run, argv, log_format="%(message)s")
+    return run_command(build_parser(), run, argv, check=check, log_format="%(message)s")

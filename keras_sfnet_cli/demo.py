@@ -15,8 +15,9 @@ import logging
 
 from keras_sfnet_cli.command import new_parser, run_command
 from keras_sfnet_cli.help_format import with_default
+from keras_sfnet_cli.output_checks import check_writable
 
-__all__ = ["DEMO_STEPS", "build_parser", "main", "run"]
+__all__ = ["DEMO_STEPS", "build_parser", "check", "main", "run"]
 
 #: `keras_sfnet.training.demo.DEMO_SETTINGS["steps"]`, for --help without TensorFlow
 #: (tests/test_command_line.py checks that they agree).
@@ -32,6 +33,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--verbose", type=int, choices=(0, 1, 2), help="Keras progress (default: auto)"
     )
     return parser
+
+
+def check(args: argparse.Namespace) -> None:
+    """The run folder (before TensorFlow loads)."""
+    check_writable(args.output, directory=True)
 
 
 def run(args: argparse.Namespace):
@@ -62,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         build_parser(),
         run,
         argv,
+        check=check,
         log_level=logging.INFO,
         log_format="%(asctime)s %(levelname)s %(message)s",
     )

@@ -10,10 +10,6 @@ from collections.abc import Mapping
 
 __all__ = ["error_message", "exit_status", "flag_speller", "is_user_error"]
 
-#: Exceptions that mean "the work ran and its result was refused" (exit status 1
-#: like every user error, named here so the rule is in one place).
-REFUSALS = ("ExportParityError", "CheckpointMismatchError")
-
 _OUR_PACKAGES = ("keras_sfnet", "keras_sfnet_cli")
 # tf.debugging.Assert in keras_sfnet's input pipeline: "assertion failed: [part] [part]".
 _ASSERTION = re.compile(r"assertion failed: (.*?)(?:\n\s*\[\[|\s*\[Op:|$)", re.S)
@@ -52,7 +48,8 @@ def is_user_error(error: BaseException) -> bool:
     User errors: file-system errors (`OSError`: missing files, permissions, full
     disks), exception types defined by keras_sfnet (checkpoint, parity, TensorRT),
     `ValueError`/`TypeError`/`KeyError` raised by keras_sfnet code itself (argument
-    and data checks), and failed checks of the input pipeline. A `ValueError` from
+    and data checks) or carrying a `ParameterMessage`, and failed checks of the
+    input pipeline. A `ValueError` from
     deep inside NumPy or TensorFlow is a bug of ours and keeps its traceback.
 
     Example:
@@ -65,12 +62,19 @@ def is_user_error(error: BaseException) -> bool:
         return True
     if isinstance(error, (ValueError, TypeError, KeyError)) and _raised_by_us(error):
         return True
+    messages = sys.modules.get("keras_sfnet.parameter_message")
+    if messages is not None and error.args and isinstance(error.args[0], messages.ParameterMessage):
+        return True  # a message naming parameters is a deliberate check's
     return _pipeline_assertion(error) is not None
 
 
 def exit_status(error: BaseException) -> int:
-    """The exit status of a user error: 1 (2 is argparse's, for usage errors)."""
-    del error  # one status for all: REFUSALS documents the ones that are not input errors
+    """The exit status of a user error: 1 for all (usage errors exit with argparse's 2).
+
+    Bad input and a refused result (an export failing parity, a checkpoint that
+    does not match `--num-classes`) alike: scripts tell them apart by the message.
+    """
+    del error
     return 1
 
 

@@ -23,7 +23,7 @@ from keras_sfnet_cli.argument_types import existing_path, scales_argument, windo
 from keras_sfnet_cli.command import UsageError, new_parser, run_command
 from keras_sfnet_cli.output_checks import check_writable
 
-__all__ = ["build_parser", "default_output", "main", "run"]
+__all__ = ["build_parser", "check", "default_output", "main", "run"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -80,15 +80,23 @@ def default_output(model: str, dataset: str, split: str) -> str:
     return os.path.join(os.path.dirname(model), f"{stem}_{dataset}_{split}.json")
 
 
-def run(args: argparse.Namespace) -> int:
-    submission = args.split == "test" and args.dataset == "cityscapes"
-    if submission and not args.predictions_dir:
+def _submission(args: argparse.Namespace) -> bool:
+    return args.split == "test" and args.dataset == "cityscapes"
+
+
+def check(args: argparse.Namespace) -> None:
+    """Flag combinations and output locations (before TensorFlow loads)."""
+    if _submission(args) and not args.predictions_dir:
         raise UsageError("--split test has no public labels: pass --predictions-dir")
-    output = args.output or default_output(args.model, args.dataset, args.split)
     if args.predictions_dir:
         check_writable(args.predictions_dir, directory=True)
-    if not submission:
-        check_writable(output)
+    if not _submission(args):
+        check_writable(args.output or default_output(args.model, args.dataset, args.split))
+
+
+def run(args: argparse.Namespace) -> int:
+    submission = _submission(args)
+    output = args.output or default_output(args.model, args.dataset, args.split)
 
     from keras_sfnet.data import list_files
     from keras_sfnet.evaluation import evaluate, predict_cityscapes_submission
@@ -131,4 +139,4 @@ def run(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """`sfnet-evaluate`: see the module docstring."""
-    return run_command(build_parser(), run, argv)
+    return run_command(build_parser(), run, argv, check=check)

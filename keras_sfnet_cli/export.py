@@ -25,7 +25,7 @@ from keras_sfnet_cli.argument_types import existing_path
 from keras_sfnet_cli.command import UsageError, new_parser, run_command
 from keras_sfnet_cli.output_checks import check_writable
 
-__all__ = ["build_parser", "main", "run"]
+__all__ = ["build_parser", "check", "main", "run"]
 
 FORMATS = ("saved_model", "tflite", "onnx", "tensorrt")
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
@@ -118,6 +118,15 @@ def _options(args) -> dict:
     }
 
 
+def check(args: argparse.Namespace) -> None:
+    """Output locations and flag combinations (before TensorFlow loads)."""
+    if args.calibration_data and args.quantization != "int8":
+        raise UsageError("--calibration-data is only used with --quantization int8")
+    check_writable(args.output, directory=args.format == "saved_model")
+    if args.report:
+        check_writable(args.report)
+
+
 def _check_before_loading(args) -> None:
     """What can fail in seconds is checked before the model loads (20-50 s)."""
     from keras_sfnet.export.export_model import SUPPORTED_QUANTIZATIONS
@@ -128,11 +137,6 @@ def _check_before_loading(args) -> None:
             f"--format {args.format} supports --quantization {', '.join(supported)}; "
             f"got {args.quantization}"
         )
-    if args.calibration_data and args.quantization != "int8":
-        raise UsageError("--calibration-data is only used with --quantization int8")
-    check_writable(args.output, directory=args.format == "saved_model")
-    if args.report:
-        check_writable(args.report)
     if args.format == "tensorrt":
         from keras_sfnet.export import TensorRTUnavailableError
         from keras_sfnet.export.tensorrt import tensorrt_status
@@ -182,4 +186,4 @@ def run(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """`sfnet-export`: see the module docstring."""
-    return run_command(build_parser(), run, argv)
+    return run_command(build_parser(), run, argv, check=check)

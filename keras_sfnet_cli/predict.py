@@ -20,7 +20,7 @@ from keras_sfnet_cli.argument_types import existing_path, scales_argument, windo
 from keras_sfnet_cli.command import new_parser, run_command
 from keras_sfnet_cli.output_checks import check_writable
 
-__all__ = ["build_parser", "main", "run"]
+__all__ = ["build_parser", "check", "main", "run"]
 
 OUTPUT_KINDS = ("classes", "color", "overlay")
 
@@ -61,8 +61,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def run(args: argparse.Namespace) -> int:
+def check(args: argparse.Namespace) -> None:
+    """The output folder (before TensorFlow loads)."""
     check_writable(args.output, directory=True)
+
+
+def run(args: argparse.Namespace) -> int:
     source = args.input if len(args.input) > 1 else args.input[0]
 
     from keras_sfnet.data import DatasetInfo, get_dataset_info
@@ -111,4 +115,4 @@ def run(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """`sfnet-predict`: see the module docstring."""
-    return run_command(build_parser(), run, argv)
+    return run_command(build_parser(), run, argv, check=check)

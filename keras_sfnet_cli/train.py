@@ -24,7 +24,7 @@ from keras_sfnet_cli.argument_types import existing_path
 from keras_sfnet_cli.command import UsageError, new_parser, run_command
 from keras_sfnet_cli.help_format import with_default
 
-__all__ = ["CONFIG_DEFAULTS", "build_parser", "config_from_args", "main", "run"]
+__all__ = ["CONFIG_DEFAULTS", "build_parser", "check", "config_from_args", "main", "run"]
 
 # Choices the parser offers (kept here so that --help needs no TensorFlow;
 # tests/test_command_line.py checks them against keras_sfnet.training.train_config).
@@ -167,10 +167,15 @@ def config_from_args(args: argparse.Namespace):
     return TrainConfig(**overrides)
 
 
-def run(args: argparse.Namespace):
-    """Trains as `args` say; returns the `keras_sfnet.training.TrainResult`."""
+def check(args: argparse.Namespace) -> None:
+    """Refuses contradictory flags (before TensorFlow loads)."""
     if args.fresh and args.resume:
         raise UsageError("--fresh starts over and --resume continues: pass one of them")
+
+
+def run(args: argparse.Namespace):
+    """Trains as `args` say; returns the `keras_sfnet.training.TrainResult`."""
+    check(args)
     from keras_sfnet.training import clear_run, train
 
     config = config_from_args(args)
@@ -190,6 +195,7 @@ def main(argv: list[str] | None = None) -> int:
         build_parser(),
         run,
         argv,
+        check=check,
         aliases={field: flag for flag, field in _FIELDS.items()},
         log_level=logging.INFO,
         log_format="%(asctime)s %(levelname)s %(message)s",
