@@ -29,12 +29,18 @@ from keras_sfnet.training.train_config import (  # noqa: E402
     DISTRIBUTIONS,
     LOSSES,
     MIXED_PRECISION,
+    SYNTHETIC_LAYOUTS,
 )
 
 # flag -> TrainConfig field
 _FIELDS = {
     "dataset": "dataset",
     "data_root": "data_root",
+    "dataset_weights": "dataset_weights",
+    "short_side": "short_side",
+    "coarse_boost_classes": "coarse_boost_classes",
+    "coarse_boost_fraction": "coarse_boost_fraction",
+    "synthetic_layout": "synthetic_layout",
     "train_split": "train_split",
     "val_split": "val_split",
     "num_classes": "num_classes",
@@ -69,6 +75,31 @@ _FIELDS = {
 }
 
 
+def _dataset_name(value: str) -> str:
+    key = value.lower().replace("-", "_")
+    if key not in DATASETS and not ("+" in key and all(key.split("+"))):
+        raise argparse.ArgumentTypeError(
+            f"must be one of {', '.join(DATASETS)} or names joined by '+' (got {value!r})"
+        )
+    return key
+
+
+def _data_root(value: str) -> str | dict[str, str]:
+    if "=" not in value:
+        return value
+    try:
+        return dict(item.split("=", 1) for item in value.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected DIR or name=DIR,name=DIR (got {value!r})") from None
+
+
+def _weights(value: str) -> list[float]:
+    try:
+        return [float(v) for v in value.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected numbers like 2,1,1,1 (got {value!r})") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         description="Train SFNet (tf.keras model.fit).",
@@ -77,8 +108,30 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--config", help="JSON/YAML file of TrainConfig settings (flags override it)"
     )
-    parser.add_argument("--dataset", choices=DATASETS)
-    parser.add_argument("--data-root", help="dataset folder (synthetic: where to generate it)")
+    parser.add_argument(
+        "--dataset", type=_dataset_name, metavar="NAME",
+        help=f"one of {', '.join(DATASETS)}, or 19-class datasets joined by '+' "
+        "(e.g. cityscapes+mapillary+bdd100k+idd)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--data-root", type=_data_root,
+        help="dataset folder (synthetic: where to generate it; merged: a folder of one "
+        "sub-folder per dataset, or name=DIR,name=DIR)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--dataset-weights", type=_weights, metavar="W1,W2,...",
+        help="merged datasets: sampling weight of each (default: their file counts)",
+    )  # fmt: skip
+    parser.add_argument("--short-side", type=int, help="resize the shorter side first (Mapillary)")
+    parser.add_argument(
+        "--coarse-boost-classes", metavar="ID,ID,...",
+        help="Cityscapes trainIds boosted with gtCoarse crops (authors: 14,15,16,3,12,17,4)",
+    )  # fmt: skip
+    parser.add_argument("--coarse-boost-fraction", type=float, help="share of boosted crops")
+    parser.add_argument(
+        "--synthetic-layout", "--layout", choices=SYNTHETIC_LAYOUTS,
+        help="layout of the generated synthetic dataset (--dataset synthetic)",
+    )  # fmt: skip
     parser.add_argument("--train-split")
     parser.add_argument("--val-split", help="validation split; 'none' disables validation")
     parser.add_argument("--num-classes", type=int, help="class count (dataset 'folder')")
