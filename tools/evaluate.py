@@ -7,8 +7,9 @@ Multi-scale + flip (paper Table 4):
     python tools/evaluate.py ... --scales 0.5,0.75,1.0,1.25,1.5,1.75 --flip
 Sliding window (images larger than the model's input):
     python tools/evaluate.py ... --window 1024 --overlap 0.333
-Cityscapes test-server submission (labelId PNGs, no scores):
-    python tools/evaluate.py ... --split test --predictions-dir submission/
+Cityscapes test-server submission (labelId PNGs checked for completeness, and
+DIR/cityscapes_submission.zip ready for upload; no scores):
+    python tools/evaluate.py ... --split test --output DIR
 """
 
 from __future__ import annotations
@@ -20,7 +21,11 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from keras_sfnet.evaluation import evaluate, predict_cityscapes_submission  # noqa: E402
+from keras_sfnet.evaluation import (  # noqa: E402
+    evaluate,
+    predict_cityscapes_submission,
+    write_cityscapes_submission_zip,
+)
 from keras_sfnet.inference import Segmenter, load_segmentation_model  # noqa: E402
 from keras_sfnet.inference.argument_types import (  # noqa: E402
     scales_argument,
@@ -64,7 +69,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     )  # fmt: skip
     parser.add_argument(
         "--output", default=None,
-        help="JSON result file (default: <model name>_<dataset>_<split>.json)",
+        help="JSON result file (default: <model name>_<dataset>_<split>.json); with "
+        "--split test on cityscapes: the submission folder (PNGs + zip)",
     )  # fmt: skip
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser.parse_args(argv)
@@ -84,17 +90,15 @@ def main(argv=None) -> int:
         batch_size=args.batch_size,
     )
     if args.split == "test" and args.dataset == "cityscapes":
-        if not args.predictions_dir:
-            print(
-                "--split test has no public labels: pass --predictions-dir for the submission PNGs."
-            )
+        folder = args.predictions_dir or args.output
+        if not folder:
+            print("--split test has no public labels: pass --output DIR for the submission.")
             return 2
         written = predict_cityscapes_submission(
-            segmenter, args.data_root, args.predictions_dir, args.split, verbose=verbose
+            segmenter, args.data_root, folder, args.split, verbose=verbose
         )
-        print(
-            f"Wrote {len(written)} labelId PNGs for the Cityscapes server to {args.predictions_dir}"
-        )
+        zip_path = write_cityscapes_submission_zip(args.data_root, folder, split=args.split)
+        print(f"Wrote {len(written)} labelId PNGs to {folder} and the server upload {zip_path}")
         return 0
     result = evaluate(
         segmenter,
