@@ -23,6 +23,7 @@ from keras_sfnet import (
 )
 from keras_sfnet.evaluation import evaluate
 from keras_sfnet.inference import Segmenter
+from keras_sfnet.models.configurations import list_models
 from keras_sfnet.models.sfnet import SFNet
 
 __version__ = "0.1.0"
@@ -39,6 +40,7 @@ __all__ = [
     "inference",
     "kernels",
     "layers",
+    "list_models",
     "losses",
     "metrics",
     "models",

@@ -81,7 +81,16 @@ def test_tensorrt_unavailable_says_what_to_do(model, tmp_path):
     assert "TF-TRT" in str(info.value)
     with pytest.raises(ValueError, match="`precision` must be one of"):
         export_tensorrt(model, tmp_path / "m.engine", input_size=(64, 64), precision="int4")
-    with pytest.raises(ValueError, match="one size"):
+    # Availability comes first: without TensorRT, no advice about the size.
+    with pytest.raises(TensorRTUnavailableError):
+        export_tensorrt(model, tmp_path / "m.engine", input_size=None)
+
+
+def test_tensorrt_size_message_names_the_parameter(model, tmp_path, monkeypatch):
+    from keras_sfnet.export import tensorrt as tensorrt_module
+
+    monkeypatch.setattr(tensorrt_module, "tensorrt_status", lambda: {"available": True})
+    with pytest.raises(ValueError, match=r"one size: pass `input_size=\(H, W\)`"):
         export_tensorrt(model, tmp_path / "m.engine", input_size=None)
 
 

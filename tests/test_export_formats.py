@@ -293,3 +293,42 @@ def test_parity_failure_refuses_and_leaves_nothing(tiny, tmp_path):
             tiny, path, input_size=(64, 64), parity=ParityCheck(rtol=1e-12), keep_rejected=True
         )
     assert (tmp_path / "strict.tflite.rejected").exists()
+
+
+@pytest.mark.slow
+def test_onnx_export_and_concurrent_trace_keep_their_own_warp(tiny):
+    """An ONNX export's GridSample choice does not leak into a trace in another thread."""
+    import threading
+
+    from keras_sfnet.export.onnx import convert_to_onnx
+
+    def traced_ops() -> set[str]:
+        fn = tf.function(lambda x: tiny(x, training=False))
+        graph = fn.get_concrete_function(tf.TensorSpec([1, 64, 64, 3], tf.float32)).graph
+        return {op.type for op in graph.get_operations()}
+
+    results, errors = {"traces": []}, []
+    exporting = threading.Event()
+
+    def export():
+        try:
+            exporting.set()
+            results["grid_sample"] = onnx_operators(
+                convert_to_onnx(tiny, (64, 64), 1, warp="grid_sample")
+            )
+            results["gather"] = onnx_operators(convert_to_onnx(tiny, (64, 64), 1, warp="gather"))
+        except Exception as error:  # noqa: BLE001 - reported by the main thread
+            errors.append(error)
+
+    thread = threading.Thread(target=export)
+    thread.start()
+    exporting.wait(timeout=60)
+    while thread.is_alive():
+        results["traces"].append(traced_ops())
+    thread.join()
+    assert not errors, errors
+    assert "GridSample" in results["grid_sample"]
+    assert "GridSample" not in results["gather"] and "Gather" in results["gather"]
+    assert results["traces"]
+    for operations in results["traces"]:
+        assert "EagerPyFunc" not in operations and "GatherV2" in operations, operations

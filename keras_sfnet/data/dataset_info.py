@@ -181,6 +181,9 @@ class DatasetInfo:
             `ignore_index`), or `None` when the files already hold class indices.
         unmapped_to_ignore: bool, defaults to `False`. With a `label_mapping`,
             send values it does not list to `ignore_index` instead of keeping them.
+            This hides corrupt masks (any stray value trains as "ignore"); prefer
+            listing every valid value, as the built-in datasets do, so that other
+            values are reported.
         palette_indices: bool, defaults to `False`. The label files are palette
             PNGs whose palette *index* is the label value (Mapillary Vistas);
             otherwise palette PNGs are rejected.
@@ -341,8 +344,9 @@ def get_dataset_info(name: str, root: str | None = None) -> DatasetInfo:
     """Returns the `DatasetInfo` of a built-in dataset.
 
     - `"cityscapes"`: the 19 trainId classes; `label_mapping` is the full
-      labelId -> trainId table (`*_gtFine_labelIds.png` values), other values
-      -> 255.
+      labelId -> trainId table (`*_gtFine_labelIds.png` values 0..33; those
+      without a training class -> 255). 255 (labelId -1 as uint8) is ignored;
+      any other value is not a labelId and is an error naming the file.
     - `"camvid"`: 11 classes of the SegNet layout; value 11 (void) -> 255.
     - `"ade20k"`: 150 classes; value 0 -> 255, values 1..150 -> 0..149. The
       palette is `make_palette(150)` (not the official one).
@@ -375,7 +379,6 @@ def get_dataset_info(name: str, root: str | None = None) -> DatasetInfo:
             class_names=CITYSCAPES_CLASS_NAMES,
             palette=CITYSCAPES_PALETTE,
             label_mapping=CITYSCAPES_LABEL_ID_TO_TRAIN_ID,
-            unmapped_to_ignore=True,
         )
     if key == "camvid":
         return DatasetInfo(

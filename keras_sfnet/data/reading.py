@@ -28,6 +28,8 @@ __all__ = [
     "decode_image_file",
     "decode_label_file",
     "examples_dataset",
+    "invalid_label_mask",
+    "invalid_values_text",
     "load_pair",
     "map_label",
     "read_example",
@@ -216,7 +218,7 @@ def map_label(
     Example:
     >>> from keras_sfnet.data import get_dataset_info
     >>> info = get_dataset_info("cityscapes")
-    >>> map_label(tf.constant([[7, 8, 0, 99]]), info).numpy().tolist()
+    >>> map_label(tf.constant([[7, 8, 0, 255]]), info).numpy().tolist()
     [[0, 1, 255, 255]]
     """
     label = tf.cast(label, tf.int32)
@@ -225,22 +227,59 @@ def map_label(
         label = tf.gather(tf.constant(table), tf.clip_by_value(label, 0, _LUT_SIZE - 1))
     if check_labels:
         flat = tf.reshape(label, [-1])
-        bad = ((flat < 0) | (flat >= info.num_classes)) & (flat != info.ignore_index)
+        bad = invalid_label_mask(flat, info)
         bad_values, _ = tf.unique(tf.boolean_mask(flat, bad))
         check = tf.debugging.Assert(
             tf.logical_not(tf.reduce_any(bad)),
-            [
-                "Label file",
-                label_path,
-                f"has values outside the {info.num_classes} classes of '{info.name}' that are "
-                f"not the ignore value {info.ignore_index} (after label mapping):",
-                bad_values,
-            ],
+            ["Label file", label_path, invalid_values_text(info), bad_values],
             summarize=20,
         )
         with tf.control_dependencies([check]):
             label = tf.identity(label)
     return label
+
+
+def invalid_label_mask(label: tf.Tensor, info: DatasetInfo) -> tf.Tensor:
+    """Where a mapped label holds a value that is neither a class nor the ignore value.
+
+    `DatasetInfo` only maps values to classes or to the ignore value, so a value
+    flagged here is one its `label_mapping` does not list, unchanged: the raw value
+    in the file. A dataset whose `label_mapping` lists every valid on-disk value
+    (those without a training class mapped to `ignore_index`) and leaves
+    `unmapped_to_ignore=False` thus has every other value reported, never silently
+    ignored.
+
+    Args:
+        label: int32 tensor, the output of the label mapping.
+        info: `DatasetInfo`.
+
+    Returns:
+        A bool tensor of `label`'s shape.
+
+    Example:
+    >>> from keras_sfnet.data import get_dataset_info
+    >>> info = get_dataset_info("cityscapes")
+    >>> mapped = map_label(tf.constant([7, 4, 200]), info, check_labels=False)
+    >>> invalid_label_mask(mapped, info).numpy().tolist()
+    [False, False, True]
+    """
+    return ((label < 0) | (label >= info.num_classes)) & (label != info.ignore_index)
+
+
+def invalid_values_text(info: DatasetInfo) -> str:
+    """What is wrong with values flagged by `invalid_label_mask`, for messages.
+
+    Example:
+    >>> from keras_sfnet.data import get_dataset_info
+    >>> invalid_values_text(get_dataset_info("camvid"))[:41]
+    "has values that are not labels of 'camvid"
+    """
+    listed = "listed in its label_mapping, " if info.label_mapping is not None else ""
+    return (
+        f"has values that are not labels of '{info.name}' (neither {listed}a class index "
+        f"0..{info.num_classes - 1}, nor the ignore value {info.ignore_index}): fix the file or "
+        "the dataset's label_mapping. Values:"
+    )
 
 
 def load_pair(

@@ -16,7 +16,6 @@ Two converter details decide exactness:
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 from collections.abc import Sequence
@@ -25,7 +24,6 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_sfnet import ops as sfnet_ops
 from keras_sfnet.export.parity import DEFAULT_DYNAMIC_SIZES, ParityCheck, ParityReport, run_parity
 from keras_sfnet.export.staging import staged_output
 from keras_sfnet.export.tracing import (
@@ -137,17 +135,6 @@ def _grid_sample_marker(features: tf.Tensor, flow: tf.Tensor) -> tf.Tensor:
     return tf.ensure_shape(warped, flow.shape[:3].concatenate(features.shape[3:]))
 
 
-@contextlib.contextmanager
-def _warp_as_grid_sample():
-    previous = sfnet_ops.get_fused_flow_warp()
-    sfnet_ops.register_fused_flow_warp(_grid_sample_marker)
-    try:
-        with implementation_scope(warp="fused"):
-            yield
-    finally:
-        sfnet_ops.register_fused_flow_warp(previous)
-
-
 def onnx_operators(model) -> list[str]:
     """The sorted ONNX op types of a model (``onnx.ModelProto`` or path).
 
@@ -201,12 +188,10 @@ def convert_to_onnx(
     if warp == "grid_sample":
         handlers["EagerPyFunc"] = (_grid_sample_handler, [])
     spec = image_spec(input_size, batch_size, tf.float32, INPUT_NAME)
-    with contextlib.ExitStack() as stack:
-        stack.enter_context(
-            implementation_scope(resize="op" if resize == "resize" else "matmul", warp="gather")
-        )
-        if warp == "grid_sample":
-            stack.enter_context(_warp_as_grid_sample())
+    with implementation_scope(
+        resize="op" if resize == "resize" else "matmul",
+        warp=_grid_sample_marker if warp == "grid_sample" else "gather",
+    ):
         model_proto, _ = tf2onnx.convert.from_function(
             logits, input_signature=[spec], opset=opset, custom_op_handlers=handlers
         )

@@ -8,6 +8,8 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from keras_sfnet.parameter_message import Parameter, ParameterMessage
+
 __all__ = ["TrainConfig"]
 
 DATASETS = (
@@ -33,6 +35,22 @@ MIXED_PRECISION = ("off", "float16", "bfloat16")
 DISTRIBUTIONS = ("auto", "none", "mirrored", "multi_worker")
 LOSSES = ("ohem", "cross_entropy")
 AUGMENTATIONS = ("released", "paper", "crop_only")
+# SFNet's decoder switches (the paper's ablations), see `keras_sfnet.SFNet`.
+DECODER_SWITCHES = (
+    "decoder",
+    "context",
+    "fam_levels",
+    "flow_kernel_size",
+    "fam_upsampling",
+    "flow_estimator",
+    "alignment",
+    "final_fusion",
+)
+
+
+def _received(name: str, value: Any) -> Parameter:
+    """The `name=value` a Keras-style argument error ends with."""
+    return Parameter(name, repr(value), code=False)
 
 
 def _pair(name: str, value: Any, cast=int) -> tuple:
@@ -40,13 +58,21 @@ def _pair(name: str, value: Any, cast=int) -> tuple:
         first, second = value
         return cast(first), cast(second)
     except (TypeError, ValueError):
-        raise ValueError(f"`{name}` must be a pair. Received: {name}={value!r}") from None
+        raise ValueError(
+            ParameterMessage(Parameter(name), " must be a pair. Received: ", _received(name, value))
+        ) from None
 
 
 def _choice(name: str, value: Any, choices: Sequence[str]) -> str:
     key = str(value).lower().replace("-", "_")
     if key not in choices:
-        raise ValueError(f"`{name}` must be one of {list(choices)}. Received: {name}={value!r}")
+        raise ValueError(
+            ParameterMessage(
+                Parameter(name),
+                f" must be one of {list(choices)}. Received: ",
+                _received(name, value),
+            )
+        )
     return key
 
 
@@ -54,7 +80,11 @@ def _positive(name: str, value: Any, allow_none: bool = False) -> int | None:
     if value is None and allow_none:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"`{name}` must be an integer >= 1. Received: {name}={value!r}")
+        raise ValueError(
+            ParameterMessage(
+                Parameter(name), " must be an integer >= 1. Received: ", _received(name, value)
+            )
+        )
     return value
 
 
@@ -112,6 +142,11 @@ class TrainConfig:
             `"bdd100k"`, `"idd"` or `"kitti"` (`generate_synthetic_layout`).
         backbone: str, defaults to `"resnet18"`.
         decoder_filters: int or `None` (the authors' width).
+        decoder_options: dict of SFNet's decoder switches (`decoder`,
+            `context`, `fam_levels`, `flow_kernel_size`, `fam_upsampling`,
+            `flow_estimator`, `alignment`, `final_fusion`; see
+            `keras_sfnet.SFNet`), e.g. the paper's ablation rows in
+            `configs/ablations/`. Defaults to `{}` (the released network).
         deep_supervision: bool, train with the auxiliary heads (loss weight
             `aux_weight` each). Defaults to `False`.
         sync_batchnorm: bool, synchronise batch-norm statistics across
@@ -189,6 +224,7 @@ class TrainConfig:
     synthetic_layout: str = "cityscapes"
     backbone: str = "resnet18"
     decoder_filters: int | None = None
+    decoder_options: dict = dataclasses.field(default_factory=dict)
     deep_supervision: bool = False
     sync_batchnorm: bool = False
     dropout: float = 0.1
@@ -265,6 +301,17 @@ class TrainConfig:
             )
         else:
             self.augmentation = dict(self.augmentation)
+        if not isinstance(self.decoder_options, Mapping):
+            raise ValueError(
+                "`decoder_options` must be a dict of SFNet decoder switches. "
+                f"Received: decoder_options={self.decoder_options!r}"
+            )
+        self.decoder_options = dict(self.decoder_options)
+        unknown = sorted(set(self.decoder_options) - set(DECODER_SWITCHES))
+        if unknown:
+            raise ValueError(
+                f"Unknown `decoder_options` {unknown}. Known switches: {list(DECODER_SWITCHES)}"
+            )
         self.crop_size = _pair("crop_size", self.crop_size)
         self.synthetic_image_size = _pair("synthetic_image_size", self.synthetic_image_size)
         _positive("batch_size", self.batch_size)
@@ -280,11 +327,23 @@ class TrainConfig:
             )
         if self.dataset == "folder" and self.num_classes is None:
             raise ValueError(
-                "`num_classes` is required for dataset='folder'. Received: num_classes=None"
+                ParameterMessage(
+                    Parameter("num_classes"),
+                    " is required for ",
+                    Parameter("dataset", "'folder'", code=False),
+                    ". Received: ",
+                    _received("num_classes", None),
+                )
             )
         if self.dataset != "synthetic" and self.data_root is None:
             raise ValueError(
-                f"`data_root` is required for dataset={self.dataset!r}. Received: data_root=None"
+                ParameterMessage(
+                    Parameter("data_root"),
+                    " is required for ",
+                    _received("dataset", self.dataset),
+                    ". Received: ",
+                    _received("data_root", None),
+                )
             )
         if self.jit_compile not in ("auto", True, False):
             raise ValueError(

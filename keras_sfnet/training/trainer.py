@@ -34,6 +34,7 @@ from keras_sfnet.losses import (
 )
 from keras_sfnet.metrics import MeanIoU
 from keras_sfnet.models import SFNet
+from keras_sfnet.parameter_message import Parameter, ParameterMessage
 from keras_sfnet.training.checkpointing import (
     TrainingCheckpoint,
     read_checkpoint_state,
@@ -205,6 +206,7 @@ def build_training_model(config: TrainConfig, num_classes: int) -> SFNet:
             deep_supervision=config.deep_supervision,
             decoder_filters=config.decoder_filters,
             dropout=config.dropout,
+            **config.decoder_options,
         )
     if config.sync_batchnorm:
         convert_to_sync_batchnorm(model)
@@ -367,8 +369,13 @@ def _plan(config: TrainConfig, data: _Data) -> tuple[int, int]:
 def _check_resume(config: TrainConfig, output: str, state: dict | None) -> None:
     if state is not None and not config.resume:
         raise FileExistsError(
-            f"'{output}' already holds a checkpoint (step {state['step']}). Pass resume=True "
-            "(`--resume`) to continue it, or use a new or emptied output folder."
+            ParameterMessage(
+                f"'{output}' already holds a checkpoint (step {state['step']}). Pass ",
+                Parameter("resume", "True"),
+                " to continue it, or start over with ",
+                Parameter("fresh", python="clear_run(output)"),
+                " or a new output folder.",
+            )
         )
     path = os.path.join(output, CONFIG_FILE)
     if state is None or not os.path.exists(path):
