@@ -10,8 +10,9 @@ Multi-scale + flip (paper Table 4):
     sfnet-evaluate ... --scales 0.5,0.75,1.0,1.25,1.5,1.75 --flip
 Sliding window (images larger than the model's input):
     sfnet-evaluate ... --window 1024 --overlap 0.333
-Cityscapes test-server submission (labelId PNGs, no scores):
-    sfnet-evaluate ... --split test --predictions-dir submission/
+Cityscapes test-server submission (labelId PNGs checked for completeness, and
+DIR/cityscapes_submission.zip ready for upload; no scores):
+    sfnet-evaluate ... --split test --output DIR
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--dataset",
         default="cityscapes",
-        help="cityscapes, camvid, ade20k, pascal_context or folder",
+        help="cityscapes, camvid, ade20k, pascal_context, folder, or a driving dataset: "
+        "mapillary, mapillary_19, mapillary_v2, mapillary_v2_19, bdd100k, idd, idd_19, kitti",
     )
     parser.add_argument("--data-root", required=True, type=existing_path, help="dataset folder")
     parser.add_argument("--split", default="val", help="dataset split")
@@ -63,7 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     parser.add_argument(
         "--output", default=None,
-        help="JSON result file (default: beside the model, <model>_<dataset>_<split>.json)",
+        help="JSON result file (default: beside the model, <model>_<dataset>_<split>.json); "
+        "with --split test on cityscapes: the submission folder (PNGs + zip)",
     )  # fmt: skip
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
@@ -86,8 +89,10 @@ def _submission(args: argparse.Namespace) -> bool:
 
 def check(args: argparse.Namespace) -> None:
     """Flag combinations and output locations (before TensorFlow loads)."""
-    if _submission(args) and not args.predictions_dir:
-        raise UsageError("--split test has no public labels: pass --predictions-dir")
+    if _submission(args):
+        args.predictions_dir = args.predictions_dir or args.output
+        if not args.predictions_dir:
+            raise UsageError("--split test has no public labels: pass --output DIR")
     if args.predictions_dir:
         check_writable(args.predictions_dir, directory=True)
     if not _submission(args):
@@ -99,7 +104,11 @@ def run(args: argparse.Namespace) -> int:
     output = args.output or default_output(args.model, args.dataset, args.split)
 
     from keras_sfnet.data import list_files
-    from keras_sfnet.evaluation import evaluate, predict_cityscapes_submission
+    from keras_sfnet.evaluation import (
+        evaluate,
+        predict_cityscapes_submission,
+        write_cityscapes_submission_zip,
+    )
     from keras_sfnet.inference import Segmenter, load_segmentation_model
 
     if not submission:
@@ -118,8 +127,12 @@ def run(args: argparse.Namespace) -> int:
         written = predict_cityscapes_submission(
             segmenter, args.data_root, args.predictions_dir, args.split, verbose=verbose
         )
+        zip_path = write_cityscapes_submission_zip(
+            args.data_root, args.predictions_dir, split=args.split
+        )
         print(
-            f"Wrote {len(written)} labelId PNGs for the Cityscapes server to {args.predictions_dir}"
+            f"Wrote {len(written)} labelId PNGs to {args.predictions_dir} and the server "
+            f"upload {zip_path}"
         )
         return 0
     result = evaluate(

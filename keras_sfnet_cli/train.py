@@ -28,7 +28,12 @@ __all__ = ["CONFIG_DEFAULTS", "build_parser", "check", "config_from_args", "main
 
 # Choices the parser offers (kept here so that --help needs no TensorFlow;
 # tests/test_command_line.py checks them against keras_sfnet.training.train_config).
-DATASETS = ("cityscapes", "camvid", "ade20k", "pascal_context", "folder", "synthetic")
+DATASETS = (
+    "cityscapes", "camvid", "ade20k", "pascal_context", "folder", "synthetic",
+    "mapillary", "mapillary_19", "mapillary_v2", "mapillary_v2_19", "bdd100k", "idd", "idd_19",
+    "kitti",
+)  # fmt: skip
+SYNTHETIC_LAYOUTS = ("cityscapes", "mapillary", "mapillary_v2", "bdd100k", "idd", "kitti")
 LOSSES = ("ohem", "cross_entropy")
 AUGMENTATIONS = ("released", "paper", "crop_only")
 MIXED_PRECISION = ("off", "float16", "bfloat16")
@@ -63,6 +68,11 @@ CONFIG_DEFAULTS = {
 _FIELDS = {
     "dataset": "dataset",
     "data_root": "data_root",
+    "dataset_weights": "dataset_weights",
+    "short_side": "short_side",
+    "coarse_boost_classes": "coarse_boost_classes",
+    "coarse_boost_fraction": "coarse_boost_fraction",
+    "synthetic_layout": "synthetic_layout",
     "train_split": "train_split",
     "val_split": "val_split",
     "num_classes": "num_classes",
@@ -98,6 +108,33 @@ _FIELDS = {
 }
 
 
+def _dataset_name(value: str) -> str:
+    key = value.lower().replace("-", "_")
+    if key not in DATASETS and not ("+" in key and all(key.split("+"))):
+        raise argparse.ArgumentTypeError(
+            f"must be one of {', '.join(DATASETS)} or names joined by '+' (got {value!r})"
+        )
+    return key
+
+
+def _data_root(value: str) -> str | dict[str, str]:
+    if "=" not in value:
+        return value
+    try:
+        return dict(item.split("=", 1) for item in value.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected DIR or name=DIR,name=DIR (got {value!r})"
+        ) from None
+
+
+def _weights(value: str) -> list[float]:
+    try:
+        return [float(v) for v in value.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected numbers like 2,1,1,1 (got {value!r})") from None
+
+
 def _default(text: str, field: str) -> str:
     return with_default(text, CONFIG_DEFAULTS[field])
 
@@ -108,8 +145,30 @@ def build_parser() -> argparse.ArgumentParser:
     parser = new_parser(__doc__, verbose_flag=False)
     add = parser.add_argument
     add("--config", type=existing_path, help="JSON/YAML file of TrainConfig settings")
-    add("--dataset", choices=DATASETS, help=_default("dataset layout", "dataset"))
-    add("--data-root", help="dataset folder (synthetic: where to generate it)")
+    add(
+        "--dataset", type=_dataset_name, metavar="NAME",
+        help=_default(f"one of {', '.join(DATASETS)}, or 19-class datasets joined by '+' "
+                      "(e.g. cityscapes+mapillary+bdd100k+idd)", "dataset"),
+    )  # fmt: skip
+    add(
+        "--data-root", type=_data_root,
+        help="dataset folder (synthetic: where to generate it; merged: a folder of one "
+        "sub-folder per dataset, or name=DIR,name=DIR)",
+    )  # fmt: skip
+    add(
+        "--dataset-weights", type=_weights, metavar="W1,W2,...",
+        help="merged datasets: sampling weight of each (default: their file counts)",
+    )  # fmt: skip
+    add("--short-side", type=int, help="resize the shorter image side first (Mapillary)")
+    add(
+        "--coarse-boost-classes", metavar="ID,ID,...",
+        help="Cityscapes trainIds boosted with gtCoarse crops (authors: 14,15,16,3,12,17,4)",
+    )  # fmt: skip
+    add("--coarse-boost-fraction", type=float, help="share of coarse-boost crops")
+    add(
+        "--synthetic-layout", "--layout", choices=SYNTHETIC_LAYOUTS,
+        help="layout of the generated synthetic dataset (--dataset synthetic)",
+    )  # fmt: skip
     add("--train-split", help=_default("training split", "train_split"))
     add("--val-split", help=_default("validation split; 'none' disables validation", "val_split"))
     add("--num-classes", type=int, help="class count (default: the dataset's)")

@@ -160,6 +160,10 @@ def test_kitti_has_the_authors_splits(tmp_path):
     info = data.get_dataset_info("kitti")
     image, label = data.read_example(*val[0], info)
     assert set(np.unique(label)) <= set(range(19)) | {255}
+    with pytest.raises(ValueError, match="no public labels"):
+        data.list_kitti(root, "test")
+    with pytest.raises(ValueError, match="_cv0"):
+        data.list_kitti(root, "val_cv3")
     os.remove(train[0][0])
     with pytest.raises(ValueError, match="200 training images"):
         data.list_kitti(root, "train")

@@ -89,7 +89,7 @@ def test_dataset_info_custom_and_errors():
     assert info == data.DatasetInfo(name="mine", num_classes=3, label_mapping={30: 2, 20: 1, 10: 0})
     assert hash(info) == hash(data.DatasetInfo("mine", 3, label_mapping={10: 0, 20: 1, 30: 2}))
     with pytest.raises(ValueError, match="`name` must be one of"):
-        data.get_dataset_info("kitti")
+        data.get_dataset_info("nuscenes")
     with pytest.raises(ValueError, match="class_names"):
         data.DatasetInfo(name="x", num_classes=2, class_names=("a",))
     with pytest.raises(ValueError, match="palette"):

@@ -87,7 +87,6 @@ def idd_info(label_space: str = "native") -> DatasetInfo:
         return DatasetInfo(
             name="idd_19", num_classes=19, class_names=CITYSCAPES_CLASS_NAMES,
             palette=CITYSCAPES_PALETTE, label_mapping=IDD_LEVEL3_TO_CITYSCAPES,
-            unmapped_to_ignore=True,
         )  # fmt: skip
     raise ValueError(
         "`label_space` must be one of ['native', 'cityscapes']. "

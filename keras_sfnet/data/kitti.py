@@ -55,8 +55,8 @@ def list_kitti(root: str | os.PathLike, split: str = "train") -> list[tuple[str,
     """Lists KITTI semantics image/label pairs with the authors' 90/10 splits.
 
     `"train"`/`"val"` are fold 0 (`"train_cv1"`, `"val_cv2"`, ... pick another
-    fold); `"trainval"` is all 200 images; `"test"` pairs each test image with
-    itself (no labels: for prediction only).
+    fold); `"trainval"` is all 200 images. The test images have no labels:
+    predict them with `tools/predict.py` on `testing/image_2`.
 
     Args:
         root: str or path. `data_semantics` (holding `training/`).
@@ -68,17 +68,18 @@ def list_kitti(root: str | os.PathLike, split: str = "train") -> list[tuple[str,
     Example:
     >>> from keras_sfnet.data import synthetic
     >>> import tempfile
-    >>> root = synthetic.generate_synthetic_layout(tempfile.mkdtemp(), "kitti")
+    >>> root = synthetic.generate_synthetic_layout(tempfile.mkdtemp(), "kitti",
+    ...                                            image_size=(32, 64))
     >>> len(list_kitti(root, "train")), len(list_kitti(root, "val"))
     (179, 21)
     """
     name, fold = _parse_split(split)
     root = _check_root(root, _LAYOUT)
     if name == "test":
-        image_dir = _join(root, "testing", "image_2")
-        if not tf.io.gfile.isdir(image_dir):
-            raise _missing("Split folder", image_dir, _LAYOUT, root=root, split=split)
-        return [(p, p) for p in _list_images(image_dir, (".png",))]
+        raise ValueError(
+            "KITTI's test images have no public labels, so split='test' has no image/label "
+            f"pairs: predict '{_join(root, 'testing', 'image_2')}' with tools/predict.py instead."
+        )
     image_dir = _join(root, "training", "image_2")
     label_dir = _join(root, "training", "semantic")
     for folder in (image_dir, label_dir):

@@ -420,8 +420,9 @@ def list_files(
     Args:
         name: str. `"cityscapes"`, `"camvid"`, `"ade20k"`, `"pascal_context"`,
             a driving dataset (`keras_sfnet.data.dataset_catalog.DRIVING_DATASETS`:
-            `"mapillary"`, `"bdd100k"`, `"idd"`, `"kitti"`, ...), or `"folder"`
-            for a generic dataset.
+            `"mapillary"`, `"bdd100k"`, `"idd"`, `"kitti"`, ...), `"folder"`
+            for a generic dataset, or 19-class datasets joined by `+` (all
+            members' files in turn; `root` as in `merged_files`).
         root: str or path. Dataset folder.
         split: str or `None`. Split name. For `"folder"`, images are taken from
             `{root}/{images_dir}/{split}` when that folder exists, else from
@@ -439,6 +440,10 @@ def list_files(
     >>> pairs = list_files("camvid", "/data/CamVid", "train")  # doctest: +SKIP
     """
     key = str(name).lower().replace("-", "_")
+    if "+" in key:
+        from keras_sfnet.data.merged import merged_files
+
+        return [pair for files, _ in merged_files(key, root, split) for pair in files]
     if key == "cityscapes":
         return list_cityscapes(root, split)
     if key == "camvid":

@@ -287,7 +287,6 @@ def mapillary_info(
             class_names=CITYSCAPES_CLASS_NAMES,
             palette=CITYSCAPES_PALETTE,
             label_mapping=mapillary_to_cityscapes(names),
-            unmapped_to_ignore=True,
             palette_indices=True,
         )
     raise ValueError(

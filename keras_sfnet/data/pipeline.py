@@ -11,7 +11,7 @@ import dataclasses
 import logging
 import os
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import tensorflow as tf
 
@@ -414,6 +414,7 @@ def load_dataset(
     short_side: int | None = None,
     crop_centers: CropCenters | None = None,
     crop_centers_fraction: float = 0.0,
+    weights: Sequence[float] | Mapping[str, float] | None = None,
 ) -> tf.data.Dataset:
     """Loads a segmentation dataset from its standard layout as a `tf.data` pipeline.
 
@@ -454,6 +455,8 @@ def load_dataset(
         short_side: int or `None`. See `make_dataset`.
         crop_centers: `CropCenters` or `None`. See `make_dataset`.
         crop_centers_fraction: float, defaults to 0. See `make_dataset`.
+        weights: per-member sampling weights of a merged (`a+b`) dataset, or
+            `None` (file counts). See `load_merged_dataset`.
 
     Returns:
         A `tf.data.Dataset` of `(images, labels)`.
@@ -470,12 +473,17 @@ def load_dataset(
     if "+" in key:
         from keras_sfnet.data.merged import load_merged_dataset
 
+        if crop_centers is not None and crop_centers_fraction > 0:
+            raise ValueError("`crop_centers` (the coarse boost) is for Cityscapes, not merged datasets.")
         return load_merged_dataset(
-            key, root, split, training=training, crop_size=crop_size, batch_size=batch_size,
+            key, root, split, training=training, weights=weights, crop_size=crop_size,
+            batch_size=batch_size,
             augmentation=augmentation, seed=seed, deterministic=deterministic,
             num_parallel_calls=num_parallel_calls, shard=shard, class_uniform=class_uniform,
             check_labels=check_labels, short_side=short_side,
         )  # fmt: skip
+    if weights is not None:
+        raise ValueError(f"`weights` is for merged datasets ('a+b'). Received: name={name!r}")
     if key == "folder":
         if info is None:
             raise ValueError(

@@ -12,7 +12,25 @@ from keras_sfnet.parameter_message import Parameter, ParameterMessage
 
 __all__ = ["TrainConfig"]
 
-DATASETS = ("cityscapes", "camvid", "ade20k", "pascal_context", "folder", "synthetic")
+DATASETS = (
+    "cityscapes", "camvid", "ade20k", "pascal_context", "folder", "synthetic",
+    "mapillary", "mapillary_19", "mapillary_v2", "mapillary_v2_19", "bdd100k", "idd", "idd_19",
+    "kitti",
+)  # fmt: skip
+SYNTHETIC_LAYOUTS = ("cityscapes", "mapillary", "mapillary_v2", "bdd100k", "idd", "kitti")
+
+
+def _dataset(value: Any) -> str:
+    key = str(value).lower().replace("-", "_")
+    if "+" in key:  # merged: checked when the members are resolved
+        parts = key.split("+")
+        if len(parts) < 2 or not all(parts):
+            raise ValueError(
+                "`dataset` may join dataset names with '+' (e.g. "
+                f"'cityscapes+mapillary+bdd100k+idd'). Received: dataset={value!r}"
+            )
+        return key
+    return _choice("dataset", key, DATASETS)
 MIXED_PRECISION = ("off", "float16", "bfloat16")
 DISTRIBUTIONS = ("auto", "none", "mirrored", "multi_worker")
 HEADS = ("v1", "lite")
@@ -88,10 +106,28 @@ class TrainConfig:
 
     Args:
         dataset: str, one of `"cityscapes"`, `"camvid"`, `"ade20k"`,
-            `"pascal_context"`, `"folder"`, `"synthetic"` (a synthetic
-            Cityscapes-layout dataset generated into `data_root`, or into
-            `output/data`, when it is missing). Defaults to `"cityscapes"`.
-        data_root: str or `None`. Dataset folder.
+            `"pascal_context"`, `"folder"`, the driving datasets
+            (`"mapillary"`, `"mapillary_19"`, `"mapillary_v2"`,
+            `"mapillary_v2_19"`, `"bdd100k"`, `"idd"`, `"idd_19"`, `"kitti"`;
+            see `docs/datasets.md`), 19-class datasets joined by `+` (merged
+            training, e.g. `"cityscapes+mapillary+bdd100k+idd"`), or
+            `"synthetic"` (a synthetic dataset in the `synthetic_layout`
+            generated into `data_root`, or into `output/data`, when it is
+            missing). Defaults to `"cityscapes"`.
+        data_root: str, dict or `None`. Dataset folder; for a merged dataset a
+            folder holding one sub-folder per member (`cityscapes/`,
+            `mapillary/`, ...) or a dict `{name: folder}`.
+        dataset_weights: list, dict or `None`. Merged datasets: sampling
+            weight of each member (list in `dataset` order, or dict by name);
+            `None` = the file counts (as concatenating them).
+        short_side: int or `None`. Resize the shorter image side to this
+            before the random scale (the authors' `pre_size`; Mapillary).
+        coarse_boost_classes: list of trainIds or `None`. Cityscapes: add
+            crops centred on these classes in `gtCoarse/train_extra` (the
+            authors' `--coarse_boost_classes`; see `docs/datasets.md`).
+        coarse_boost_fraction: float or `None`, share of the training crops
+            taken from the coarse boost (`None`: 0.5 x classes / 19).
+        coarse_boost_tile: int, centroid tile size. Defaults to 1024.
         train_split: str, defaults to `"train"`.
         val_split: str or `None` (no validation), defaults to `"val"`.
         num_classes: int or `None`. Required for `"folder"`; otherwise taken
@@ -102,6 +138,9 @@ class TrainConfig:
         synthetic_num_train, synthetic_num_val: int, image counts of a
             generated synthetic dataset. Default 80 and 20.
         synthetic_image_size: (height, width), defaults to `(256, 512)`.
+        synthetic_layout: str, the layout of a generated synthetic dataset:
+            `"cityscapes"` (default), `"mapillary"`, `"mapillary_v2"`,
+            `"bdd100k"`, `"idd"` or `"kitti"` (`generate_synthetic_layout`).
         backbone: str, defaults to `"resnet18"` (any of `keras_sfnet.backbones.BACKBONES`:
             `"dfnet1"`, `"stdc2"`, `"shufflenetv2"`, ...).
         head: `"v1"` (SFNet) or `"lite"` (SFNet-Lite: ResNet-18, STDC1/2). Defaults
@@ -170,7 +209,12 @@ class TrainConfig:
     """
 
     dataset: str = "cityscapes"
-    data_root: str | None = None
+    data_root: Any = None
+    dataset_weights: Any = None
+    short_side: int | None = None
+    coarse_boost_classes: list[int] | None = None
+    coarse_boost_fraction: float | None = None
+    coarse_boost_tile: int = 1024
     train_split: str = "train"
     val_split: str | None = "val"
     num_classes: int | None = None
@@ -181,6 +225,7 @@ class TrainConfig:
     synthetic_num_train: int = 80
     synthetic_num_val: int = 20
     synthetic_image_size: tuple[int, int] = (256, 512)
+    synthetic_layout: str = "cityscapes"
     backbone: str = "resnet18"
     head: str = "v1"
     decoder_filters: int | None = None
@@ -220,7 +265,30 @@ class TrainConfig:
     verbose: Any = "auto"
 
     def __post_init__(self) -> None:
-        self.dataset = _choice("dataset", self.dataset, DATASETS)
+        self.dataset = _dataset(self.dataset)
+        self.synthetic_layout = _choice("synthetic_layout", self.synthetic_layout, SYNTHETIC_LAYOUTS)
+        _positive("short_side", self.short_side, allow_none=True)
+        _positive("coarse_boost_tile", self.coarse_boost_tile)
+        if self.coarse_boost_classes is not None:
+            if isinstance(self.coarse_boost_classes, str):
+                self.coarse_boost_classes = [int(c) for c in self.coarse_boost_classes.split(",")]
+            self.coarse_boost_classes = [int(c) for c in self.coarse_boost_classes]
+            if self.dataset != "cityscapes" or not all(0 <= c < 19 for c in self.coarse_boost_classes):
+                raise ValueError(
+                    "`coarse_boost_classes` must be Cityscapes trainIds (0..18) with "
+                    f"dataset='cityscapes'. Received: coarse_boost_classes="
+                    f"{self.coarse_boost_classes!r}, dataset={self.dataset!r}"
+                )
+        if self.coarse_boost_fraction is not None and not 0.0 <= float(self.coarse_boost_fraction) <= 1.0:
+            raise ValueError(
+                "`coarse_boost_fraction` must be in [0, 1] or None. "
+                f"Received: coarse_boost_fraction={self.coarse_boost_fraction!r}"
+            )
+        if self.dataset_weights is not None and "+" not in self.dataset:
+            raise ValueError(
+                "`dataset_weights` is for merged datasets ('a+b+...'). "
+                f"Received: dataset={self.dataset!r}"
+            )
         self.mixed_precision = _choice(
             "mixed_precision", "off" if self.mixed_precision in (None, False) else self.mixed_precision,
             MIXED_PRECISION,
