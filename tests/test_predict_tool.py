@@ -107,6 +107,13 @@ def test_predict_files_video(model, tmp_path):
     assert report.ok and report.num_predicted == 3
     frames = sorted(p.name for p in (tmp_path / "out" / "clip").iterdir())
     assert frames == [f"clip_{i:06d}_classes.png" for i in (0, 2, 4)]
+    # The annotated video: one overlay frame per predicted frame, the source size.
+    annotated = cv2.VideoCapture(str(tmp_path / "out" / "clip_overlay.mp4"))
+    assert annotated.isOpened()
+    assert int(annotated.get(cv2.CAP_PROP_FRAME_COUNT)) == 3
+    ok, first = annotated.read()
+    annotated.release()
+    assert ok and first.shape == (32, 48, 3)
 
 
 def test_predict_files_errors(model, folder, tmp_path):

@@ -1,5 +1,6 @@
 """Tests for keras_sfnet.visualize (numpy/cv2 only)."""
 
+import cv2
 import numpy as np
 import pytest
 
@@ -7,11 +8,16 @@ from keras_sfnet.visualize import (
     CITYSCAPES_CLASS_NAMES,
     CITYSCAPES_PALETTE,
     colorize,
+    error_map,
+    flow_panel,
     flow_to_arrows,
     flow_to_color,
     legend,
     make_color_wheel,
     overlay,
+    panel_grid,
+    prediction_figure,
+    titled_panel,
 )
 
 
@@ -194,3 +200,65 @@ def test_legend():
     assert small.shape[0] == 2 * 14 + 4
     with pytest.raises(ValueError, match="`palette` must have a colour per class"):
         legend(["a", "b"], palette=[(0, 0, 0)])
+
+
+def test_titled_panel_and_grid():
+    panel = titled_panel(np.zeros((20, 120, 3), np.uint8), "a title")
+    assert panel.shape[1] == 120 and panel.shape[0] > 20
+    bar = panel[: panel.shape[0] - 20]
+    assert (bar == 0).any() and (bar == 255).any()  # black text on white
+    grid = panel_grid([[panel, panel], [panel]], gap=4)
+    assert grid.shape == (2 * panel.shape[0] + 12, 2 * 120 + 12, 3)
+
+
+def test_error_map_marks_wrong_and_ignored_pixels():
+    truth = np.array([[0, 1], [2, 255]])
+    prediction = np.array([[0, 2], [2, 0]])
+    picture = error_map(truth, prediction, np.full((2, 2, 3), 100, np.uint8))
+    assert picture[0, 1].tolist() == [230, 30, 30]
+    assert picture[1, 1].tolist() == [60, 60, 60]  # ignored: not an error
+    assert picture[0, 0].tolist() == picture[1, 0].tolist() != [230, 30, 30]
+    with pytest.raises(ValueError, match="one shape"):
+        error_map(truth, prediction[:1])
+
+
+def test_flow_panel_spaces_arrows_by_level():
+    image = np.full((64, 128, 3), 128, np.uint8)
+
+    def arrow_pixels(flow, stride):
+        # Pixels where the panel differs from the colour-wheel blend: the arrows.
+        full = cv2.resize(flow, (128, 64), interpolation=cv2.INTER_LINEAR)
+        full = full * np.array([128 / flow.shape[1], 64 / flow.shape[0]], np.float32)
+        blend = (0.65 * flow_to_color(full) + 0.35 * image).astype(np.uint8)
+        return (flow_panel(flow, image, stride) != blend).any(axis=-1)
+
+    coarse = np.zeros((4, 8, 2), np.float32)
+    coarse[..., 0] = 1.0  # rightwards, stride 16
+    assert flow_panel(coarse, image, stride=16).shape == (64, 128, 3)
+    cells = arrow_pixels(coarse, 16).reshape(4, 16, 8, 16).any(axis=(1, 3))
+    assert cells.all()  # one arrow per 16x16 cell
+    # A stride-4 flow gets the same 16-pixel grid (min_spacing), not one every 4.
+    fine = np.zeros((16, 32, 2), np.float32)
+    fine[..., 0] = 1.0
+    rows_with_arrows = np.flatnonzero(arrow_pixels(fine, 4).any(axis=1))
+    assert set(rows_with_arrows) >= {8, 24, 40, 56}
+    assert not set(rows_with_arrows) & set(range(14, 20))  # no arrow row at 12, 16
+
+
+def test_prediction_figure_has_every_panel_and_a_legend():
+    rng = np.random.default_rng(0)
+    images = [rng.integers(0, 255, (32, 64, 3), dtype=np.uint8) for _ in range(2)]
+    truths = [np.zeros((32, 64), np.int64), np.full((32, 64), 2)]
+    predictions = [np.zeros((32, 64), np.int64), np.ones((32, 64), np.int64)]
+    flows = [(np.ones((8, 16, 2), np.float32), 4)] * 2
+    names = ["road", "sidewalk", "building"]
+    palette = np.array([[128, 64, 128], [244, 35, 232], [70, 70, 70]])
+    figure = prediction_figure(
+        images, truths, predictions, names, palette, flows=flows, min_width=128, title="demo"
+    )
+    plain = prediction_figure(images, truths, predictions, names, palette, min_width=128)
+    # Six 128-pixel panels per row with flows, five without; two rows.
+    assert figure.shape[1] - plain.shape[1] == 128 + 6
+    assert figure.shape[0] > 2 * 64
+    with pytest.raises(ValueError, match="one length"):
+        prediction_figure(images, truths[:1], predictions, names, palette)

@@ -150,7 +150,8 @@ class _Writer:
             raise OSError(f"Could not write '{path}'.")
         self.report.written.append(path)
 
-    def __call__(self, bgr_image: np.ndarray, folder: str, stem: str) -> None:
+    def __call__(self, bgr_image: np.ndarray, folder: str, stem: str) -> np.ndarray:
+        """Writes the pictures of one image; returns its overlay (RGB)."""
         os.makedirs(folder, exist_ok=True)
         if self.show_flow:
             result = self.segmenter.predict_flows(bgr_image, bgr=True)
@@ -165,13 +166,22 @@ class _Writer:
             self._write(f"{base}_classes.png", class_map.astype(dtype))
         if "color" in self.outputs:
             self._write(f"{base}_color.png", colorize(class_map, self.info.palette))
+        blended = overlay(rgb, class_map, self.info.palette, alpha=self.alpha)
         if "overlay" in self.outputs:
-            self._write(
-                f"{base}_overlay.png", overlay(rgb, class_map, self.info.palette, alpha=self.alpha)
-            )
+            self._write(f"{base}_overlay.png", blended)
         if self.show_flow:
-            for name, picture in flow_pictures(rgb, result, step=self.flow_step).items():
+            for name, picture in flow_pictures(
+                rgb, result, step=self.flow_step, arrow_scale=None, titles=True
+            ).items():
                 self._write(f"{base}_{name}.png", picture)
+        return blended
+
+
+def _video_fps(path: str, every: int) -> float:
+    capture = cv2.VideoCapture(path)
+    fps = float(capture.get(cv2.CAP_PROP_FPS)) if capture.isOpened() else 0.0
+    capture.release()
+    return (fps if fps > 0 else 25.0) / every
 
 
 def predict_files(
@@ -196,7 +206,9 @@ def predict_files(
     `name_overlay.png` (colours blended over the image), and with `show_flow`
     `name_flow_p{4,3,2}_color.png` / `name_flow_p{4,3,2}_arrows.png` (the
     semantic flow of each Flow Alignment Module, see `flow_pictures`). Video
-    frames go to `output_dir/<video name>/<video name>_<frame:06d>_*.png`.
+    frames go to `output_dir/<video name>/<video name>_<frame:06d>_*.png`, and
+    the overlays of all predicted frames to `output_dir/<video name>_overlay.mp4`
+    (MPEG-4, at the source frame rate divided by `every`).
     `legend.png` shows the class names and colours.
 
     An unreadable or undecodable input does not stop the run: it is logged,
@@ -284,13 +296,27 @@ def predict_files(
             _frame_count(path, every, max_frames), verbose=verbose, unit_name="frame"
         )
         done = 0
+        video_path = os.path.join(output_dir, f"{stem}_overlay.mp4")
+        video = None
         try:
             for index, frame in _video_frames(path, every, max_frames):
-                writer(frame, folder, f"{stem}_{index:06d}")
+                blended = writer(frame, folder, f"{stem}_{index:06d}")
+                if video is None:
+                    video = cv2.VideoWriter(
+                        video_path, cv2.VideoWriter_fourcc(*"mp4v"), _video_fps(path, every),
+                        (blended.shape[1], blended.shape[0]),
+                    )  # fmt: skip
+                    if not video.isOpened():
+                        raise OSError(f"OpenCV could not write the video '{video_path}'.")
+                video.write(np.ascontiguousarray(blended[..., ::-1]))
                 done += 1
                 progbar.update(done)
         except (OSError, ValueError, cv2.error) as error:
             fail(path, error)
+        finally:
+            if video is not None:
+                video.release()
+                report.written.append(video_path)
         if done == 0 and not any(p == path for p, _ in report.failures):
             fail(path, ValueError(f"No frames could be read from video '{path}'."))
     logger.info(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from keras_sfnet.visualize import flow_to_arrows, flow_to_color
+from keras_sfnet.visualize import flow_to_arrows, flow_to_color, titled_panel
 
 __all__ = ["flow_pictures", "upsample_flow"]
 
@@ -43,6 +43,7 @@ def flow_pictures(
     *,
     step: int = 16,
     arrow_scale: float | None = 1.0,
+    titles: bool = False,
 ) -> dict[str, np.ndarray]:
     """Colour and arrow pictures of each semantic flow, at the image's size.
 
@@ -55,10 +56,14 @@ def flow_pictures(
         image: uint8 RGB `(H, W, 3)`.
         flows: `{"flow_p4": (h, w, 2), ...}`, e.g. from `Segmenter.predict_flows`
             (other keys are skipped).
-        step: int, defaults to 16. Arrow grid spacing in image pixels.
+        step: int, defaults to 16. Arrow grid spacing in image pixels; never
+            finer than the level's own cells (its stride), so a coarse flow
+            gets one arrow per flow pixel instead of a tangle.
         arrow_scale: float or `None`, defaults to 1.0. Arrow length multiplier;
             `None` scales each flow so that its 99th-percentile vector is 0.9
-            `step` long (for flows too short to see at true length).
+            of its arrow spacing (readable at any level and magnitude).
+        titles: bool, defaults to `False`. Put a title bar (level, stride,
+            what colour and arrows mean) above each picture.
 
     Returns:
         `{"<name>_color": RGB, "<name>_arrows": RGB}` for each flow.
@@ -80,10 +85,18 @@ def flow_pictures(
         if not name.startswith("flow"):
             continue
         full = upsample_flow(flow, size)
-        pictures[f"{name}_color"] = flow_to_color(full)
+        stride = max(1, round(size[0] / max(np.shape(flow)[0], 1)))
+        level_step = max(int(step), stride)
+        color = flow_to_color(full)
         scale = arrow_scale
         if scale is None:
             length = float(np.percentile(np.hypot(full[..., 0], full[..., 1]), 99))
-            scale = 0.9 * step / length if length > 0 else 1.0
-        pictures[f"{name}_arrows"] = flow_to_arrows(full, dimmed, step=step, scale=scale)
+            scale = 0.9 * level_step / length if length > 0 else 1.0
+        arrows = flow_to_arrows(full, dimmed, step=level_step, scale=scale)
+        if titles:
+            level = name.removeprefix("flow_")
+            color = titled_panel(color, f"flow {level} (stride {stride}): hue = direction")
+            arrows = titled_panel(arrows, f"flow {level} (stride {stride}), arrows x{scale:.2g}")
+        pictures[f"{name}_color"] = color
+        pictures[f"{name}_arrows"] = arrows
     return pictures

@@ -92,23 +92,32 @@ def demo_config(output: str | os.PathLike = "runs/demo", **overrides: Any) -> Tr
     return TrainConfig(**values)
 
 
-def _write_prediction(model, root: str, path: str) -> None:
+def _write_prediction(model, root: str, path: str, num_images: int = 3, title: str = "") -> None:
     from keras_sfnet.data import get_dataset_info, list_files, load_pair
     from keras_sfnet.inference import Segmenter
-    from keras_sfnet.visualize import colorize, overlay
+    from keras_sfnet.visualize import prediction_figure
 
     info = get_dataset_info("cityscapes")
-    image_path, label_path = list_files("cityscapes", root, "val")[0]
-    image, label = (np.asarray(t) for t in load_pair(image_path, label_path, info))
-    prediction = Segmenter(model).predict(image)
-    palette = np.asarray(info.palette)
-    truth_rgb = colorize(label, palette=palette, ignore_index=info.ignore_index)
-    prediction_rgb = colorize(prediction, palette=palette)
-    top = np.concatenate([image, truth_rgb, prediction_rgb], axis=1)
-    blended = overlay(image, prediction, palette=palette, alpha=0.6)
-    bottom = np.concatenate([blended, np.zeros_like(image), np.zeros_like(image)], axis=1)
-    picture = np.concatenate([top, bottom], axis=0).astype(np.uint8)
-    cv2.imwrite(path, picture[..., ::-1])
+    files = list_files("cityscapes", root, "val")
+    # Spread over the split: a few different scenes.
+    picks = sorted(
+        {round(i * (len(files) - 1) / max(num_images - 1, 1)) for i in range(num_images)}
+    )
+    segmenter = Segmenter(model)
+    images, truths, predictions, flows = [], [], [], []
+    for index in picks:
+        image, label = (np.asarray(t) for t in load_pair(*files[index], info))
+        result = segmenter.predict_flows(image)
+        images.append(image)
+        truths.append(label)
+        predictions.append(result["class_map"])
+        flows.append((result["flow_p2"], 4))
+    figure = prediction_figure(
+        images, truths, predictions, info.class_names, info.palette, flows=flows,
+        ignore_index=info.ignore_index, title=title,
+    )  # fmt: skip
+    if not cv2.imwrite(path, figure[..., ::-1]):
+        raise OSError(f"Could not write '{path}'.")
 
 
 def run_demo(
@@ -159,7 +168,11 @@ def run_demo(
     evaluation_path = os.path.join(output, EVALUATION_FILE)
     evaluation.save_json(evaluation_path)
     prediction_path = os.path.join(output, PREDICTION_FILE)
-    _write_prediction(model, root, prediction_path)
+    _write_prediction(
+        training.model, root, prediction_path,
+        title=f"SFNet {config.backbone}, {training.step} steps on synthetic scenes: "
+        f"validation mIoU {evaluation.miou:.3f}",
+    )  # fmt: skip
     per_class = {
         name: float(value)
         for name, value in evaluation.per_class_iou.items()

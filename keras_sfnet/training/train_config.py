@@ -151,6 +151,10 @@ class TrainConfig:
             `flow_estimator`, `alignment`, `final_fusion`; see
             `keras_sfnet.SFNet`), e.g. the paper's ablation rows in
             `configs/ablations/`. Defaults to `{}` (the released network).
+        dilated: bool, the released ResNet's dilations (2 in layer3, 4 in
+            layer4; strides and MACs unchanged). `False` uses plain 3x3 convs,
+            which TensorFlow runs faster on CPU (no space-to-batch lowering).
+            ResNet backbones only. Defaults to `True`.
         deep_supervision: bool, train with the auxiliary heads (loss weight
             `aux_weight` each). Defaults to `False`.
         sync_batchnorm: bool, synchronise batch-norm statistics across
@@ -230,6 +234,7 @@ class TrainConfig:
     head: str = "v1"
     decoder_filters: int | None = None
     decoder_options: dict = dataclasses.field(default_factory=dict)
+    dilated: bool = True
     deep_supervision: bool = False
     sync_batchnorm: bool = False
     dropout: float = 0.1

@@ -207,6 +207,7 @@ def build_training_model(config: TrainConfig, num_classes: int) -> SFNet:
             num_classes=num_classes,
             deep_supervision=config.deep_supervision,
             decoder_filters=config.decoder_filters,
+            dilated=config.dilated,
             dropout=config.dropout,
             **config.decoder_options,
         )
@@ -369,7 +370,8 @@ def _plan(config: TrainConfig, data: _Data) -> tuple[int, int]:
         files = list_files(data.name, data.root, config.train_split, **data.folder_kwargs)
         steps_per_epoch = max(1, len(files) // config.batch_size)
     total = config.steps if config.steps is not None else config.epochs * steps_per_epoch
-    return int(total), int(steps_per_epoch)
+    # A run shorter than an epoch is one epoch of its own length (progress bar).
+    return int(total), int(min(steps_per_epoch, total))
 
 
 def _check_resume(config: TrainConfig, output: str, state: dict | None) -> None:
@@ -407,6 +409,9 @@ def _callbacks(
     with_validation: bool,
 ) -> list[keras.callbacks.Callback]:
     callbacks = [
+        # First, so that each epoch's bar line ends before other callbacks log
+        # (Keras appends its own bar after every given callback).
+        keras.callbacks.ProgbarLogger(),
         TrainingLogs(initial_step=step, with_validation=with_validation),
         checkpoint,
         StepLimit(stop_step, initial_step=step),
@@ -424,6 +429,18 @@ def _callbacks(
                 keras.callbacks.TensorBoard(os.path.join(log_dir, "tensorboard"), write_graph=False)
             )
     return callbacks
+
+
+def _save_final_model(model: SFNet, config: TrainConfig, path: str) -> None:
+    """Writes `model` without its optimizer and compile state (half the size).
+
+    Resuming uses the checkpoints, which keep the optimizer slots; the final
+    `model.keras` is for inference, evaluation, export and fine-tuning.
+    """
+    with precision_policy(config.mixed_precision):
+        copy = model.__class__.from_config(model.get_config())
+    copy.set_weights(model.get_weights())
+    copy.save(path)
 
 
 def clear_run(output: str | os.PathLike) -> None:
@@ -532,10 +549,21 @@ def train(config: TrainConfig, callbacks: Sequence[keras.callbacks.Callback] = (
     best_value = state.get("best_value") if state else None
     history: dict[str, list[Any]] = {}
     epoch = int(state["epoch"]) if state else 0
-    logger.info(
-        "Training %d steps (%d per epoch) from step %d on %d replica(s).",
-        total_steps, steps_per_epoch, step, strategy.num_replicas_in_sync,
-    )  # fmt: skip
+    if step >= total_steps:
+        logger.info(
+            "Nothing to train: '%s' already finished its %d steps (a new output folder or "
+            "`--fresh` starts over).", output, total_steps,
+        )  # fmt: skip
+    elif step:
+        logger.info(
+            "Resuming at step %d of %d (%d per epoch) on %d replica(s).",
+            step, total_steps, steps_per_epoch, strategy.num_replicas_in_sync,
+        )  # fmt: skip
+    else:
+        logger.info(
+            "Training %d steps (%d per epoch) on %d replica(s).",
+            total_steps, steps_per_epoch, strategy.num_replicas_in_sync,
+        )  # fmt: skip
     while step < total_steps:
         epoch = step // steps_per_epoch
         # After a mid-epoch resume, first finish that epoch, then continue in
@@ -576,7 +604,7 @@ def train(config: TrainConfig, callbacks: Sequence[keras.callbacks.Callback] = (
     model_path = None
     if chief:
         model_path = os.path.join(output, MODEL_FILE)
-        model.save(model_path)
+        _save_final_model(model, config, model_path)
     iterations = int(keras.ops.convert_to_numpy(model.optimizer.iterations))
     return TrainResult(
         model=model,
