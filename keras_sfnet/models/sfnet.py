@@ -14,9 +14,6 @@ from keras_sfnet.models.compile_defaults import (
     default_compile_arguments,
     replicate_for_outputs,
 )
-from keras_sfnet.models.dtype_policy_scope import built_under_dtype_policy
-from keras_sfnet.models.presets import load_preset_model, save_preset
-from keras_sfnet.models.weight_transfer import load_pretrained_weights
 from keras_sfnet.models.configurations import get_configuration
 from keras_sfnet.models.decoder_switches import (
     build_decoder,
@@ -24,6 +21,9 @@ from keras_sfnet.models.decoder_switches import (
     check_switches,
     is_released,
 )
+from keras_sfnet.models.dtype_policy_scope import built_under_dtype_policy
+from keras_sfnet.models.presets import load_preset_model, save_preset
+from keras_sfnet.models.weight_transfer import load_pretrained_weights
 
 HEADS = ("v1", "lite")
 """``"v1"``: SFNet's aligned FPN (ECCV 2020); ``"lite"``: SFNet-Lite's GD-FAM head (IJCV 2023)."""
