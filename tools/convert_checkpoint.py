@@ -2,10 +2,12 @@
 
 Reads the .pth without torch and without unpickling arbitrary objects, infers the
 backbone, classes and deep supervision from the tensors, and writes
-``OUTPUT.keras`` plus ``OUTPUT.weights.h5``.
+``OUTPUT.keras`` plus ``OUTPUT.weights.h5`` and/or a preset folder (``--preset``).
 
 Example:
     python tools/convert_checkpoint.py sfnet_r18_cityscapes.pth --output models/sfnet_r18
+    python tools/convert_checkpoint.py sfnet_r18_cityscapes.pth --preset presets/sfnet_r18 \
+        --dataset cityscapes
 """
 
 from __future__ import annotations
@@ -16,12 +18,15 @@ import sys
 from pathlib import Path
 
 from keras_sfnet.convert import CheckpointMismatchError, from_official_checkpoint
+from keras_sfnet.data import get_dataset_info
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("checkpoint", type=Path, help="the authors' .pth file")
-    parser.add_argument("--output", type=Path, required=True, help="output path without suffix")
+    parser.add_argument("--output", type=Path, help="output path without suffix")
+    parser.add_argument("--preset", type=Path, help="also write a preset folder here")
+    parser.add_argument("--dataset", help="class names and palette for the preset (cityscapes, ...)")
     parser.add_argument(
         "--backbone",
         choices=["resnet18", "resnet50", "resnet101"],
@@ -32,7 +37,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         "--num-classes",
         type=int,
         default=None,
-        help="expected number of classes (default: inferred)",
+        help="number of classes (default: inferred; another number gives a fresh classifier)",
     )
     parser.add_argument("--deep-supervision", choices=["auto", "yes", "no"], default="auto")
     return parser.parse_args(argv)
@@ -43,6 +48,9 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     if not args.checkpoint.is_file():
         print(f"error: checkpoint not found: {args.checkpoint}", file=sys.stderr)
+        return 2
+    if args.output is None and args.preset is None:
+        print("error: give --output and/or --preset", file=sys.stderr)
         return 2
     deep = {"auto": None, "yes": True, "no": False}[args.deep_supervision]
     try:
@@ -55,17 +63,27 @@ def main(argv=None) -> int:
     except (CheckpointMismatchError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    keras_path = args.output.with_suffix(".keras")
-    weights_path = args.output.with_suffix(".weights.h5")
-    model.save(keras_path)
-    model.save_weights(weights_path)
+    if args.preset is not None:
+        info = get_dataset_info(args.dataset) if args.dataset else None
+        model.save_to_preset(
+            args.preset,
+            class_names=info.class_names if info else None,
+            palette=info.palette if info else None,
+            metadata={"source": args.checkpoint.name, "dataset": args.dataset},
+        )
+        print(f"wrote preset {args.preset}")
+    if args.output is not None:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        keras_path = args.output.with_suffix(".keras")
+        weights_path = args.output.with_suffix(".weights.h5")
+        model.save(keras_path)
+        model.save_weights(weights_path)
+        print(f"wrote {keras_path} and {weights_path}")
     print(
         f"{model.backbone_name} SFNet, {model.num_classes} classes, "
         f"deep supervision {'on' if model.deep_supervision else 'off'}, "
         f"{model.count_params():,} parameters"
     )
-    print(f"wrote {keras_path} and {weights_path}")
     return 0
 
 
