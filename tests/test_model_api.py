@@ -352,3 +352,23 @@ def test_load_model_in_a_fresh_process(tmp_path):
     # keras_sfnet's module and asks for it to be imported first.
     assert "SFNet" in without and "keras_sfnet.models.sfnet" in without and "imported" in without
     assert "WITH-IMPORT: SFNet 3" in out
+
+
+def test_convert_tool_writes_a_preset(tmp_path, reference_dir, capsys):
+    import importlib.util
+
+    path = os.path.join(os.path.dirname(__file__), "..", "tools", "convert_checkpoint.py")
+    spec = importlib.util.spec_from_file_location("convert_checkpoint", path)
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    checkpoint = str(reference_dir / "golden_sfnet_r18_fp16.pth")
+    args = [checkpoint, "--preset", str(tmp_path / "p"), "--dataset", "cityscapes"]
+    assert tool.main(args) == 0
+    assert "wrote preset" in capsys.readouterr().out
+    metadata = load_preset_metadata(tmp_path / "p")
+    assert len(metadata["class_names"]) == 19 and metadata["class_names"][0] == "road"
+    assert metadata["source"] == "golden_sfnet_r18_fp16.pth" and len(metadata["palette"]) == 19
+    model = keras_sfnet.SFNet.from_preset(tmp_path / "p", num_classes=5)
+    assert model.num_classes == 5 and model.backbone_name == "resnet18"
+    assert tool.main([checkpoint, "--output", str(tmp_path / "m"), "--num-classes", "5"]) == 1
+    assert "--init-from" in capsys.readouterr().err

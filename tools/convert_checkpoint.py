@@ -26,7 +26,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("checkpoint", type=Path, help="the authors' .pth file")
     parser.add_argument("--output", type=Path, help="output path without suffix")
     parser.add_argument("--preset", type=Path, help="also write a preset folder here")
-    parser.add_argument("--dataset", help="class names and palette for the preset (cityscapes, ...)")
+    parser.add_argument(
+        "--dataset", help="class names and palette for the preset (cityscapes, ...)"
+    )
     parser.add_argument(
         "--backbone",
         choices=["resnet18", "resnet50", "resnet101"],
@@ -37,10 +39,26 @@ def parse_args(argv=None) -> argparse.Namespace:
         "--num-classes",
         type=int,
         default=None,
-        help="number of classes (default: inferred; another number gives a fresh classifier)",
+        help="expected number of classes (default: inferred)",
     )
     parser.add_argument("--deep-supervision", choices=["auto", "yes", "no"], default="auto")
     return parser.parse_args(argv)
+
+
+def _check_expected(model, num_classes, deep_supervision) -> None:
+    """The tool converts exactly: another head is an error (fine-tune with train.py)."""
+    if num_classes is not None and num_classes != model.num_classes:
+        raise CheckpointMismatchError(
+            f"tensor 'head.conv_last.1.weight' has shape ({model.num_classes}, "
+            f"{model.decoder_filters}, 1, 1): the checkpoint has {model.num_classes} classes, "
+            f"not {num_classes}. To fine-tune to {num_classes} classes, use "
+            "`tools/train.py --init-from CHECKPOINT`."
+        )
+    if deep_supervision is not None and deep_supervision != model.deep_supervision:
+        state = "has" if model.deep_supervision else "has no"
+        raise CheckpointMismatchError(
+            f"the checkpoint {state} deep-supervision heads (head.dsn.*)."
+        )
 
 
 def main(argv=None) -> int:
@@ -54,12 +72,8 @@ def main(argv=None) -> int:
         return 2
     deep = {"auto": None, "yes": True, "no": False}[args.deep_supervision]
     try:
-        model = from_official_checkpoint(
-            args.checkpoint,
-            backbone=args.backbone,
-            num_classes=args.num_classes,
-            deep_supervision=deep,
-        )
+        model = from_official_checkpoint(args.checkpoint, backbone=args.backbone)
+        _check_expected(model, args.num_classes, deep)
     except (CheckpointMismatchError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
