@@ -82,6 +82,8 @@ _FIELDS = {
     "deep_supervision": "deep_supervision",
     "sync_bn": "sync_batchnorm",
     "initial_weights": "initial_weights",
+    "init_from": "init_from",
+    "backbone_weights": "backbone_weights",
     "crop_size": "crop_size",
     "batch_size": "batch_size",
     "steps": "steps",
@@ -178,6 +180,12 @@ def build_parser() -> argparse.ArgumentParser:
     add("--deep-supervision", action="store_true", default=None, help="auxiliary heads")
     add("--sync-bn", action="store_true", default=None, help="synchronised batch norm")
     add("--initial-weights", type=existing_path, help=".weights.h5 or .keras file to start from")
+    add("--init-from",
+        help="fine-tune from an authors' .pth, .keras, .weights.h5, preset folder or handle "
+        "(another --num-classes: fresh class heads)")  # fmt: skip
+    add("--backbone-weights", type=existing_path,
+        help="ImageNet backbone file (the authors' resnet*-deep*.pth, df*_imagenet.pth, "
+        "STDCNet*.tar, torchvision ResNet/ShuffleNetV2)")  # fmt: skip
     add("--crop-size", type=int, nargs=2, metavar=("H", "W"), help=_default("crop", "crop_size"))
     add("--batch-size", type=int, help=_default("global batch size", "batch_size"))
     add("--steps", type=int, help=_default("total optimizer steps", "steps"))

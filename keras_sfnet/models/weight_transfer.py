@@ -7,7 +7,7 @@ import os
 
 import keras
 
-__all__ = ["WEIGHT_SOURCES", "load_pretrained_weights", "transfer_weights"]
+__all__ = ["WEIGHT_SOURCES", "load_pretrained_weights", "transfer_weights", "with_new_heads"]
 
 logger = logging.getLogger(__name__)
 
@@ -116,6 +116,28 @@ def transfer_weights(source: keras.Model, target: keras.Model, allow_new_heads: 
         layers = sorted({_layer_of(p) for p in dropped})
         logger.info("Ignored pretrained layers the model does not have: %s", ", ".join(layers))
     return fresh
+
+
+def with_new_heads(pretrained, num_classes=None, deep_supervision=None, **overrides):
+    """A copy of an SFNet with another ``num_classes`` / ``deep_supervision``.
+
+    Every weight is copied but the class-specific layers, which stay freshly
+    initialised (see :func:`transfer_weights`).
+
+    Example:
+    >>> model = with_new_heads(SFNet(num_classes=19, decoder_filters=16), num_classes=5)
+    >>> model.num_classes
+    5
+    """
+    config = pretrained.get_config()
+    if num_classes is not None:
+        config["num_classes"] = num_classes
+    if deep_supervision is not None:
+        config["deep_supervision"] = deep_supervision
+    config.update(overrides)
+    model = type(pretrained).from_config(config)
+    transfer_weights(pretrained, model)
+    return model
 
 
 def _weights_file_num_classes(path: str) -> tuple[int, bool]:
