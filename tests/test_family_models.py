@@ -103,6 +103,7 @@ def _randomize(model, seed):
             w.assign((0.1 * rng.standard_normal(w.shape)).astype("float32"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "name",
     ["sfnet_dfv1_dsn", "sfnet_dfv2", "sfnet_stdc1", "sfnet_shufflenetv2", "sfnet_lite_stdc1"],
