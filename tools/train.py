@@ -45,6 +45,8 @@ _FIELDS = {
     "deep_supervision": "deep_supervision",
     "sync_bn": "sync_batchnorm",
     "initial_weights": "initial_weights",
+    "init_from": "init_from",
+    "backbone_weights": "backbone_weights",
     "crop_size": "crop_size",
     "batch_size": "batch_size",
     "steps": "steps",
@@ -90,6 +92,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--deep-supervision", action="store_true", default=None)
     parser.add_argument("--sync-bn", action="store_true", default=None, help="synchronised BN")
     parser.add_argument("--initial-weights", help=".weights.h5 or .keras file to start from")
+    parser.add_argument(
+        "--init-from",
+        help="fine-tune from an authors' .pth, .keras, .weights.h5 or preset (new classes: fresh head)",
+    )
+    parser.add_argument("--backbone-weights", help="ImageNet backbone .pth (the paper's recipe)")
     parser.add_argument("--crop-size", type=int, nargs=2, metavar=("H", "W"))
     parser.add_argument("--batch-size", type=int, help="global batch size")
     parser.add_argument("--steps", type=int, help="total optimizer steps")

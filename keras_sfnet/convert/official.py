@@ -455,7 +455,9 @@ def from_official_checkpoint(
     Args:
         checkpoint: path to a ``.pth`` file, or a state_dict of numpy arrays.
         backbone: a name of ``keras_sfnet.backbones.BACKBONES``, or None to infer.
-        num_classes: int or None to infer.
+        num_classes: int or None to infer. Another number than the checkpoint's gives
+            a model for fine-tuning: every weight but the class-specific layers
+            (classifier, auxiliary classifiers), which stay freshly initialised.
         deep_supervision: bool or None to infer (True when a v1 head has ``head.dsn.*``).
         input_shape: model input shape. Defaults to ``(None, None, 3)``.
         head: ``"v1"``, ``"lite"`` or None to infer.
@@ -469,6 +471,16 @@ def from_official_checkpoint(
     """
     state_dict, source = _as_state_dict(checkpoint)
     inferred = infer_official_config(state_dict)
+    if (num_classes not in (None, inferred["num_classes"])) or (
+        deep_supervision not in (None, inferred["deep_supervision"])
+    ):
+        # Fine-tuning: every weight but the class-specific layers, which stay fresh.
+        from keras_sfnet.models.weight_transfer import with_new_heads
+
+        pretrained = from_official_checkpoint(
+            state_dict, backbone=backbone, input_shape=input_shape, head=head, **kwargs
+        )
+        return with_new_heads(pretrained, num_classes, deep_supervision)
     if backbone is not None and backbone not in BACKBONES:
         raise ValueError(
             f"`backbone` must be one of {list(BACKBONES)}. Received: backbone={backbone!r}"

@@ -121,6 +121,23 @@ class Segmenter:
 
         return cls(load_segmentation_model(path), **kwargs)
 
+    @classmethod
+    def from_preset(cls, preset, **kwargs) -> Segmenter:
+        """Builds a `Segmenter` from a preset folder or `hf://` / `kaggle://` handle.
+
+        The preset's model and, when it stores one, its image converter.
+
+        Args:
+            preset: see `keras_sfnet.SFNet.from_preset`.
+            **kwargs: `Segmenter` arguments.
+
+        Example:
+        >>> segmenter = Segmenter.from_preset("my_preset", flip=True)  # doctest: +SKIP
+        """
+        from keras_sfnet.models.presets import load_preset_model, segmenter_arguments
+
+        return cls(load_preset_model(preset), **{**segmenter_arguments(preset), **kwargs})
+
     @property
     def num_classes(self) -> int:
         """Number of classes the model predicts."""

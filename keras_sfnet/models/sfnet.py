@@ -9,7 +9,15 @@ from keras_sfnet.layers.aligned_fpn import LEVELS, AlignedFPN
 from keras_sfnet.layers.auxiliary_head import AuxiliaryHead
 from keras_sfnet.layers.lite_aligned_fpn import LITE_LEVELS, LiteAlignedFPN
 from keras_sfnet.layers.resize_like import ResizeLike
+from keras_sfnet.models.compile_defaults import (
+    DEFAULT_DECAY_STEPS,
+    default_compile_arguments,
+    replicate_for_outputs,
+)
 from keras_sfnet.models.configurations import get_configuration
+from keras_sfnet.models.dtype_policy_scope import built_under_dtype_policy
+from keras_sfnet.models.presets import load_preset_model, save_preset
+from keras_sfnet.models.weight_transfer import load_pretrained_weights
 
 HEADS = ("v1", "lite")
 """``"v1"``: SFNet's aligned FPN (ECCV 2020); ``"lite"``: SFNet-Lite's GD-FAM head (IJCV 2023)."""
@@ -132,6 +140,7 @@ class SFNet(keras.Model):
     (1, 64, 96, 19)
     """
 
+    @built_under_dtype_policy
     def __init__(
         self,
         backbone="resnet18",
@@ -303,6 +312,7 @@ class SFNet(keras.Model):
         return {
             "name": self.name,
             "trainable": self.trainable,
+            "dtype": keras.dtype_policies.serialize(self.dtype_policy),
             "backbone": backbone,
             "num_classes": self.num_classes,
             "deep_supervision": self.deep_supervision,
@@ -337,3 +347,151 @@ class SFNet(keras.Model):
         if isinstance(config.get("backbone"), dict):
             config["backbone"] = keras.saving.deserialize_keras_object(config["backbone"])
         return cls(**config)
+
+    def __call__(self, *args, **kwargs):
+        # Before Keras' generic input-spec check, so that users get our message.
+        _check_images(args[0] if args else kwargs.get("inputs"))
+        return super().__call__(*args, **kwargs)
+
+    def compile(
+        self,
+        optimizer="auto",
+        loss="auto",
+        metrics="auto",
+        *,
+        ignore_index: int = 255,
+        learning_rate: float = 0.01,
+        decay_steps: int = DEFAULT_DECAY_STEPS,
+        aux_weight: float = 1.0,
+        loss_weights=None,
+        **kwargs,
+    ):
+        """Configures training; with no arguments, the authors' recipe.
+
+        ``"auto"`` means: SGD (momentum 0.9, coupled weight decay 5e-4) with poly
+        decay (power 0.9) from ``learning_rate`` to 0 over ``decay_steps``;
+        cross-entropy ignoring ``ignore_index`` (``loss="ohem"``: the authors' OHEM
+        cross-entropy); :class:`~keras_sfnet.metrics.MeanIoU`. With deep supervision
+        the same loss applies to every output (weights 1.0 and ``aux_weight``) and
+        ``fit`` takes plain ``(images, labels)`` data: the labels are given to every
+        output. Other arguments are ``keras.Model.compile``'s.
+
+        Args:
+            optimizer: ``"auto"`` or a Keras optimizer.
+            loss: ``"auto"`` / ``"cross_entropy"``, ``"ohem"``, or a Keras loss
+                (dict per output allowed).
+            metrics: ``"auto"`` or Keras metrics.
+            ignore_index: int, the label of unlabelled pixels. Defaults to 255.
+            learning_rate: float, initial learning rate of ``"auto"``. Defaults to 0.01.
+            decay_steps: int, steps of the poly decay of ``"auto"`` (set it to the
+                length of your run). Defaults to 50000 (the paper's Cityscapes run).
+            aux_weight: float, weight of each auxiliary loss. Defaults to 1.0.
+            loss_weights: Keras' ``loss_weights``; None for the defaults above.
+
+        Example:
+        >>> model = SFNet(num_classes=4, decoder_filters=16)
+        >>> model.compile()
+        """
+        arguments = default_compile_arguments(
+            self,
+            optimizer,
+            loss,
+            metrics,
+            ignore_index=ignore_index,
+            learning_rate=learning_rate,
+            decay_steps=decay_steps,
+            aux_weight=aux_weight,
+            loss_weights=loss_weights,
+        )
+        super().compile(**arguments, **kwargs)
+
+    def compile_from_config(self, config):
+        # Keras skips a custom `compile` on load unless this is overridden.
+        config = keras.saving.deserialize_keras_object(config)
+        self.compile(**config)
+        if self.built:
+            self.optimizer.build(self.trainable_variables)
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        y = replicate_for_outputs(y, y_pred)
+        return super().compute_loss(
+            x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=training
+        )
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        y = replicate_for_outputs(y, y_pred)
+        return super().compute_metrics(x, y, y_pred, sample_weight=sample_weight)
+
+    def load_pretrained_weights(self, source, allow_new_heads: bool = True) -> list[str]:
+        """Loads pretrained weights, keeping fresh class heads if ``num_classes`` differs.
+
+        See :func:`keras_sfnet.models.load_pretrained_weights`: ``source`` is a
+        ``.keras`` file, a ``.weights.h5`` file, a preset (folder or handle), an
+        authors' ``.pth`` checkpoint or a ``keras.Model``. Returns the names of the
+        layers left freshly initialised (also logged).
+
+        Example:
+        >>> model = SFNet("resnet18", num_classes=5)
+        >>> model.load_pretrained_weights("sfnet_r18_cityscapes.pth")  # doctest: +SKIP
+        ['classifier']
+        """
+        return load_pretrained_weights(self, source, allow_new_heads=allow_new_heads)
+
+    def save_to_preset(
+        self,
+        preset_dir,
+        *,
+        class_names=None,
+        palette=None,
+        mean_iou: float | None = None,
+        preprocessor=None,
+        metadata: dict | None = None,
+    ) -> str:
+        """Writes a preset folder: ``config.json``, ``model.weights.h5``,
+        ``preprocessor.json`` and ``metadata.json`` (the keras-hub layout).
+
+        Args:
+            preset_dir: folder to write.
+            class_names: sequence of ``num_classes`` names, or None.
+            palette: ``(num_classes, 3)`` RGB colours, or None.
+            mean_iou: float in [0, 1] or None, the validation mIoU.
+            preprocessor: an image converter layer, or None (the authors' ImageNet
+                normalisation of uint8 RGB images).
+            metadata: dict of more JSON fields (``dataset``, ``source``, ...).
+
+        Example:
+        >>> model = SFNet(num_classes=2, decoder_filters=16)
+        >>> model.save_to_preset("my_preset", class_names=["road", "car"])  # doctest: +SKIP
+        """
+        return save_preset(
+            self,
+            preset_dir,
+            class_names=class_names,
+            palette=palette,
+            mean_iou=mean_iou,
+            preprocessor=preprocessor,
+            metadata=metadata,
+        )
+
+    @classmethod
+    def from_preset(cls, preset, num_classes: int | None = None, **kwargs) -> SFNet:
+        """Builds the model of a preset folder or ``hf://`` / ``kaggle://`` handle.
+
+        Args:
+            preset: a folder written by :meth:`save_to_preset`, ``"hf://owner/repo"``
+                (needs ``huggingface_hub``) or ``"kaggle://owner/model/keras/variant"``
+                (needs ``kagglehub``).
+            num_classes: int or None (the preset's). Another number of classes keeps
+                every weight but the class-specific layers, freshly initialised.
+            **kwargs: other constructor arguments to change (``dtype``,
+                ``deep_supervision``, ``input_shape``, ...).
+
+        Example:
+        >>> model = SFNet.from_preset("runs/cs_r18/preset", num_classes=5)  # doctest: +SKIP
+        """
+        model = load_preset_model(preset, num_classes=num_classes, **kwargs)
+        if not isinstance(model, cls):
+            raise TypeError(
+                f"The preset '{preset}' holds a {type(model).__name__}, not a {cls.__name__}."
+            )
+        return model

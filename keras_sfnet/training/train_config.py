@@ -84,7 +84,8 @@ class TrainConfig:
         dropout: float, spatial dropout of the PPM and auxiliary heads.
             Defaults to 0.1 (authors).
         initial_weights: str or `None`. A `.weights.h5` or `.keras` file whose
-            weights initialise the model (e.g. converted ImageNet backbones).
+            weights initialise the model exactly (same classes: a mismatched
+            head is an error; use `init_from` to fine-tune to other classes).
         crop_size: (height, width), defaults to `(1024, 1024)`.
         batch_size: int, global batch size (all replicas). Defaults to 16.
         steps: int or `None`. Total optimizer steps. Defaults to 50000.
@@ -125,6 +126,15 @@ class TrainConfig:
             disables XLA). Defaults to `False`.
         tensorboard: bool, write TensorBoard logs. Defaults to `True`.
         verbose: `"auto"`, 0, 1 or 2, Keras progress bar. Defaults to `"auto"`.
+        init_from: str or `None`. Pretrained weights to fine-tune from: an
+            authors' `.pth` checkpoint, a `.keras` or `.weights.h5` file, or a
+            preset (folder, `hf://...`, `kaggle://...`). Every weight is kept
+            but the class-specific layers, freshly initialised when the number
+            of classes differs (`keras_sfnet.models.load_pretrained_weights`).
+        backbone_weights: str or `None`. ImageNet weights of the encoder (the
+            authors' `resnet18-deep-inplane128.pth`, ..., or torchvision's),
+            loaded with `keras_sfnet.convert.load_backbone_weights` (the
+            paper's recipe). Applied before `init_from`.
 
     Example:
     >>> config = TrainConfig.from_file("configs/cityscapes_r18.yaml")  # doctest: +SKIP
@@ -182,6 +192,8 @@ class TrainConfig:
     deterministic: bool = False
     tensorboard: bool = True
     verbose: Any = "auto"
+    init_from: str | None = None
+    backbone_weights: str | None = None
 
     def __post_init__(self) -> None:
         self.dataset = _choice("dataset", self.dataset, DATASETS)
@@ -231,6 +243,12 @@ class TrainConfig:
         if self.verbose not in ("auto", 0, 1, 2):
             raise ValueError(
                 f"`verbose` must be one of ['auto', 0, 1, 2]. Received: verbose={self.verbose!r}"
+            )
+        if self.init_from and self.initial_weights:
+            raise ValueError(
+                "Set one of `init_from` (fine-tuning: fresh class heads when the classes "
+                "differ) or `initial_weights` (an exact copy). Received both: "
+                f"init_from={self.init_from!r}, initial_weights={self.initial_weights!r}"
             )
 
     def to_dict(self) -> dict[str, Any]:

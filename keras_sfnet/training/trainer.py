@@ -16,6 +16,7 @@ from typing import Any
 import keras
 import tensorflow as tf
 
+from keras_sfnet.convert.official import load_backbone_weights
 from keras_sfnet.data import (
     AugmentationConfig,
     DatasetInfo,
@@ -31,7 +32,7 @@ from keras_sfnet.losses import (
     replicate_labels,
 )
 from keras_sfnet.metrics import MeanIoU
-from keras_sfnet.models import SFNet
+from keras_sfnet.models import SFNet, load_pretrained_weights
 from keras_sfnet.models.sfnet import deep_supervision_outputs
 from keras_sfnet.training.checkpointing import (
     TrainingCheckpoint,
@@ -144,8 +145,8 @@ def _augmentation(config: TrainConfig) -> AugmentationConfig:
 def build_training_model(config: TrainConfig, num_classes: int) -> SFNet:
     """Builds the SFNet of a config under its precision policy.
 
-    Call inside the strategy's scope. Applies `sync_batchnorm` and
-    `initial_weights`.
+    Call inside the strategy's scope. Applies `sync_batchnorm`,
+    `backbone_weights`, `init_from` and `initial_weights`.
 
     Example:
     >>> model = build_training_model(TrainConfig(dataset="synthetic"), num_classes=19)  # doctest: +SKIP
@@ -161,11 +162,15 @@ def build_training_model(config: TrainConfig, num_classes: int) -> SFNet:
         )
     if config.sync_batchnorm:
         convert_to_sync_batchnorm(model)
+    if config.backbone_weights:
+        load_backbone_weights(model.backbone, os.fspath(config.backbone_weights))
+    if config.init_from:
+        load_pretrained_weights(model, os.fspath(config.init_from))
     if config.initial_weights:
         path = os.fspath(config.initial_weights)
         if path.endswith(".keras"):
-            source = keras.saving.load_model(path, compile=False)
-            model.set_weights(source.get_weights())
+            # Matched by name and shape: a different head is an error, not a copy.
+            load_pretrained_weights(model, path, allow_new_heads=False)
         else:
             model.load_weights(path)
     return model
