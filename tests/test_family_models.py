@@ -103,6 +103,7 @@ def _randomize(model, seed):
             w.assign((0.1 * rng.standard_normal(w.shape)).astype("float32"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "name",
     ["sfnet_dfv1_dsn", "sfnet_dfv2", "sfnet_stdc1", "sfnet_shufflenetv2", "sfnet_lite_stdc1"],
@@ -252,3 +253,42 @@ def test_unsupported_checkpoints_name_the_tensor(reference_dir):
     shapes = {k: np.zeros(s, "float16") for k, s, _ in entry["state_dict"]}
     with pytest.raises(CheckpointMismatchError, match="no flow alignment.*sfnet_dfv1"):
         from_official_checkpoint(shapes)
+
+
+@pytest.mark.parametrize("name", ["sfnet_lite_stdc1", "sfnet_dfv1_dsn", "sfnet_shufflenetv2"])
+def test_mixed_precision_outputs_stay_float32(name, mixed_precision):
+    model = SFNet.from_name(name, num_classes=3)
+    out = model(np.random.default_rng(0).standard_normal((1, 64, 64, 3)).astype("float32"))
+    for value in out.values() if isinstance(out, dict) else [out]:
+        assert value.dtype == "float32" and np.isfinite(np.asarray(value)).all()
+    flows = model.flow_model()(np.zeros((1, 64, 64, 3), "float32"))
+    assert all(v.dtype == "float32" for v in flows.values())
+
+
+def test_new_layers_serialize():
+    from keras_sfnet.layers import AlignedFPN, ChannelShuffle, GatedFlowAlignment, LiteAlignedFPN
+
+    pyramid = {
+        k: np.random.default_rng(i).standard_normal((1, s, s, 8)).astype("float32")
+        for i, (k, s) in enumerate((("P2", 16), ("P4", 4), ("P5_stage4", 2), ("P5", 2)))
+    }
+    for layer, inputs, key in [
+        (AlignedFPN(8, levels=("P4", "P5_stage4", "P5")), pyramid, "features"),
+        (LiteAlignedFPN(8), pyramid, "features"),
+        (GatedFlowAlignment(4), [pyramid["P2"], pyramid["P4"]], None),
+        (ChannelShuffle(4), pyramid["P2"], None),
+    ]:
+        out = layer(inputs)
+        clone = layer.__class__.from_config(layer.get_config())
+        clone(inputs)
+        clone.set_weights(layer.get_weights())
+        a, b = (out[key], clone(inputs)[key]) if key else (out, clone(inputs))
+        np.testing.assert_allclose(a, b, rtol=1e-6)
+    assert AlignedFPN(8, levels=("P4", "P5_stage4", "P5"))(pyramid)["features"].shape == (
+        1,
+        4,
+        4,
+        8,
+    )
+    with pytest.raises(ValueError, match="at least 2 distinct"):
+        AlignedFPN(8, levels=("P5",))

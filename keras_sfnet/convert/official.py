@@ -222,7 +222,10 @@ def to_official_state_dict(model) -> dict[str, np.ndarray]:
     (the names of its ImageNet file: ``stage1.0``, ``features.0.conv``, torchvision's
     ``conv1.0``). Arrays are float32 in
     PyTorch layout (OIHW), ready for ``torch.from_numpy`` and ``load_state_dict``
-    (``num_batches_tracked`` excluded).
+    (``num_batches_tracked`` excluded). Only the tensors an eval pass uses are
+    written: the authors' STDC aliases and ImageNet classifier, and the Lite head's
+    never-called ``dsn`` (and R18-Lite's unused ``fpn_in.2``) are not, so load it into
+    their modules with ``strict=False``.
 
     Example:
     >>> sd = to_official_state_dict(SFNet("resnet18", num_classes=19))
@@ -475,7 +478,7 @@ def from_official_checkpoint(
         from keras_sfnet.models.weight_transfer import with_new_heads
 
         pretrained = from_official_checkpoint(
-            state_dict, backbone=backbone, input_shape=input_shape, **kwargs
+            state_dict, backbone=backbone, input_shape=input_shape, head=head, **kwargs
         )
         return with_new_heads(pretrained, num_classes, deep_supervision)
     if backbone is not None and backbone not in BACKBONES:
