@@ -219,3 +219,26 @@ def test_mac_counter_counts_transposed_convs():
     outputs = keras.layers.Conv2DTranspose(6, 4, strides=2, padding="same", use_bias=False)(inputs)
     macs = count_macs(keras.Model(inputs, outputs), (1, 8, 8, 4))
     assert macs.conv == 8 * 8 * 4 * 4 * 4 * 6
+
+
+@pytest.mark.parametrize("name", ["aspp", "non_local", "correlation_flow", "deformable_v2"])
+def test_mixed_precision_outputs(name, mixed_precision):
+    make, data, expected = CASES[name]
+    keras.utils.set_random_seed(0)
+    layer = make()
+    y = layer(data())
+    assert tuple(y.shape) == expected
+    assert keras.backend.standardize_dtype(y.dtype) == "float16"
+    assert np.all(np.isfinite(np.asarray(y, np.float32)))
+
+
+def test_mixed_precision_flows_stay_float32(mixed_precision):
+    keras.utils.set_random_seed(0)
+    low, high = _pair()
+    for layer in (
+        DeformableAlignment(4, return_flow=True),
+        FlowAlignment(4, return_flow=True, flow_estimator="correlation", upsampling="nearest"),
+    ):
+        aligned, flow = layer([low, high])
+        assert keras.backend.standardize_dtype(aligned.dtype) == "float16"
+        assert keras.backend.standardize_dtype(flow.dtype) == "float32"
