@@ -18,7 +18,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from keras_sfnet.training.demo import DemoResult, run_demo  # noqa: E402
+from keras_sfnet.training.demo import DEMO_SETTINGS, DemoResult, run_demo  # noqa: E402
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,7 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--output", default="runs/demo", help="run folder")
     parser.add_argument("--fresh", action="store_true", help="start over instead of resuming")
-    parser.add_argument("--steps", type=int, help="training steps (default: the demo's 360)")
+    parser.add_argument("--steps", type=int, default=DEMO_SETTINGS["steps"], help="training steps")
     parser.add_argument("--verbose", type=int, choices=(0, 1, 2), help="Keras progress bar")
     return parser
 
@@ -37,15 +37,28 @@ def main(argv: list[str] | None = None) -> DemoResult:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     overrides = {}
-    if args.steps is not None:
+    if args.steps != DEMO_SETTINGS["steps"]:
         overrides["steps"] = args.steps
     if args.verbose is not None:
         overrides["verbose"] = args.verbose
     result = run_demo(args.output, fresh=args.fresh, **overrides)
     training = result.training
-    print(
-        f"Trained SFNet ResNet-18 for {training.step} steps (this call: {training.wall_time:.0f} s)."
-    )
+    done = training.step - training.initial_step
+    if done == 0:
+        print(
+            f"Nothing trained in this call: {training.output} already holds the finished run "
+            f"({training.step} steps; --fresh starts over)."
+        )
+    elif training.initial_step:
+        print(
+            f"Resumed at step {training.initial_step} and trained {done} more steps to "
+            f"{training.step} in {training.wall_time:.0f} s ({training.wall_time / done:.2f} s/step)."
+        )
+    else:
+        print(
+            f"Trained {training.step} steps in {training.wall_time:.0f} s "
+            f"({training.wall_time / done:.2f} s/step, including start-up)."
+        )
     print(f"Validation mIoU {result.miou:.3f}, pixel accuracy {result.pixel_accuracy:.3f}")
     for name, iou in sorted(result.per_class_iou.items(), key=lambda kv: -kv[1]):
         print(f"  {name:>14s} {iou:.3f}")

@@ -14,6 +14,7 @@ DATASETS = ("cityscapes", "camvid", "ade20k", "pascal_context", "folder", "synth
 MIXED_PRECISION = ("off", "float16", "bfloat16")
 DISTRIBUTIONS = ("auto", "none", "mirrored", "multi_worker")
 LOSSES = ("ohem", "cross_entropy")
+OPTIMIZERS = ("sgd", "adamw")
 AUGMENTATIONS = ("released", "paper", "crop_only")
 
 
@@ -91,6 +92,9 @@ class TrainConfig:
         epochs: int or `None`. Used when `steps` is `None`.
         steps_per_epoch: int or `None` (training files // batch size).
         learning_rate: float, defaults to 0.01.
+        optimizer: `"sgd"` (the authors': momentum SGD with coupled weight
+            decay) or `"adamw"` (Adam with decoupled weight decay
+            `weight_decay`, for short runs from scratch). Defaults to `"sgd"`.
         momentum: float, defaults to 0.9.
         weight_decay: float, coupled L2, defaults to 5e-4.
         poly_power: float, defaults to 0.9.
@@ -159,6 +163,7 @@ class TrainConfig:
     epochs: int | None = None
     steps_per_epoch: int | None = None
     learning_rate: float = 0.01
+    optimizer: str = "sgd"
     momentum: float = 0.9
     weight_decay: float = 5e-4
     poly_power: float = 0.9
@@ -190,6 +195,7 @@ class TrainConfig:
             MIXED_PRECISION,
         )  # fmt: skip
         self.distribution = _choice("distribution", self.distribution, DISTRIBUTIONS)
+        self.optimizer = _choice("optimizer", self.optimizer, OPTIMIZERS)
         self.loss = _choice("loss", self.loss, LOSSES + ("ce",))
         if self.loss == "ce":
             self.loss = "cross_entropy"
