@@ -49,7 +49,7 @@ class TrainConfig:
     section 4.1): SGD momentum 0.9, coupled weight decay 5e-4, batch 16,
     learning rate 0.01 with poly decay (power 0.9) over 50K iterations, OHEM
     cross-entropy (0.7, 100000 pixels kept), 1024x1024 crops, released-script
-    augmentation. `configs/*.yaml` hold the recipes of each table.
+    augmentation. `configs/*.json` hold the recipes of each table.
 
     Training length is counted in optimizer steps (batches): `steps`, or
     `epochs` x `steps_per_epoch` when `steps` is `None`. An "epoch" is the unit
@@ -131,7 +131,7 @@ class TrainConfig:
         verbose: `"auto"`, 0, 1 or 2, Keras progress bar. Defaults to `"auto"`.
 
     Example:
-    >>> config = TrainConfig.from_file("configs/cityscapes_r18.yaml")  # doctest: +SKIP
+    >>> config = TrainConfig.from_file("configs/cityscapes_r18.json")  # doctest: +SKIP
     >>> config = TrainConfig(dataset="synthetic", crop_size=(128, 128), batch_size=8,
     ...                      steps=300, output="runs/demo")
     >>> config.mixed_precision
@@ -276,7 +276,7 @@ class TrainConfig:
             **overrides: settings replacing the file's (e.g. `data_root=...`).
 
         Example:
-        >>> config = TrainConfig.from_file("configs/camvid_r18.yaml",
+        >>> config = TrainConfig.from_file("configs/camvid_r18.json",
         ...                                data_root="/data/camvid")  # doctest: +SKIP
         """
         path = os.fspath(path)
