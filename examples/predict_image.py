@@ -3,7 +3,7 @@
     python examples/predict_image.py --model sfnet_r18_cityscapes.keras --image street.jpg
     python examples/predict_image.py   # an untrained model on a synthetic street scene
 
-Shows the Python API that `tools/predict.py` wraps: `Segmenter` takes the image
+Writes into --output-dir, by default a new temporary folder (printed). Shows the Python API that `tools/predict.py` wraps: `Segmenter` takes the image
 as OpenCV reads it (uint8 BGR, `bgr=True`), at any size, and returns the class
 map at that size.
 """
@@ -13,16 +13,15 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import cv2
 
-import cv2  # noqa: E402
-
-import keras_sfnet  # noqa: E402
-from keras_sfnet.data import get_dataset_info, list_files  # noqa: E402
-from keras_sfnet.data.synthetic import generate_synthetic_cityscapes  # noqa: E402
-from keras_sfnet.inference import Segmenter, load_segmentation_model  # noqa: E402
-from keras_sfnet.visualize import colorize, legend, overlay  # noqa: E402
+import keras_sfnet
+from keras_sfnet.data import get_dataset_info, list_files
+from keras_sfnet.data.synthetic import generate_synthetic_cityscapes
+from keras_sfnet.inference import Segmenter, load_segmentation_model
+from keras_sfnet.visualize import colorize, legend, overlay
 
 
 def main(argv=None) -> int:
@@ -32,7 +31,7 @@ def main(argv=None) -> int:
     parser.add_argument("--model", default=None, help=".keras or .pth (default: untrained SFNet)")
     parser.add_argument("--image", default=None, help="image file (default: a synthetic scene)")
     parser.add_argument("--dataset", default="cityscapes", help="palette and class names")
-    parser.add_argument("--output-dir", default="predictions")
+    parser.add_argument("--output-dir", default=None, help="(default: a new temporary folder)")
     parser.add_argument("--scales", default="1.0", help="e.g. 0.75,1.0,1.25")
     parser.add_argument("--flip", action="store_true")
     args = parser.parse_args(argv)
@@ -42,10 +41,11 @@ def main(argv=None) -> int:
         model = load_segmentation_model(args.model)
     else:
         model = keras_sfnet.SFNet("resnet18", num_classes=info.num_classes)
+    output_dir = args.output_dir or tempfile.mkdtemp(prefix="sfnet_predict_")
     image_path = args.image
     if image_path is None:
         root = generate_synthetic_cityscapes(
-            "/tmp/keras_sfnet_synthetic_cityscapes", num_train=0, num_val=1
+            os.path.join(output_dir, "synthetic_data"), num_train=0, num_val=1
         )
         image_path = list_files("cityscapes", root, "val")[0][0]
 
@@ -57,13 +57,13 @@ def main(argv=None) -> int:
     )
     class_map, probabilities = segmenter.predict(bgr, return_probabilities=True)
 
-    os.makedirs(args.output_dir, exist_ok=True)
-    stem = os.path.join(args.output_dir, os.path.splitext(os.path.basename(image_path))[0])
+    os.makedirs(output_dir, exist_ok=True)
+    stem = os.path.join(output_dir, os.path.splitext(os.path.basename(image_path))[0])
     rgb = bgr[..., ::-1]
     outputs = {
         f"{stem}_color.png": colorize(class_map, info.palette),
         f"{stem}_overlay.png": overlay(rgb, class_map, info.palette, alpha=0.5),
-        os.path.join(args.output_dir, "legend.png"): legend(info.class_names, info.palette),
+        os.path.join(output_dir, "legend.png"): legend(info.class_names, info.palette),
     }
     for path, picture in outputs.items():
         cv2.imwrite(path, picture[..., ::-1])

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import tempfile
 import urllib.request
 
 import cv2
@@ -32,9 +34,14 @@ def main() -> None:
     parser.add_argument("--image", required=True)
     parser.add_argument("--url", default="http://localhost:8501")
     parser.add_argument("--model-name", default="sfnet")
-    parser.add_argument("--output", default="classes.png")
+    parser.add_argument(
+        "--output", default=None, help="class-id PNG (default: classes.png in a new temp folder)"
+    )
     args = parser.parse_args()
-    rgb = cv2.cvtColor(cv2.imread(args.image, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+    bgr = cv2.imread(args.image, cv2.IMREAD_COLOR)
+    if bgr is None:
+        raise SystemExit(f"cannot read {args.image}")
+    rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
     body = json.dumps(
         {"signature_name": "serving_default", "inputs": {"images": [rgb.tolist()]}}
     ).encode()
@@ -46,8 +53,9 @@ def main() -> None:
     with urllib.request.urlopen(request) as response:
         outputs = json.loads(response.read())["outputs"]
     classes = np.asarray(outputs["class_ids"] if isinstance(outputs, dict) else outputs)[0]
-    cv2.imwrite(args.output, classes.astype(np.uint8))
-    print(f"wrote {args.output}: classes {np.unique(classes).tolist()}")
+    output = args.output or os.path.join(tempfile.mkdtemp(prefix="sfnet_"), "classes.png")
+    cv2.imwrite(output, classes.astype(np.uint8))
+    print(f"wrote {output}: classes {np.unique(classes).tolist()}")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,10 @@ trained for `--train-steps` steps on synthetic Cityscapes-layout street scenes (
 few minutes on a CPU), so that the flows are those of a network that has learnt
 something.
 
+Writes to --output, by default semantic_flow.png in a new temporary folder
+(printed); the synthetic data goes to --data-root, by default into that folder.
+Regenerating the documentation's picture is explicit:
+
     python examples/visualize_flow.py --output docs/images/semantic_flow.png
     python examples/visualize_flow.py --model sfnet_r18.keras --image street.png
 """
@@ -16,19 +20,18 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import cv2
+import keras
+import numpy as np
 
-import cv2  # noqa: E402
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-
-import keras_sfnet  # noqa: E402
-from keras_sfnet.data import get_dataset_info, list_files, load_dataset, read_example  # noqa: E402
-from keras_sfnet.data.synthetic import generate_synthetic_cityscapes  # noqa: E402
-from keras_sfnet.inference import Segmenter, flow_pictures, load_segmentation_model  # noqa: E402
-from keras_sfnet.losses import SegmentationCrossEntropy  # noqa: E402
-from keras_sfnet.visualize import colorize, legend  # noqa: E402
+import keras_sfnet
+from keras_sfnet.data import get_dataset_info, list_files, load_dataset, read_example
+from keras_sfnet.data.synthetic import generate_synthetic_cityscapes
+from keras_sfnet.inference import Segmenter, flow_pictures, load_segmentation_model
+from keras_sfnet.losses import SegmentationCrossEntropy
+from keras_sfnet.visualize import colorize, legend
 
 
 def train_small_model(root: str, steps: int, size: tuple[int, int], seed: int) -> keras.Model:
@@ -92,21 +95,29 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--output", default="docs/images/semantic_flow.png")
+    parser.add_argument(
+        "--output", default=None, help="PNG file (default: in a new temporary folder)"
+    )
     parser.add_argument(
         "--model", default=None, help=".keras or .pth model (default: train a small one)"
     )
     parser.add_argument(
         "--image", default=None, help="image to show (default: a synthetic val image)"
     )
-    parser.add_argument("--data-root", default="/tmp/keras_sfnet_synthetic_cityscapes")
+    parser.add_argument(
+        "--data-root", default=None, help="synthetic data folder (default: beside the output)"
+    )
     parser.add_argument("--train-steps", type=int, default=300)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--save-model", default=None, help="save the trained model (.keras)")
     args = parser.parse_args(argv)
 
+    output = args.output or os.path.join(
+        tempfile.mkdtemp(prefix="sfnet_flow_"), "semantic_flow.png"
+    )
+    data_root = args.data_root or os.path.join(os.path.dirname(output), "synthetic_data")
     size = (128, 256)
-    root = generate_synthetic_cityscapes(args.data_root, num_train=64, num_val=2, image_size=size)
+    root = generate_synthetic_cityscapes(data_root, num_train=64, num_val=2, image_size=size)
     if args.model:
         model = load_segmentation_model(args.model)
     else:
@@ -122,8 +133,8 @@ def main(argv=None) -> int:
         image_path, label_path = list_files("cityscapes", root, "val")[1]
         image, label = read_example(image_path, label_path, get_dataset_info("cityscapes"))
     figure = make_figure(image, label, Segmenter(model))
-    save_png(args.output, figure)
-    print(f"Wrote {args.output} ({os.path.getsize(args.output) / 1024:.0f} KB)")
+    save_png(output, figure)
+    print(f"Wrote {output} ({os.path.getsize(output) / 1024:.0f} KB)")
     return 0
 
 

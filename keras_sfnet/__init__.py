@@ -23,11 +23,14 @@ from keras_sfnet import (
 )
 from keras_sfnet.evaluation import evaluate
 from keras_sfnet.inference import Segmenter
+from keras_sfnet.layers.image_converter import ImageConverter
+from keras_sfnet.models.configurations import list_models
 from keras_sfnet.models.sfnet import SFNet
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "ImageConverter",
     "SFNet",
     "Segmenter",
     "backbones",
@@ -39,6 +42,7 @@ __all__ = [
     "inference",
     "kernels",
     "layers",
+    "list_models",
     "losses",
     "metrics",
     "models",

@@ -15,7 +15,7 @@ Conventions (NHWC throughout):
 from __future__ import annotations
 
 import contextlib
-import threading
+import contextvars
 
 import tensorflow as tf
 
@@ -36,19 +36,40 @@ __all__ = [
 
 RESIZE_IMPLEMENTATIONS = ("op", "matmul")
 WARP_IMPLEMENTATIONS = ("auto", "gather", "fused")
-_scope = threading.local()
+#: The implementation choices of the current thread / task (never shared: every new
+#: thread starts from the defaults).
+_choices: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
+    "keras_sfnet_implementations", default=None
+)
 _fused_flow_warp = None
 
 
+def _check_warp(warp) -> None:
+    if warp is not None and not callable(warp) and warp not in WARP_IMPLEMENTATIONS:
+        raise ValueError(
+            f"`warp` must be one of {list(WARP_IMPLEMENTATIONS)} or a callable "
+            f"`(features, flow) -> warped`. Received: warp={warp!r}"
+        )
+
+
 @contextlib.contextmanager
-def implementation_scope(resize: str | None = None, warp: str | None = None):
+def implementation_scope(resize: str | None = None, warp=None):
     """Chooses how the primitives are written into graphs traced inside the scope.
 
     Exporters use it: ``resize="matmul"`` writes align-corners resizes as two matrix
     products (for converters that mis-handle ``ResizeBilinear``), ``warp="gather"``
-    keeps the pure-TF warp even when the fused kernel is loaded. Outside any scope the
-    defaults are ``resize="op"`` and ``warp="auto"`` (fused kernel if loaded, else
-    gathers). The choice is read when a graph is traced, so trace inside the scope.
+    keeps the pure-TF warp even when the fused kernel is loaded, and ``warp=fn`` writes
+    every warp as ``fn(features, flow)`` (e.g. the ONNX exporter's GridSample marker).
+    Outside any scope the defaults are ``resize="op"`` and ``warp="auto"`` (fused kernel
+    if loaded, else gathers). The choice is read when a graph is traced, so trace inside
+    the scope. The scope is a `contextvars` context: it covers the current thread (or
+    asyncio task) only, so a trace running in another thread at the same time keeps its
+    own choice. Scopes nest; the innermost choice wins.
+
+    Args:
+        resize: None (keep), ``"op"`` or ``"matmul"``.
+        warp: None (keep), ``"auto"``, ``"gather"``, ``"fused"`` or a callable
+            ``(features, flow) -> warped`` computing :func:`flow_warp`'s math.
 
     Example:
     >>> with implementation_scope(resize="matmul", warp="gather"):
@@ -58,21 +79,17 @@ def implementation_scope(resize: str | None = None, warp: str | None = None):
         raise ValueError(
             f"`resize` must be one of {list(RESIZE_IMPLEMENTATIONS)}. Received: resize={resize!r}"
         )
-    if warp is not None and warp not in WARP_IMPLEMENTATIONS:
-        raise ValueError(
-            f"`warp` must be one of {list(WARP_IMPLEMENTATIONS)}. Received: warp={warp!r}"
-        )
-    previous = getattr(_scope, "value", {})
-    current = dict(previous)
+    _check_warp(warp)
+    current = dict(_choices.get() or {})
     if resize is not None:
         current["resize"] = resize
     if warp is not None:
         current["warp"] = warp
-    _scope.value = current
+    token = _choices.set(current)
     try:
         yield
     finally:
-        _scope.value = previous
+        _choices.reset(token)
 
 
 def _height_width(x: tf.Tensor):
@@ -81,8 +98,8 @@ def _height_width(x: tf.Tensor):
     return tuple(int(x.shape[i]) if x.shape[i] is not None else dynamic[i] for i in (1, 2))
 
 
-def _implementation(kind: str, default: str) -> str:
-    return getattr(_scope, "value", {}).get(kind, default)
+def _implementation(kind: str, default: str):
+    return (_choices.get() or {}).get(kind, default)
 
 
 def register_fused_flow_warp(fn) -> None:
@@ -199,7 +216,7 @@ def resize_align_corners_matmul(x: tf.Tensor, size) -> tf.Tensor:
     return tf.einsum("jw,biwc->bijc", mw, y)
 
 
-def flow_warp(features: tf.Tensor, flow: tf.Tensor) -> tf.Tensor:
+def flow_warp(features: tf.Tensor, flow: tf.Tensor, implementation=None) -> tf.Tensor:
     """Warps ``features`` onto the flow's grid, exactly as the SFNet authors do.
 
     For each output pixel ``(row, col)`` of the flow's ``h x w`` grid the sampling
@@ -223,6 +240,9 @@ def flow_warp(features: tf.Tensor, flow: tf.Tensor) -> tf.Tensor:
     Args:
         features: ``(B, H_in, W_in, C)`` tensor to sample from.
         flow: ``(B, h, w, 2)`` displacement field in pixels of the output grid.
+        implementation: None (the current :func:`implementation_scope`'s choice,
+            ``"auto"`` outside any), ``"auto"``, ``"gather"``, ``"fused"`` or a
+            callable ``(features, flow) -> warped``.
 
     Returns:
         ``(B, h, w, C)`` tensor.
@@ -233,7 +253,10 @@ def flow_warp(features: tf.Tensor, flow: tf.Tensor) -> tf.Tensor:
     >>> tuple(y.shape)
     (2, 7, 9, 3)
     """
-    warp = _implementation("warp", "auto")
+    _check_warp(implementation)
+    warp = implementation if implementation is not None else _implementation("warp", "auto")
+    if callable(warp):
+        return warp(features, flow)
     if warp == "fused" and _fused_flow_warp is None:
         raise RuntimeError(
             "warp='fused' was requested but the fused flow-warp kernel is not loaded; "

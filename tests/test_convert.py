@@ -125,7 +125,7 @@ def test_mismatch_names_the_first_tensor_that_does_not_fit(manifest):
     extra = dict(sd, **{"head.extra.weight": np.zeros((3,), np.float32)})
     with pytest.raises(CheckpointMismatchError, match="does not use, first 'head.extra.weight'"):
         from_official_checkpoint(extra)
-    with pytest.raises(CheckpointMismatchError, match="not an SFNet checkpoint"):
+    with pytest.raises(CheckpointMismatchError, match="Unsupported SFNet checkpoint: its head has no"):
         from_official_checkpoint({k: v for k, v in sd.items() if not k.startswith("head.")})
     with pytest.raises(ValueError, match="`backbone` must be one of"):
         from_official_checkpoint(sd, backbone="vgg16")

@@ -45,4 +45,4 @@ def test_tool_reports_mismatch_and_missing_file(tmp_path, reference_dir, capsys)
     assert code == 1
     assert "'head.conv_last.1.weight' has shape (19, 128, 1, 1)" in capsys.readouterr().err
     assert tool.main([str(tmp_path / "nope.pth"), "--output", str(tmp_path / "m")]) == 2
-    assert "checkpoint not found" in capsys.readouterr().err
+    assert "nope.pth' does not exist" in capsys.readouterr().err

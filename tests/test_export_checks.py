@@ -81,7 +81,16 @@ def test_tensorrt_unavailable_says_what_to_do(model, tmp_path):
     assert "TF-TRT" in str(info.value)
     with pytest.raises(ValueError, match="`precision` must be one of"):
         export_tensorrt(model, tmp_path / "m.engine", input_size=(64, 64), precision="int4")
-    with pytest.raises(ValueError, match="one size"):
+    # Availability comes first: without TensorRT, no advice about the size.
+    with pytest.raises(TensorRTUnavailableError):
+        export_tensorrt(model, tmp_path / "m.engine", input_size=None)
+
+
+def test_tensorrt_size_message_names_the_parameter(model, tmp_path, monkeypatch):
+    from keras_sfnet.export import tensorrt as tensorrt_module
+
+    monkeypatch.setattr(tensorrt_module, "tensorrt_status", lambda: {"available": True})
+    with pytest.raises(ValueError, match=r"one size: pass `input_size=\(H, W\)`"):
         export_tensorrt(model, tmp_path / "m.engine", input_size=None)
 
 
@@ -136,8 +145,15 @@ def test_calibration_samples_accepts_datasets_and_pairs():
     assert len(samples) == 3 and samples[0][0].shape == (1, 32, 48, 3)
     synthetic = next(calibration_samples(None, (32, 64), num_samples=1)())[0]
     assert synthetic.dtype == np.float32 and abs(float(synthetic.mean())) < 3
-    with pytest.raises(ValueError, match="not uint8"):
-        next(calibration_samples([np.zeros((8, 8, 3), np.uint8)], None)())
+    # uint8 images are normalised by the export's ImageConverter; `raw` keeps uint8.
+    from keras_sfnet.layers import ImageConverter
+
+    raw = np.random.default_rng(1).integers(0, 256, (8, 8, 3), dtype=np.uint8)
+    normalised = next(calibration_samples([raw], None)())[0]
+    np.testing.assert_array_equal(normalised, np.asarray(ImageConverter()(raw[None])))
+    assert next(calibration_samples([raw], None, raw=True)())[0].dtype == np.uint8
+    inverted = next(calibration_samples([normalised[0]], None, raw=True)())[0]
+    np.testing.assert_array_equal(inverted, raw[None])
 
 
 def test_cli_tflite(tmp_path):

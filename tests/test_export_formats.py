@@ -22,9 +22,10 @@ from keras_sfnet.export import (
     onnx_operators,
     tflite_operators,
 )
-from keras_sfnet.export.tracing import normalize_uint8
+from keras_sfnet.layers import ImageConverter
 
-INT8_MIN_AGREEMENT = 0.95  # the stated threshold for int8 on a trained tiny model
+INT8_MIN_AGREEMENT = 0.95
+image_converter = ImageConverter()  # the one normaliser, as the exports use it
 
 
 def _tiny_backbone() -> keras.Model:
@@ -64,12 +65,12 @@ def test_saved_model_round_trip(tiny, tmp_path):
     # dynamic size: an odd size that was not part of the parity check
     images = np.random.default_rng(1).integers(0, 256, (2, 70, 90, 3), dtype=np.uint8)
     out = serve(images=tf.constant(images))
-    logits = _keras(tiny, normalize_uint8(images))
+    logits = _keras(tiny, image_converter(images))
     np.testing.assert_allclose(out["logits"].numpy(), logits, atol=1e-5, rtol=1e-4)
     np.testing.assert_array_equal(out["class_ids"].numpy(), logits.argmax(-1))
     np.testing.assert_allclose(out["probabilities"].numpy().sum(-1), 1.0, atol=1e-5)
     assert out["class_ids"].dtype == tf.int32
-    float_logits = loaded.signatures[FLOAT_SIGNATURE](image=normalize_uint8(images))["logits"]
+    float_logits = loaded.signatures[FLOAT_SIGNATURE](image=image_converter(images))["logits"]
     np.testing.assert_allclose(float_logits.numpy(), logits, atol=1e-5, rtol=1e-4)
 
 
@@ -138,7 +139,7 @@ def trained_tiny():
         optimizer=keras.optimizers.Adam(1e-2),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
     )
-    x = normalize_uint8(images).numpy()
+    x = image_converter(images).numpy()
     model.fit(x, labels, batch_size=8, epochs=4, verbose=0)
     return model
 
@@ -148,10 +149,10 @@ def test_tflite_int8_trained_model_keeps_agreement(trained_tiny, tmp_path):
     io_dtype = "int8"  # integer I/O; float I/O is covered by the synthetic-calibration test
     rng = np.random.default_rng(5)
     calib_images, _ = _blocks(rng, 16)
-    calibration = tf.data.Dataset.from_tensor_slices(normalize_uint8(calib_images)).batch(4)
+    calibration = tf.data.Dataset.from_tensor_slices(image_converter(calib_images)).batch(4)
     eval_images, eval_labels = _blocks(rng, 8)
     # the model learnt the task: Keras itself is right on most pixels
-    keras_ids = _keras(trained_tiny, normalize_uint8(eval_images)).argmax(-1)
+    keras_ids = _keras(trained_tiny, image_converter(eval_images)).argmax(-1)
     assert (keras_ids == eval_labels).mean() > 0.8
     path = tmp_path / "int8.tflite"
     report = export_tflite(
@@ -222,6 +223,44 @@ def _ort(path, x):
     return session.run(["logits"], {"image": x})[0]
 
 
+def _uint8_images(shape, seed):
+    return np.random.default_rng(seed).integers(0, 256, shape, dtype=np.uint8)
+
+
+def test_tflite_with_preprocessing_takes_uint8_images(tiny, tmp_path):
+    path = tmp_path / "uint8.tflite"
+    bgr = ImageConverter(bgr=True)
+    report = export_tflite(
+        tiny, path, input_size=(64, 96), include_preprocessing=True, preprocessor=bgr
+    )
+    assert report.passed and report.max_rel_error < 1e-4
+    from ai_edge_litert.interpreter import Interpreter
+
+    detail = Interpreter(model_path=str(path)).get_input_details()[0]
+    assert detail["dtype"] == np.uint8 and tuple(detail["shape"]) == (1, 64, 96, 3)
+    images = _uint8_images((1, 64, 96, 3), 11)
+    expected = _keras(tiny, bgr(images))
+    np.testing.assert_allclose(_litert(path, images), expected, atol=1e-4 * np.abs(expected).max())
+    with pytest.raises(ValueError, match="integer I/O"):
+        export_tflite(
+            tiny, tmp_path / "x.tflite", quantization="int8", io_dtype="int8",
+            include_preprocessing=True,
+        )  # fmt: skip
+    with pytest.raises(ValueError, match="only used with include_preprocessing=True"):
+        export_tflite(tiny, tmp_path / "x.tflite", preprocessor=bgr)
+
+
+def test_onnx_with_preprocessing_takes_uint8_images(tiny, tmp_path):
+    path = tmp_path / "uint8.onnx"
+    report = export_onnx(tiny, path, include_preprocessing=True)
+    assert report.passed and report.max_rel_error < 1e-4
+    images = _uint8_images((2, 80, 56, 3), 12)
+    expected = _keras(tiny, image_converter(images))
+    np.testing.assert_allclose(_ort(path, images), expected, atol=1e-4 * np.abs(expected).max())
+    with pytest.raises(Exception, match="(?i)uint8|type"):
+        _ort(path, images.astype(np.float32))
+
+
 def test_onnx_dynamic_round_trip(tiny, tmp_path):
     path = tmp_path / "sfnet.onnx"
     report = export_onnx(tiny, path)
@@ -273,7 +312,7 @@ def test_resnet18_saved_model_round_trip(resnet18, tmp_path):
     loaded = tf.saved_model.load(str(tmp_path / "r18" / "1"))
     images = np.random.default_rng(7).integers(0, 256, (1, 64, 96, 3), dtype=np.uint8)
     ids = loaded.signatures[SERVING_SIGNATURE](images=tf.constant(images))["class_ids"]
-    expected = _keras(resnet18, normalize_uint8(images)).argmax(-1)
+    expected = _keras(resnet18, image_converter(images)).argmax(-1)
     assert (ids.numpy() == expected).mean() > 0.999
 
 
@@ -293,3 +332,42 @@ def test_parity_failure_refuses_and_leaves_nothing(tiny, tmp_path):
             tiny, path, input_size=(64, 64), parity=ParityCheck(rtol=1e-12), keep_rejected=True
         )
     assert (tmp_path / "strict.tflite.rejected").exists()
+
+
+@pytest.mark.slow
+def test_onnx_export_and_concurrent_trace_keep_their_own_warp(tiny):
+    """An ONNX export's GridSample choice does not leak into a trace in another thread."""
+    import threading
+
+    from keras_sfnet.export.onnx import convert_to_onnx
+
+    def traced_ops() -> set[str]:
+        fn = tf.function(lambda x: tiny(x, training=False))
+        graph = fn.get_concrete_function(tf.TensorSpec([1, 64, 64, 3], tf.float32)).graph
+        return {op.type for op in graph.get_operations()}
+
+    results, errors = {"traces": []}, []
+    exporting = threading.Event()
+
+    def export():
+        try:
+            exporting.set()
+            results["grid_sample"] = onnx_operators(
+                convert_to_onnx(tiny, (64, 64), 1, warp="grid_sample")
+            )
+            results["gather"] = onnx_operators(convert_to_onnx(tiny, (64, 64), 1, warp="gather"))
+        except Exception as error:  # noqa: BLE001 - reported by the main thread
+            errors.append(error)
+
+    thread = threading.Thread(target=export)
+    thread.start()
+    exporting.wait(timeout=60)
+    while thread.is_alive():
+        results["traces"].append(traced_ops())
+    thread.join()
+    assert not errors, errors
+    assert "GridSample" in results["grid_sample"]
+    assert "GridSample" not in results["gather"] and "Gather" in results["gather"]
+    assert results["traces"]
+    for operations in results["traces"]:
+        assert "EagerPyFunc" not in operations and "GatherV2" in operations, operations

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
 import keras_sfnet
 from keras_sfnet.inference import (
     Segmenter,
+    augmented_logits_function,
     flow_pictures,
     logits_function,
-    normalize_image,
     predict_logits,
     prepare_image,
     sliding_window_boxes,
     upsample_flow,
 )
+from keras_sfnet.layers import ImageConverter
 
 NUM_CLASSES = 4
 
@@ -43,7 +45,7 @@ def image():
 
 
 def _normalised(image):
-    return normalize_image(prepare_image(image))[None]
+    return np.asarray(ImageConverter()(prepare_image(image)))[None]
 
 
 # -- input conversion -------------------------------------------------------------
@@ -51,8 +53,9 @@ def test_prepare_image_dtypes_and_channels(image):
     rgb = prepare_image(image)
     assert rgb.dtype == np.float32 and rgb.shape == (45, 61, 3)
     np.testing.assert_allclose(prepare_image(image[..., ::-1], bgr=True), rgb)
-    np.testing.assert_allclose(prepare_image(image / 255.0), rgb, atol=1e-6)
-    np.testing.assert_allclose(prepare_image(image.astype(np.uint16) * 257), rgb, atol=1e-6)
+    np.testing.assert_array_equal(rgb, image.astype(np.float32))  # uint8 kept exactly
+    np.testing.assert_allclose(prepare_image(image / 255.0), rgb, atol=1e-4)
+    np.testing.assert_allclose(prepare_image(image.astype(np.uint16) * 257), rgb, atol=1e-4)
     rgba = np.concatenate([image, np.full((45, 61, 1), 7, np.uint8)], axis=-1)
     np.testing.assert_array_equal(prepare_image(rgba), rgb)
     gray = prepare_image(image[..., 0])
@@ -216,3 +219,53 @@ def test_upsample_flow_scales_vectors():
     up = upsample_flow(flow, (16, 16))
     np.testing.assert_allclose(up[..., 0], 2.0)
     np.testing.assert_allclose(up[..., 1], -2.0)
+
+
+# -- compiled test-time augmentation --------------------------------------------------
+def test_compiled_whole_image_is_bit_identical(model, logits_fn, image):
+    x = _normalised(image)
+    whole = augmented_logits_function(model)(x)
+    # Exactly the model traced at this size; a dynamic-shape trace (logits_fn) may pick
+    # other oneDNN kernels, hence the 1e-6 there.
+    static = tf.function(lambda t: model(t, training=False))(tf.constant(x))
+    np.testing.assert_array_equal(whole, static.numpy())
+    np.testing.assert_allclose(whole, logits_fn(x), rtol=1e-5, atol=1e-6)
+    for window in (64, (45, 61)):
+        covering = augmented_logits_function(model, window=window)(x)
+        np.testing.assert_array_equal(covering, whole)
+    with_converter = augmented_logits_function(model, preprocessor=ImageConverter())
+    # Normalising inside the graph lets TF fuse it into the first convolution.
+    np.testing.assert_allclose(with_converter(prepare_image(image)[None]), whole, atol=1e-5)
+
+
+def test_compiled_modes_equal_the_eager_reference(model, logits_fn, image):
+    x = np.concatenate([_normalised(image), _normalised(image[::-1])])
+    for mode in (
+        dict(scales=(0.5, 0.75, 1.0, 1.5), flip=True),
+        dict(window=32, overlap=0.5, flip=True),
+        dict(scales=(0.75, 1.0), average="probabilities"),
+    ):
+        compiled = augmented_logits_function(model, batch_size=3, **mode)(x)
+        eager = predict_logits(logits_fn, x, **mode)
+        np.testing.assert_allclose(compiled, eager, rtol=1e-5, atol=1e-5, err_msg=str(mode))
+
+
+def test_compiled_function_traces_once_per_input_size(model, image):
+    fn = augmented_logits_function(model, scales=(0.5, 1.0), flip=True)
+    x = _normalised(image)
+    fn(x)
+    fn(x + 1.0)
+    assert fn.function.experimental_get_tracing_count() == 1
+    fn(x[:, :40, :50])
+    assert fn.function.experimental_get_tracing_count() == 2
+    with pytest.raises(ValueError, match=r"\(N, H, W, 3\)"):
+        fn(x[0])
+
+
+def test_segmenter_takes_a_preset_converter(model, segmenter, image):
+    bgr_segmenter = Segmenter(model, preprocessor=ImageConverter(bgr=True))
+    assert bgr_segmenter.bgr and not Segmenter(model).bgr
+    bgr_image = np.ascontiguousarray(image[..., ::-1])
+    np.testing.assert_array_equal(bgr_segmenter.predict(bgr_image), segmenter.predict(image))
+    with pytest.raises(TypeError, match="ImageConverter"):
+        Segmenter(model, preprocessor=lambda x: x)

@@ -46,7 +46,7 @@ CASES = {
         lambda: AuxiliaryHead(5, 8),
         lambda: RNG.normal(size=(2, 8, 8, 8)).astype("float32"),
     ),
-    "aligned_fpn": (lambda: AlignedFPN(5, 8, deep_supervision=True), pyramid),
+    "aligned_fpn": (lambda: AlignedFPN(8, deep_supervision=True), pyramid),
     "resize_like": (
         lambda: ResizeLike(),
         lambda: [
@@ -97,7 +97,9 @@ def test_layer_mixed_precision_dtypes(case, mixed_precision):
     layer = make()
     y = layer(data())
     if case == "aligned_fpn":
-        assert all(y[k].dtype == "float32" for k in y)  # logits, aux logits, flows
+        assert all(y[k].dtype == "float32" for k in y if k.startswith("flow_"))
+        assert y["features"].dtype == "float16"
+        assert all(y[k].dtype == "float16" for k in y if k.startswith("aux_features_"))
     elif case == "flow_alignment":
         assert y.dtype == "float16"
     else:
@@ -125,9 +127,9 @@ def test_flow_alignment_returns_flow_and_learns():
 
 def test_aligned_fpn_rejects_missing_levels():
     with pytest.raises(ValueError, match="needs pyramid levels"):
-        AlignedFPN(3, 8)({"P2": np.zeros((1, 8, 8, 4), "float32")})
-    with pytest.raises(ValueError, match="`num_classes` must be >= 1"):
-        AlignedFPN(0, 8)
+        AlignedFPN(8)({"P2": np.zeros((1, 8, 8, 4), "float32")})
+    with pytest.raises(ValueError, match="`filters` must be an integer >= 2"):
+        AlignedFPN(0)
 
 
 def test_conv_bn_relu_uses_pytorch_bn_epsilon():

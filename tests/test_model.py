@@ -152,10 +152,10 @@ def test_one_training_step_changes_weights():
     )
     x = np.random.default_rng(6).normal(size=(2, 32, 32, 3)).astype(np.float32)
     y = np.random.default_rng(7).integers(0, 4, size=(2, 32, 32))
-    before = model.get_layer("decoder").classifier.kernel.numpy().copy()
+    before = model.get_layer("classifier").kernel.numpy().copy()
     history = model.fit(x, y, epochs=1, verbose=0)
     assert np.isfinite(history.history["loss"][0])
-    assert not np.allclose(before, model.get_layer("decoder").classifier.kernel.numpy())
+    assert not np.allclose(before, model.get_layer("classifier").kernel.numpy())
 
 
 def test_bad_arguments_raise_clear_errors():

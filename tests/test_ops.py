@@ -204,6 +204,53 @@ def test_implementation_scope_rejects_unknown():
             ops.register_fused_flow_warp(saved)
 
 
+def _warp_op_types(features, flow, implementation=None) -> set[str]:
+    fn = tf.function(lambda f, g: ops.flow_warp(f, g, implementation=implementation))
+    graph = fn.get_concrete_function(features, flow).graph
+    return {op.type for op in graph.get_operations()}
+
+
+def test_warp_choice_is_an_argument_or_a_scope_local_to_the_thread():
+    import threading
+
+    features, flow = tf.zeros([1, 4, 4, 2]), tf.zeros([1, 4, 4, 2])
+    calls = []
+
+    def custom(f, g):
+        calls.append(threading.get_ident())
+        return tf.identity(f, name="custom_warp")
+
+    # The argument wins over the scope; a callable is traced as given.
+    assert "Identity" in _warp_op_types(features, flow, implementation=custom)
+    with ops.implementation_scope(warp=custom):
+        assert "GatherV2" in _warp_op_types(features, flow, implementation="gather") or (
+            "GatherNd" in _warp_op_types(features, flow, implementation="gather")
+        )
+    with pytest.raises(ValueError, match="or a callable"):
+        ops.flow_warp(features, flow, implementation="grid")
+
+    # A thread inside a scope does not change what another thread traces.
+    entered, traced = threading.Event(), threading.Event()
+    seen = {}
+
+    def exporter():
+        with ops.implementation_scope(warp=custom, resize="matmul"):
+            entered.set()
+            traced.wait(timeout=60)
+            seen["exporter"] = ops._implementation("warp", "auto")
+
+    thread = threading.Thread(target=exporter)
+    thread.start()
+    assert entered.wait(timeout=60)
+    calls.clear()
+    _warp_op_types(features, flow)
+    seen["main"] = (ops._implementation("warp", "auto"), ops._implementation("resize", "op"))
+    traced.set()
+    thread.join()
+    assert calls == [] and seen["main"] == ("auto", "op")
+    assert seen["exporter"] is custom
+
+
 def test_against_torch_grid_sample_and_pooling():
     torch = pytest.importorskip(
         "torch", reason="torch not installed: the numpy references above still run"

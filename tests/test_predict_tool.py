@@ -83,8 +83,8 @@ def test_tool_missing_input(model_path, tmp_path, capsys):
     code = _load_tool().main(
         ["--model", model_path, "--input", str(tmp_path / "nope.png"), "--output", str(tmp_path)]
     )
-    assert code == 2
-    assert "does not exist" in capsys.readouterr().err
+    assert code == 1
+    assert capsys.readouterr().err.startswith("error: Input '")
 
 
 def test_predict_files_video(model, tmp_path):

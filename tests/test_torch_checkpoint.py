@@ -8,9 +8,12 @@ that our arrays equal what torch itself loads.
 import argparse
 import json
 import pickle
+import re
 import struct
 import sys
+import time
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,7 +62,35 @@ class Build:
     state: Any
 
 
+@dataclass
+class Put:
+    """`obj`, then stored in memo slot `slot` (BINPUT)."""
+
+    obj: Any
+    slot: int
+
+
+@dataclass
+class Get:
+    """The object in memo slot `slot` again (BINGET): a reference, not a copy."""
+
+    slot: int
+
+
+@dataclass
+class Raw:
+    """Opcodes written as they are."""
+
+    ops: bytes
+
+
 def _emit(obj: Any) -> bytes:
+    if isinstance(obj, Put):
+        return _emit(obj.obj) + b"q" + bytes([obj.slot])
+    if isinstance(obj, Get):
+        return b"h" + bytes([obj.slot])
+    if isinstance(obj, Raw):
+        return obj.ops
     if isinstance(obj, Global):
         return b"c" + f"{obj.module}\n{obj.name}\n".encode()
     if isinstance(obj, Call):
@@ -522,3 +553,302 @@ def test_golden_checkpoint_matches_torch_load():
         array = weights[key.removeprefix("module.")]
         assert array.dtype == np.float32
         assert np.array_equal(array, tensor.float().numpy()), key
+
+
+# --------------------------------------------------------------------------------------
+# Crafted files that try to make the reader allocate far more than they hold. Each is
+# loaded in a child process (the reader alone, without TensorFlow) whose peak resident
+# memory is measured; an address-space limit there turns a regression into a quick
+# MemoryError instead of swapping the machine.
+
+_MODULE = Path(__file__).resolve().parents[1] / "keras_sfnet" / "convert" / "torch_checkpoint.py"
+_MIB = 1 << 20
+
+_CHILD = r"""
+import importlib.util, json, resource, sys
+
+spec = importlib.util.spec_from_file_location("torch_checkpoint", sys.argv[1])
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+
+
+def status(field):
+    try:
+        with open("/proc/self/status") as lines:
+            for line in lines:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) * 1024
+    except OSError:  # not Linux: the peak from getrusage, no address-space limit
+        return None
+
+
+def max_rss():
+    scale = 1 if sys.platform == "darwin" else 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
+
+
+if status("VmSize") is not None:
+    limit = status("VmSize") + int(sys.argv[3])
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+try:
+    with open("/proc/self/clear_refs", "w") as refs:
+        refs.write("5")  # resets VmHWM to the current resident size
+except OSError:
+    pass
+base = status("VmRSS") or max_rss()
+try:
+    result = module.load_torch_checkpoint(sys.argv[2])
+    error = None
+except module.CheckpointError as exc:
+    result, error = None, str(exc)
+except MemoryError:
+    result, error = None, "MemoryError"
+peak = (status("VmHWM") or max_rss()) - base
+print(json.dumps({"error": error, "peak": peak, "kind": type(result).__name__}))
+"""
+
+
+def _load_in_child(path: Path) -> tuple[str | None, int]:
+    """Loads `path` in a fresh process: (CheckpointError message or None, peak RSS growth)."""
+    import subprocess
+
+    run = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(_MODULE), str(path), str(2 << 30)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    report = json.loads(run.stdout.strip().splitlines()[-1])
+    return report["error"], report["peak"]
+
+
+def _assert_bounded(path: Path, *patterns: str) -> str | None:
+    """Loads `path` in a child; the peak must stay under 2x its size + 256 MiB."""
+    error, peak = _load_in_child(path)
+    size = path.stat().st_size
+    assert peak < 2 * size + 256 * _MIB, f"{path.name}: peak {peak / _MIB:.0f} MiB"
+    assert error != "MemoryError", f"{path.name}: raw MemoryError"
+    for pattern in patterns:
+        assert error is not None and re.search(pattern, error), (pattern, error)
+    if patterns:
+        assert str(path) in error
+    return error
+
+
+def _zeros_deflated(nbytes: int) -> tuple[bytes, int]:
+    """Raw deflate data of `nbytes` zero bytes (a multiple of 16 MiB) and their CRC-32.
+
+    After a full flush the compressor starts afresh, so one compressed 16 MiB
+    segment repeated is a valid stream: a bomb built in milliseconds.
+    """
+    chunk = bytes(16 * _MIB)
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    segment = compressor.compress(chunk) + compressor.flush(zlib.Z_FULL_FLUSH)
+    count = nbytes // len(chunk)
+    crc = 0
+    for _ in range(count):
+        crc = zlib.crc32(chunk, crc)
+    return segment * count + compressor.flush(), crc
+
+
+def _write_raw_zip(path: Path, records: dict[str, tuple[bytes, int, int, int]]) -> Path:
+    """A zip from pre-made records: name -> (data, method, crc, uncompressed size)."""
+    body, directory = b"", b""
+    for name, (data, method, crc, size) in records.items():
+        encoded = name.encode()
+        offset = len(body)
+        body += struct.pack(
+            "<4s5H3L2H", b"PK\x03\x04", 20, 0, method, 0, 33, crc, len(data), size,
+            len(encoded), 0,
+        ) + encoded + data  # fmt: skip
+        directory += struct.pack(
+            "<4s6H3L5H2L", b"PK\x01\x02", 20, 20, 0, method, 0, 33, crc, len(data), size,
+            len(encoded), 0, 0, 0, 0, 0, offset,
+        ) + encoded  # fmt: skip
+    end = struct.pack(
+        "<4s4H2LH", b"PK\x05\x06", 0, 0, len(records), len(records), len(directory), len(body), 0
+    )
+    path.write_bytes(body + directory + end)
+    return path
+
+
+def _stored(data: bytes) -> tuple[bytes, int, int, int]:
+    return data, zipfile.ZIP_STORED, zlib.crc32(data), len(data)
+
+
+@pytest.mark.parametrize("legacy", [False, True], ids=["zip", "legacy"])
+@pytest.mark.parametrize(
+    "numel, size, stride",
+    [(1, (60000, 60000), (0, 0)), (119999, (60000, 60000), (1, 1))],
+    ids=["stride0", "overlapping"],
+)
+def test_repeating_views_are_refused_beyond_the_budget(tmp_path, legacy, numel, size, stride):
+    view = ("view", 0, numel) if legacy else None
+    obj = {"w": _tensor("FloatStorage", "0", numel, 0, size, stride, view, legacy)}
+    raw = np.zeros(numel, np.float32).tobytes()
+    if legacy:
+        path = _write_legacy(tmp_path / "expand.pth", obj, {"0": (numel, raw)})
+    else:
+        path = _write_zip(tmp_path / "expand.pth", obj, {"0": raw})
+    _assert_bounded(path, r"declares a float32 tensor of shape \(60000, 60000\)", r"13\.4 GiB")
+    # A small broadcast stays a (copied) array, as torch.load gives it.
+    obj = {"w": _tensor("FloatStorage", "0", numel, 0, (300, 300), stride, view, legacy)}
+    writer = _write_legacy if legacy else _write_zip
+    small = writer(tmp_path / "small.pth", obj, {"0": (numel, raw)} if legacy else {"0": raw})
+    assert load_torch_checkpoint(small)["w"].shape == (300, 300)
+
+
+def test_torch_expanded_tensor_is_refused(tmp_path):
+    torch = pytest.importorskip("torch")
+    path = tmp_path / "e.pth"
+    torch.save({"w": torch.zeros(1).expand(60000, 60000)}, path)
+    assert path.stat().st_size < 4096
+    _assert_bounded(path, r"13\.4 GiB", r"but the file holds \d+(\.\d)? (bytes|KiB)")
+    with pytest.raises(CheckpointError, match="max_bytes"):
+        load_torch_checkpoint(path)
+
+
+def test_zip_bomb_storage_is_not_read_whole(tmp_path):
+    bomb, crc = _zeros_deflated(512 * _MIB)  # 512 MiB of zeros in ~0.5 MB
+    record = (bomb, zipfile.ZIP_DEFLATED, crc, 512 * _MIB)
+    data_pkl = lambda numel: _pickle(  # noqa: E731
+        {f"t{k}": _tensor("FloatStorage", str(k), numel, 0, (4,), (1,)) for k in range(2)}
+    )
+    # The pickle declares the records' full 512 MiB: refused before reading.
+    path = _write_raw_zip(
+        tmp_path / "bomb.pth",
+        {"archive/data.pkl": _stored(data_pkl(128 * _MIB)), "archive/data/0": record,
+         "archive/data/1": record},
+    )  # fmt: skip
+    _assert_bounded(path, r"declares float32 data in 'archive/data/0' \(512 MiB\)")
+    # It declares 4 elements: only their 16 bytes are inflated.
+    path = _write_raw_zip(
+        tmp_path / "honest.pth",
+        {"archive/data.pkl": _stored(data_pkl(4)), "archive/data/0": record,
+         "archive/data/1": record},
+    )  # fmt: skip
+    assert _assert_bounded(path) is None
+    np.testing.assert_array_equal(load_torch_checkpoint(path)["t1"], np.zeros(4, np.float32))
+    # The pickle itself as a bomb.
+    path = _write_raw_zip(tmp_path / "pickle_bomb.pth", {"archive/data.pkl": record})
+    _assert_bounded(path, r"declares a pickle 'archive/data.pkl' \(512 MiB\)")
+
+
+def test_zip_record_larger_than_the_file_is_refused(tmp_path):
+    # A directory that claims more than the deflated data could ever expand to.
+    small = zlib.compressobj(9, zlib.DEFLATED, -15)
+    data = small.compress(bytes(64)) + small.flush()
+    obj = {"w": _tensor("FloatStorage", "0", 1 << 28, 0, (4,), (1,))}
+    path = _write_raw_zip(
+        tmp_path / "liar.pth",
+        {"archive/data.pkl": _stored(_pickle(obj)),
+         "archive/data/0": (data, zipfile.ZIP_DEFLATED, zlib.crc32(bytes(64)), 1 << 30)},
+    )  # fmt: skip
+    _assert_bounded(path, r"declares 1 GiB of float32 in 'archive/data/0' but the file holds")
+
+
+_BIG = 1 << 20  # bytes of the one object the amplifying pickles copy again and again
+
+
+def _repeat(setup: Any, call: Any, times: int) -> bytes:
+    """A pickle holding `setup` in memo slot 255, then a list of `times` `call`s."""
+    return _pickle([Put(setup, 255), *[call] * times])
+
+
+_BOMB_PICKLES = {
+    "set_range": _pickle(Call(Global("builtins", "set"), (Call(Global("builtins", "range"), (10**10,)),))),
+    "frozenset_range": _pickle(
+        Call(Global("builtins", "frozenset"), (Call(Global("builtins", "range"), (10**10,)),))
+    ),
+    "size_range": _pickle(Call(Global("torch", "Size"), (Call(Global("builtins", "range"), (10**10,)),))),
+    "bytes_range": _pickle(Call(Global("builtins", "bytes"), (Call(Global("builtins", "range"), (10**10,)),))),
+    "bytearray_copies": _repeat(
+        Raw(b"B" + struct.pack("<I", _BIG) + bytes(_BIG)),
+        Call(Global("builtins", "bytearray"), (Get(255),)),
+        3000,
+    ),
+    "set_copies": _repeat(list(range(_BIG // 8)), Call(Global("builtins", "set"), (Get(255),)), 3000),
+    "ordereddict_attribute_copies": _repeat(
+        {f"k{i}": 0 for i in range(_BIG // 16)},
+        Build(Call(Global("collections", "OrderedDict"), ()), Get(255)),
+        3000,
+    ),
+    "namespace_copies": _repeat(
+        {f"k{i}": 0 for i in range(_BIG // 16)},
+        Build(Call(Global("argparse", "Namespace"), ()), Get(255)),
+        3000,
+    ),
+    "numpy_array_copies": _repeat(
+        (1, (_BIG,), Call(Global("numpy", "dtype"), ("u1", False, True)), False,
+         Raw(b"B" + struct.pack("<I", _BIG) + bytes(_BIG))),
+        Build(
+            Call(Global("numpy.core.multiarray", "_reconstruct"),
+                 (Global("numpy", "ndarray"), (0,), b"b")),
+            Get(255),
+        ),
+        3000,
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(_BOMB_PICKLES))
+def test_allowed_globals_do_not_combine_into_bombs(tmp_path, name):
+    path = _write_zip(tmp_path / f"{name}.pth", None, {}, pickle_bytes=_BOMB_PICKLES[name])
+    assert path.stat().st_size < 4 * _MIB
+    _assert_bounded(path, r"more than max_bytes=\d+")
+
+
+def test_small_containers_still_load(tmp_path):
+    obj = {
+        "ids": Call(Global("builtins", "set"), (Call(Global("builtins", "range"), (5,)),)),
+        "size": Call(Global("torch", "Size"), ([3, 4],)),
+        "blob": Call(Global("builtins", "bytearray"), (b"\x00\x01",)),
+        "args": Build(Call(Global("argparse", "Namespace"), ()), {"lr": 0.01}),
+        "meta": Build(Call(Global("collections", "OrderedDict"), ()), {"_metadata": {}}),
+    }
+    path = _write_zip(tmp_path / "small.pth", None, {}, pickle_bytes=_pickle(obj))
+    loaded = load_torch_checkpoint(path)
+    assert loaded["ids"] == {0, 1, 2, 3, 4} and loaded["size"] == (3, 4)
+    assert loaded["blob"] == bytearray(b"\x00\x01") and vars(loaded["args"]) == {"lr": 0.01}
+    assert loaded["meta"] == {} and loaded["meta"]._metadata == {}
+    with pytest.raises(CheckpointError, match="max_bytes=10"):
+        load_torch_checkpoint(path, max_bytes=10)
+
+
+def test_legacy_declared_terabyte_is_refused(tmp_path):
+    numel = 1 << 38  # 1 TiB of float32
+    obj = {"w": _tensor("FloatStorage", "0", numel, 0, (4,), (1,), None, legacy=True)}
+    path = _write_legacy(tmp_path / "huge.pth", obj, {"0": (numel, bytes(16))})
+    _assert_bounded(path, r"declares 1 TiB of float32 for storage '0' but the file holds \d+ bytes")
+
+
+def test_many_storages_load_in_linear_time(tmp_path):
+    count = 40_000
+    obj = {f"t{i}": _tensor("FloatStorage", str(i), 8, 0, (8,), (1,)) for i in range(count)}
+    raw = {str(i): np.full(8, i, np.float32).tobytes() for i in range(count)}
+    path = _write_zip(tmp_path / "many.pth", obj, raw)
+    start = time.perf_counter()
+    loaded = load_torch_checkpoint(path)
+    elapsed = time.perf_counter() - start
+    assert len(loaded) == count and loaded["t39999"][0] == 39999
+    assert elapsed < 20, f"{count} storages took {elapsed:.1f} s (quadratic lookup?)"
+
+
+def test_max_bytes_is_validated(tmp_path):
+    obj, storages, _ = _strided_checkpoint()
+    path = _write_zip(tmp_path / "model.pth", obj, storages)
+    with pytest.raises(ValueError, match="`max_bytes` must be a non-negative int"):
+        load_torch_checkpoint(path, max_bytes=-1)
+    with pytest.raises(CheckpointError, match=r"max_bytes=100 \(100 bytes\)"):
+        read_state_dict(path, max_bytes=100)
+
+
+def test_storage_declared_larger_by_a_later_tensor_is_read_again(tmp_path):
+    obj = {
+        "head": _tensor("FloatStorage", "0", 4, 0, (4,), (1,)),
+        "all": _tensor("FloatStorage", "0", 12, 0, (12,), (1,)),
+    }
+    loaded = load_torch_checkpoint(_write_zip(tmp_path / "grow.pth", obj, {"0": BASE.tobytes()}))
+    _assert_arrays_equal(loaded["head"], BASE[:4])
+    _assert_arrays_equal(loaded["all"], BASE)

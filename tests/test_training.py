@@ -203,5 +203,6 @@ def test_recipe_configs_load(path):
     values = json.loads(path.read_text())
     config = TrainConfig.from_file(path, data_root="/data")
     assert config.backbone == values["backbone"]
+    assert config.head == values.get("head", "v1")
     assert config.momentum == 0.9
     assert config.loss == "ohem"

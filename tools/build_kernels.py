@@ -1,11 +1,11 @@
-"""Builds the fused flow-warp TensorFlow op into keras_sfnet/kernels/.
+"""Builds the fused flow-warp TensorFlow op: `python tools/build_kernels.py --help`.
 
-Usage: python tools/build_kernels.py [--native] [--cpu-only | --cuda] [--output-dir DIR]
+A thin wrapper of `keras_sfnet_cli.build_kernels`.
 """
 
 import sys
 
-from keras_sfnet.kernels.build import main
+from keras_sfnet_cli.build_kernels import main
 
 if __name__ == "__main__":
     sys.exit(main())

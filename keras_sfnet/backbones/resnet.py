@@ -89,6 +89,11 @@ class ResNetBackbone(keras.Model):
             ``"deep"``.
         dilated: bool, the released variant's stage-3/4 dilations. Defaults to True.
         input_shape: tuple, input shape without batch. Defaults to ``(None, None, 3)``.
+        output_stride: int, 32 (default), 16 or 8. Below 32 the first block of stage
+            4 (16) or of stages 3 and 4 (8) keeps stride 1 and the stage-3/4 dilations
+            (2, 4) are used whatever ``dilated`` says: the "dilated FCN" encoder of the
+            paper's Table 1(a). The pyramid keys then name the stage (P4/P5 at
+            stride 8 or 16), not the stride.
 
     Example:
     >>> backbone = ResNetBackbone(depth=18)
@@ -103,8 +108,13 @@ class ResNetBackbone(keras.Model):
         stem: str = "deep",
         dilated: bool = True,
         input_shape=(None, None, 3),
+        output_stride: int = 32,
         **kwargs,
     ):
+        if output_stride not in (8, 16, 32):
+            raise ValueError(
+                f"`output_stride` must be one of [8, 16, 32]. Received: output_stride={output_stride!r}"
+            )
         if depth not in RESNET_BLOCKS:
             raise ValueError(
                 f"`depth` must be one of {sorted(RESNET_BLOCKS)}. Received: depth={depth}"
@@ -127,11 +137,13 @@ class ResNetBackbone(keras.Model):
         x = _max_pool(x, "stem_pool")
 
         block = _basic_block if depth == 18 else _bottleneck_block
-        dilations = (1, 1, 2, 4) if dilated else (1, 1, 1, 1)
+        dilations = (1, 1, 2, 4) if dilated or output_stride < 32 else (1, 1, 1, 1)
+        # Stages whose first block keeps stride 1 (output_stride 16: stage 4; 8: 3 and 4).
+        unstrided = {32: (), 16: (4,), 8: (3, 4)}[output_stride]
         pyramid = {}
         for stage, (width, blocks) in enumerate(zip(STAGE_WIDTHS, RESNET_BLOCKS[depth]), start=1):
             for b in range(blocks):
-                strides = 2 if (stage > 1 and b == 0) else 1
+                strides = 2 if (stage > 1 and b == 0 and stage not in unstrided) else 1
                 x = block(x, width, strides, dilations[stage - 1], f"stage{stage}_block{b + 1}")
             pyramid[f"P{stage + 1}"] = x
         super().__init__(inputs=inputs, outputs=pyramid, **kwargs)
@@ -139,6 +151,7 @@ class ResNetBackbone(keras.Model):
         self.stem = stem
         self.dilated = dilated
         self.image_shape = input_shape
+        self.output_stride = output_stride
         self.pyramid_channels = {k: int(v.shape[-1]) for k, v in pyramid.items()}
 
     def get_config(self):
@@ -149,6 +162,7 @@ class ResNetBackbone(keras.Model):
             "stem": self.stem,
             "dilated": self.dilated,
             "input_shape": self.image_shape,
+            "output_stride": self.output_stride,
         }
 
     @classmethod

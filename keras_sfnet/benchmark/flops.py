@@ -20,7 +20,8 @@ class MacCount:
 
     Attributes:
         conv: MACs of the convolutions (the number the paper and the torch flop
-            counters report: ``prod(output shape) * kh * kw * C_in / groups``).
+            counters report: ``prod(output shape) * kh * kw * C_in / groups``; for a
+            transposed conv ``prod(input shape) * kh * kw * C_out``).
         matmul: MACs of matrix products (dense layers, einsum resizes/pooling).
         interpolation: bilinear samples (resizes and the flow warp), counted as 4 MACs
             per output element (four weighted neighbours).
@@ -94,6 +95,9 @@ def _op_macs(op) -> tuple[str, int]:
         kernel = _shape(op.inputs[1])  # (kh, kw, C_in, C_out) or (kh, kw, C_in, mult)
         per_output = kernel[0] * kernel[1] * (kernel[2] if op.type == "Conv2D" else 1)
         return "conv", round(outputs * per_output)
+    if op.type == "Conv2DBackpropInput":  # a transposed conv: each input pixel x kernel
+        kernel = _shape(op.inputs[1])  # (kh, kw, C_out, C_in)
+        return "conv", math.prod(_shape(op.inputs[2])) * kernel[0] * kernel[1] * kernel[2]
     if op.type == "Einsum":
         return "matmul", _einsum_macs(op)
     if op.type in _MATMUL_OPS:

@@ -44,6 +44,7 @@ class BenchmarkConfig:
             pure-TF warp, for the kernel's end-to-end effect) runs only when the fused
             kernel is loaded.
         num_classes: int. Defaults to 19.
+        head: ``"v1"`` or ``"lite"`` (SFNet-Lite). Defaults to ``"v1"``.
         decoder_filters: int or None (the authors' width).
         torch_reference: path of the user's SFSegNets checkout, or None.
         train: bool, time the training step (batch ``train_batch``).
@@ -62,6 +63,7 @@ class BenchmarkConfig:
     """
 
     backbone: str = "resnet18"
+    head: str = "v1"
     input_size: tuple[int, int] = (512, 1024)
     batch: int = 1
     threads: int = 2
@@ -183,6 +185,7 @@ def run_benchmark(config: BenchmarkConfig) -> dict:
     shape = (config.batch, height, width, 3)
     keras_model = SFNet(
         backbone=config.backbone,
+        head=config.head,
         num_classes=config.num_classes,
         decoder_filters=config.decoder_filters,
     )
@@ -224,7 +227,7 @@ def run_benchmark(config: BenchmarkConfig) -> dict:
         from keras_sfnet.benchmark.torch_reference import load_authors_network, torch_runtime
 
         torch_net = load_authors_network(
-            config.torch_reference, config.backbone, config.num_classes
+            config.torch_reference, config.backbone, config.num_classes, head=config.head
         )
         predict = torch_runtime(torch_net, config.threads)
         predict(images)
@@ -287,9 +290,12 @@ def run_benchmark(config: BenchmarkConfig) -> dict:
 
 def _warp_section(config, stats, fused_loaded: bool) -> dict:
     from keras_sfnet.benchmark.warp_profile import warp_timings
-    from keras_sfnet.models.sfnet import DEFAULT_DECODER_FILTERS
+    from keras_sfnet.models.sfnet import DEFAULT_DECODER_FILTERS, LITE_DECODER_FILTERS
 
-    filters = config.decoder_filters or DEFAULT_DECODER_FILTERS.get(config.backbone, 128)
+    default = LITE_DECODER_FILTERS if config.head == "lite" else None
+    filters = (
+        config.decoder_filters or default or DEFAULT_DECODER_FILTERS.get(config.backbone, 128)
+    )
     shape = (config.batch, *config.input_size, 3)
     implementations = ("gather", "fused") if fused_loaded else ("gather",)
     forward = warp_timings(shape, filters, implementations, repeats=max(5, config.repeats))

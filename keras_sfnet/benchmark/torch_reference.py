@@ -1,9 +1,11 @@
-"""The authors' PyTorch SFNet, loaded from a user-supplied SFSegNets checkout.
+"""The authors' PyTorch SFNets, loaded from a user-supplied SFSegNets checkout.
 
 Nothing of the authors' code is part of keras_sfnet: the user points at their own
 checkout of https://github.com/lxtGH/SFSegNets and this module imports
-``network.sfnet_resnet`` from it, with minimal stand-ins for what that import needs
-and inference does not (``config.cfg``, ``apex``, the ImageNet-pretrained trunk file).
+``network.sfnet_resnet`` / ``sfnet_dfnet`` / ``sfnet_stdcnet`` from it, with minimal
+stand-ins for what those imports need and inference does not (``config.cfg``,
+``apex``, the ImageNet-pretrained trunk files, and the head class
+``UperNetAlignHeadAddition`` that ``sfnet_stdcnet`` imports but their repository lacks).
 """
 
 from __future__ import annotations
@@ -24,10 +26,20 @@ __all__ = ["BUILDERS", "load_authors_network", "torch_runtime", "torch_train_ste
 logger = logging.getLogger(__name__)
 
 BUILDERS = {
-    "resnet18": "DeepR18_SF_deeply",
-    "resnet50": "DeepR50_SF_deeply",
-    "resnet101": "DeepR101_SF_deeply",
+    ("resnet18", "v1", False): ("sfnet_resnet", "DeepR18_SF_deeply"),
+    ("resnet50", "v1", False): ("sfnet_resnet", "DeepR50_SF_deeply"),
+    ("resnet101", "v1", False): ("sfnet_resnet", "DeepR101_SF_deeply"),
+    ("dfnet1", "v1", False): ("sfnet_dfnet", "AlignedDFnetv1"),
+    ("dfnet1", "v1", True): ("sfnet_dfnet", "AlignedDFnetv1_FPNDSN"),
+    ("dfnet2", "v1", False): ("sfnet_dfnet", "AlignedDFnetv2"),
+    ("dfnet2", "v1", True): ("sfnet_dfnet", "AlignedDFnetv2_FPNDSN"),
+    ("stdc1", "v1", False): ("sfnet_stdcnet", "AlignedSTDC1"),
+    ("stdc2", "v1", False): ("sfnet_stdcnet", "AlignedSTDC2"),
+    ("resnet18", "lite", False): ("sfnet_resnet", "DeepR18_SFV2_deeply_dsn_FA_Atten"),
+    ("stdc1", "lite", False): ("sfnet_stdcnet", "AlignedSTDC1_SFV2_spatial_atten"),
+    ("stdc2", "lite", False): ("sfnet_stdcnet", "AlignedSTDC2_SFV2_spatial_atten"),
 }
+"""(backbone, head, deep supervision) -> (module of ``network/``, the authors' factory)."""
 _SHIMMED = ("config", "apex", "apex.amp")
 
 
@@ -61,37 +73,77 @@ def _on_path(checkout: Path):
                 sys.modules[name] = module
 
 
-def load_authors_network(checkout: str | os.PathLike, backbone: str = "resnet18", num_classes=19):
+def _forcing(function, **forced):
+    """``function`` with ``forced`` keyword arguments overriding the caller's."""
+    if getattr(function, "_sfnet_forced", False):
+        return function
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        return function(*args, **{**kwargs, **forced})
+
+    wrapper._sfnet_forced = True
+    return wrapper
+
+
+def _without_pretrained_files():
+    """Makes the authors' trunks build with random weights instead of reading files."""
+    trunk = importlib.import_module("network.resnet_d")
+    for name in ("resnet18", "resnet50", "resnet101"):
+        setattr(trunk, name, _forcing(getattr(trunk, name), pretrained=False))
+    dfnet = importlib.import_module("network.dfnet")
+    for name in ("DFNetv1", "DFNetv2"):
+        setattr(dfnet, name, _forcing(getattr(dfnet, name), pretrained=False))
+    heads = importlib.import_module("network.sfnet_resnet")
+    if not hasattr(heads, "UperNetAlignHeadAddition"):
+        # Imported by network/sfnet_stdcnet.py, used only by an unreleased head type.
+        heads.UperNetAlignHeadAddition = None
+    # Patched where SFNet looks them up (the classes themselves call super() by name).
+    stdc = importlib.import_module("network.sfnet_stdcnet")
+    for name in ("STDCNet813", "STDCNet1446"):
+        setattr(stdc, name, _forcing(getattr(stdc, name), pretrain_model=""))
+
+
+def load_authors_network(
+    checkout: str | os.PathLike,
+    backbone: str = "resnet18",
+    num_classes=19,
+    head: str = "v1",
+    deep_supervision: bool = False,
+):
     """Builds the authors' SFNet (random weights) from their code, in eval mode.
 
     Args:
         checkout: path of a SFSegNets checkout (the folder holding ``network/``).
-        backbone: ``"resnet18"``, ``"resnet50"`` or ``"resnet101"``.
+        backbone: str, a backbone of ``BUILDERS`` (``"resnet18"``, ``"dfnet1"``, ...).
         num_classes: int. Defaults to 19.
+        head: str, ``"v1"`` or ``"lite"``. Defaults to ``"v1"``.
+        deep_supervision: bool, the authors' ``*_FPNDSN`` factories. Defaults to False.
 
     Returns:
         The ``torch.nn.Module`` (NCHW input, logits at input size in eval mode).
 
     Example:
-    >>> net = load_authors_network("/tmp/sfsegnets", "resnet18")  # doctest: +SKIP
+    >>> net = load_authors_network("/tmp/sfsegnets", "stdc2", head="lite")  # doctest: +SKIP
     """
-    if backbone not in BUILDERS:
-        raise ValueError(f"`backbone` must be one of {list(BUILDERS)}. Received: {backbone!r}")
+    key = (backbone, head, bool(deep_supervision))
+    if key not in BUILDERS:
+        raise ValueError(
+            "The authors have no network for backbone={!r}, head={!r}, deep_supervision={}. "
+            "They have (backbone, head, deep_supervision): {}".format(*key, list(BUILDERS))
+        )
     checkout = Path(checkout).resolve()
     if not (checkout / "network" / "sfnet_resnet.py").is_file():
         raise FileNotFoundError(
             f"{checkout} is not a SFSegNets checkout (no network/sfnet_resnet.py)."
         )
+    module_name, factory = BUILDERS[key]
     with _on_path(checkout):
-        trunk = importlib.import_module("network.resnet_d")
-        for name in ("resnet18", "resnet50", "resnet101"):
-            original = getattr(trunk, name)
-            if not isinstance(original, functools.partial):
-                setattr(trunk, name, functools.partial(original, pretrained=False))
-        module = importlib.import_module("network.sfnet_resnet")
-        net = getattr(module, BUILDERS[backbone])(num_classes, criterion=None)
+        _without_pretrained_files()
+        module = importlib.import_module(f"network.{module_name}")
+        net = getattr(module, factory)(num_classes, criterion=None)
     net.eval()
-    logger.info("authors' network %s from %s", BUILDERS[backbone], checkout)
+    logger.info("authors' network %s.%s from %s", module_name, factory, checkout)
     return net
 
 

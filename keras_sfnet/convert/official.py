@@ -18,6 +18,8 @@ import keras
 import numpy as np
 
 from keras_sfnet.backbones import BACKBONES, ResNetBackbone
+from keras_sfnet.convert.encoder_names import STDC_ALIAS, STDC_CLASSIFIER, encoder_name_table
+from keras_sfnet.layers.lite_aligned_fpn import LiteAlignedFPN
 from keras_sfnet.models.sfnet import SFNet
 
 logger = logging.getLogger(__name__)
@@ -51,7 +53,10 @@ class CheckpointMismatchError(ValueError):
 
 
 def _is_weighted(layer) -> bool:
-    return isinstance(layer, (keras.layers.Conv2D, keras.layers.BatchNormalization))
+    return isinstance(
+        layer,
+        (keras.layers.Conv2D, keras.layers.DepthwiseConv2D, keras.layers.BatchNormalization),
+    )
 
 
 def backbone_name_table(backbone: ResNetBackbone, style: str = "sfnet", prefix: str = ""):
@@ -106,14 +111,21 @@ def backbone_name_table(backbone: ResNetBackbone, style: str = "sfnet", prefix: 
 def official_name_table(model: SFNet):
     """``[(authors' name prefix, layer)]`` for every conv and BN of an SFNet.
 
-    The single place that ties the authors' ``state_dict`` names to our layers.
+    The single place that ties the authors' ``state_dict`` names to our layers, for
+    every member of the family: the trunk (``layer*`` for ResNets, ``backbone.*`` for
+    DFNet/STDC/ShuffleNetV2), the v1 head (``head.fpn_in/fpn_out/fpn_out_align.i``,
+    ``i`` = the level's index fine to coarse) or the Lite head
+    (``head.fpn_in.{0,1}``, ``head.flow_align_module``), and the class layers.
 
     Example:
     >>> model = SFNet("resnet18", num_classes=19)
     >>> dict(official_name_table(model))["head.conv_last.1"].name
     'classifier'
     """
-    table = backbone_name_table(model.backbone, "sfnet")
+    if isinstance(model.backbone, ResNetBackbone):
+        table = backbone_name_table(model.backbone, "sfnet")
+    else:
+        table = encoder_name_table(model.backbone, prefix="backbone.")
     decoder = model.decoder
     for k, stage in enumerate(decoder.ppm.stages):
         table += [(f"head.ppm.stages.{k}.1", stage.conv), (f"head.ppm.stages.{k}.2", stage.bn)]
@@ -121,18 +133,26 @@ def official_name_table(model: SFNet):
         ("head.ppm.bottleneck.0", decoder.ppm.bottleneck.conv),
         ("head.ppm.bottleneck.1", decoder.ppm.bottleneck.bn),
     ]
-    for i in range(3):
-        lateral, aligner, out = decoder.laterals[i], decoder.aligners[i], decoder.outputs_convs[i]
+    for i, lateral in enumerate(decoder.laterals):
+        table += [(f"head.fpn_in.{i}.0", lateral.conv), (f"head.fpn_in.{i}.1", lateral.bn)]
+    if isinstance(decoder, LiteAlignedFPN):
+        aligner = decoder.aligner
         table += [
-            (f"head.fpn_in.{i}.0", lateral.conv),
-            (f"head.fpn_in.{i}.1", lateral.bn),
-            (f"head.fpn_out.{i}.0.0", out.conv),
-            (f"head.fpn_out.{i}.0.1", out.bn),
-            (f"head.fpn_out_align.{i}.down_h", aligner.down_high),
-            (f"head.fpn_out_align.{i}.down_l", aligner.down_low),
-            (f"head.fpn_out_align.{i}.flow_make", aligner.flow_conv),
+            ("head.flow_align_module.down_h", aligner.down_high),
+            ("head.flow_align_module.down_l", aligner.down_low),
+            ("head.flow_align_module.flow_make", aligner.flow_conv),
+            ("head.flow_align_module.flow_gate.0", aligner.gate_conv),
         ]
-    for i, aux in enumerate(decoder.aux_heads):
+    else:
+        for i, (aligner, out) in enumerate(zip(decoder.aligners, decoder.outputs_convs)):
+            table += [
+                (f"head.fpn_out.{i}.0.0", out.conv),
+                (f"head.fpn_out.{i}.0.1", out.bn),
+                (f"head.fpn_out_align.{i}.down_h", aligner.down_high),
+                (f"head.fpn_out_align.{i}.down_l", aligner.down_low),
+                (f"head.fpn_out_align.{i}.flow_make", aligner.flow_conv),
+            ]
+    for i, aux in enumerate(model.aux_heads):
         table += [
             (f"head.dsn.{i}.0", aux.conv_bn_relu.conv),
             (f"head.dsn.{i}.1", aux.conv_bn_relu.bn),
@@ -141,13 +161,21 @@ def official_name_table(model: SFNet):
     table += [
         ("head.conv_last.0.0", decoder.fuse.conv),
         ("head.conv_last.0.1", decoder.fuse.bn),
-        ("head.conv_last.1", decoder.classifier),
+        ("head.conv_last.1", model.classifier),
     ]
     return table
 
 
 def _expected_tensors(name: str, layer):
     """``{torch name: (torch shape, setter)}`` for one layer."""
+    if isinstance(layer, keras.layers.DepthwiseConv2D):
+        kh, kw, cin, mult = layer.kernel.shape
+        return {
+            f"{name}.weight": (
+                (cin * mult, 1, kh, kw),
+                lambda a, v=layer.kernel: v.assign(np.transpose(a, (2, 3, 0, 1))),
+            )
+        }
     if isinstance(layer, keras.layers.Conv2D):
         kh, kw, cin, cout = layer.kernel.shape
         tensors = {
@@ -171,7 +199,9 @@ def _expected_tensors(name: str, layer):
 def _table_to_state_dict(table) -> dict[str, np.ndarray]:
     state_dict = {}
     for name, layer in table:
-        if isinstance(layer, keras.layers.Conv2D):
+        if isinstance(layer, keras.layers.DepthwiseConv2D):
+            state_dict[f"{name}.weight"] = np.transpose(layer.kernel.numpy(), (2, 3, 0, 1))
+        elif isinstance(layer, keras.layers.Conv2D):
             state_dict[f"{name}.weight"] = np.transpose(layer.kernel.numpy(), (3, 2, 0, 1))
             if layer.use_bias:
                 state_dict[f"{name}.bias"] = layer.bias.numpy()
@@ -187,8 +217,10 @@ def to_official_state_dict(model) -> dict[str, np.ndarray]:
     """The inverse of :func:`load_official_weights`: our weights under the authors' names.
 
     Accepts an :class:`~keras_sfnet.SFNet` (names as in the authors' SFNet
-    checkpoints) or a :class:`~keras_sfnet.backbones.ResNetBackbone` (``layer0.*`` /
-    ``layerK.*`` names; ``conv1``/``bn1`` for the standard stem). Arrays are float32 in
+    checkpoints), a :class:`~keras_sfnet.backbones.ResNetBackbone` (``layer0.*`` /
+    ``layerK.*`` names; ``conv1``/``bn1`` for the standard stem) or a light encoder
+    (the names of its ImageNet file: ``stage1.0``, ``features.0.conv``, torchvision's
+    ``conv1.0``). Arrays are float32 in
     PyTorch layout (OIHW), ready for ``torch.from_numpy`` and ``load_state_dict``
     (``num_batches_tracked`` excluded).
 
@@ -199,6 +231,9 @@ def to_official_state_dict(model) -> dict[str, np.ndarray]:
     """
     if isinstance(model, SFNet):
         return _table_to_state_dict(official_name_table(model))
+    if not isinstance(model, ResNetBackbone):
+        # Light encoders: the names of their ImageNet files (torchvision's for ShuffleNetV2).
+        return _table_to_state_dict(encoder_name_table(model, prefix=""))
     style = "sfnet" if model.stem == "deep" else "torchvision"
     return _table_to_state_dict(backbone_name_table(model, style))
 
@@ -254,54 +289,143 @@ def _as_state_dict(checkpoint) -> tuple[dict, str]:
     )
 
 
+_TRUNK_PATTERNS = {
+    "resnet": re.compile(r"^layer[0-4]\."),
+    "dfnet": re.compile(r"^backbone\.stage\d(_\d)?\.\d+\."),
+    "stdc": re.compile(
+        r"^backbone\.(features|x2|x4|x8|x16|x32)\.|^backbone\.(conv_last|fc|bn|linear)\."
+    ),
+    "shufflenet": re.compile(r"^backbone\.(conv1|stage[234])\."),
+}
+_HEAD_PATTERN = re.compile(
+    r"^head\.(ppm\.|fpn_in\.\d+\.[01]\.|fpn_out\.\d+\.0\.[01]\.|"
+    r"fpn_out_align\.\d+\.(down_h|down_l|flow_make)\.|flow_align_module\.|dsn\.|conv_last\.)"
+)
+
+
+def _unsupported(state_dict, why: str) -> CheckpointMismatchError:
+    from keras_sfnet.models.configurations import CONFIGURATIONS
+
+    known = [*_TRUNK_PATTERNS.values(), _HEAD_PATTERN]
+    unknown = [
+        k
+        for k in state_dict
+        if not k.endswith("num_batches_tracked") and not any(p.match(k) for p in known)
+    ]
+    first = f" First unknown tensor: {unknown[0]!r}." if unknown else ""
+    return CheckpointMismatchError(
+        f"Unsupported SFNet checkpoint: {why}{first} keras_sfnet converts the authors' "
+        f"architectures {list(CONFIGURATIONS)} (see keras_sfnet.list_models())."
+    )
+
+
+def _infer_trunk(state_dict) -> str:
+    if "layer0.0.0.weight" in state_dict:
+        blocks = {int(k.split(".")[1]) for k in state_dict if k.startswith("layer3.")}
+        bottleneck = "layer1.0.conv3.weight" in state_dict
+        depth = {(False, 2): 18, (True, 6): 50, (True, 23): 101}.get((bottleneck, len(blocks)))
+        if depth is None:
+            raise _unsupported(
+                state_dict,
+                f"a ResNet trunk with {len(blocks)} blocks in layer3 "
+                f"({'Bottleneck' if bottleneck else 'BasicBlock'}).",
+            )
+        return f"resnet{depth}"
+    if "backbone.stage5.0.conv1.weight" in state_dict:
+        return "dfnet1"
+    if "backbone.stage2_1.0.conv1.weight" in state_dict:
+        return "dfnet2"
+    if "backbone.features.0.conv.weight" in state_dict:
+        blocks = {int(k.split(".")[2]) for k in state_dict if k.startswith("backbone.features.")}
+        version = {8: 1, 14: 2}.get(len(blocks))
+        if version is None:
+            raise _unsupported(state_dict, f"an STDC trunk with {len(blocks)} feature blocks.")
+        return f"stdc{version}"
+    if "backbone.stage2.0.branch1.0.weight" in state_dict:
+        return "shufflenetv2"
+    raise _unsupported(state_dict, "no trunk keras_sfnet knows.")
+
+
 def infer_official_config(state_dict: Mapping[str, np.ndarray]) -> dict:
-    """Reads backbone, classes, deep supervision and decoder width off the tensors.
+    """Reads the architecture off the tensor names and shapes.
+
+    Returns the :class:`~keras_sfnet.SFNet` arguments: ``backbone``, ``head``
+    (``"v1"`` or ``"lite"``), ``num_classes``, ``deep_supervision`` and
+    ``decoder_filters``. STDC alias names are accepted. Raises
+    :class:`CheckpointMismatchError` naming the first unknown tensor and listing the
+    supported architectures for anything else.
 
     Example:
     >>> infer_official_config(state_dict)  # doctest: +SKIP
-    {'backbone': 'resnet18', 'num_classes': 19, 'deep_supervision': False, ...}
+    {'backbone': 'stdc2', 'head': 'lite', 'num_classes': 19, ...}
     """
-    required = ("head.conv_last.1.weight", "head.fpn_out_align.0.flow_make.weight")
-    missing = [k for k in required if k not in state_dict]
-    if missing:
-        raise CheckpointMismatchError(
-            "This is not an SFNet checkpoint of the authors' ResNet models: tensor "
-            f"{missing[0]!r} is missing (keras_sfnet converts their ResNet-18/50/101 "
-            "SFNet checkpoints, v1 head)."
+    state_dict = resolve_stdc_aliases(state_dict)
+    backbone = _infer_trunk(state_dict)
+    if "head.flow_align_module.flow_make.weight" in state_dict:
+        head = "lite"
+    elif "head.fpn_out_align.0.flow_make.weight" in state_dict:
+        head = "v1"
+    else:
+        raise _unsupported(
+            state_dict,
+            "its head has no flow alignment ('head.fpn_out_align.0.flow_make.weight' for "
+            "SFNet, 'head.flow_align_module.flow_make.weight' for SFNet-Lite).",
         )
-    if "layer0.0.0.weight" not in state_dict:
-        raise CheckpointMismatchError(
-            "This SFNet checkpoint has no deep-stem ResNet trunk (tensor 'layer0.0.0.weight' is "
-            "missing); only the ResNet-18/50/101 SFNets are supported."
-        )
-    blocks = {int(k.split(".")[1]) for k in state_dict if k.startswith("layer3.")}
-    bottleneck = "layer1.0.conv3.weight" in state_dict
-    depth = {(False, 2): 18, (True, 6): 50, (True, 23): 101}.get((bottleneck, len(blocks)))
-    if depth is None:
-        raise CheckpointMismatchError(
-            f"Unrecognised ResNet trunk: {len(blocks)} blocks in layer3, "
-            f"{'Bottleneck' if bottleneck else 'BasicBlock'} blocks."
-        )
+    if "head.conv_last.1.weight" not in state_dict:
+        raise _unsupported(state_dict, "the classifier 'head.conv_last.1.weight' is missing.")
     return {
-        "backbone": f"resnet{depth}",
+        "backbone": backbone,
+        "head": head,
         "num_classes": int(state_dict["head.conv_last.1.weight"].shape[0]),
-        "deep_supervision": any(k.startswith("head.dsn.") for k in state_dict),
+        "deep_supervision": head == "v1" and any(k.startswith("head.dsn.") for k in state_dict),
         "decoder_filters": int(state_dict["head.conv_last.0.0.weight"].shape[0]),
     }
+
+
+def _never_called(model: SFNet) -> tuple[str, ...]:
+    """Prefixes of checkpoint tensors the authors' eval pass never uses, for this model."""
+    prefixes = ()
+    if model.backbone_name in ("stdc1", "stdc2"):
+        prefixes += tuple(f"backbone.{p}" for p in STDC_CLASSIFIER)
+    if isinstance(model.decoder, LiteAlignedFPN):
+        # `dsn` (fpn_dsn=True) is built but never called; ResNet-18 builds a third
+        # fpn_in (for layer4) that the Lite head never reads.
+        prefixes += ("head.dsn.", f"head.fpn_in.{len(model.decoder.laterals)}.")
+    return prefixes
+
+
+def _load_into(model: SFNet, state_dict, source: str) -> int:
+    state_dict = resolve_stdc_aliases(state_dict)
+    unused = _never_called(model)
+    skipped = [k for k in state_dict if k.startswith(unused) and not k.endswith("tracked")]
+    if skipped:
+        logger.info(
+            "Skipped %d tensors of %s that the authors' network never calls: %s",
+            len(skipped),
+            source,
+            ", ".join(
+                sorted(
+                    {p.rstrip(".") + ".*" for p in unused if any(k.startswith(p) for k in skipped)}
+                )
+            ),
+        )
+    return _assign_from_table(official_name_table(model), state_dict, source, ignore=unused)
 
 
 def load_official_weights(model: SFNet, checkpoint) -> SFNet:
     """Loads an authors' SFNet checkpoint (path or state_dict) into ``model``.
 
     Raises :class:`CheckpointMismatchError` naming the first tensor that does not fit
-    (name, expected shape, found shape); nothing is assigned in that case.
+    (name, expected shape, found shape); nothing is assigned in that case. Tensors the
+    authors' network never calls (the STDC ImageNet classifier, the Lite head's
+    ``dsn``) are skipped with one log line.
 
     Example:
     >>> model = SFNet("resnet18", num_classes=19)
     >>> load_official_weights(model, "sfnet_r18_cityscapes.pth")  # doctest: +SKIP
     """
     state_dict, source = _as_state_dict(checkpoint)
-    count = _assign_from_table(official_name_table(model), state_dict, source)
+    count = _load_into(model, state_dict, source)
     logger.info("Loaded %d tensors from %s", count, source)
     return model
 
@@ -312,28 +436,33 @@ def from_official_checkpoint(
     num_classes: int | None = None,
     deep_supervision: bool | None = None,
     input_shape=(None, None, 3),
+    head: str | None = None,
     **kwargs,
 ) -> SFNet:
-    """Builds an SFNet and loads the authors' checkpoint into it.
+    """Builds an SFNet and loads the authors' checkpoint into it, architecture inferred.
 
-    Reads ``.pth`` files without torch and without unpickling arbitrary objects (see
-    :mod:`keras_sfnet.convert.torch_checkpoint`); accepts a dict with ``state_dict``
-    or a bare state_dict, ``module.`` prefixes, float16/float32 tensors. Arguments
-    left as None are inferred from the tensors; given ones must fit the checkpoint.
+    Converts every released network of the authors (ResNet-18/50/101, DFNet v1/v2 with
+    or without deep supervision, STDC1/2, SFNet-Lite on ResNet-18 and STDC1/2; see
+    :func:`keras_sfnet.list_models`). Reads ``.pth`` files without torch and without
+    unpickling arbitrary objects (see :mod:`keras_sfnet.convert.torch_checkpoint`);
+    accepts a dict with ``state_dict`` or a bare state_dict, ``module.`` prefixes,
+    float16/float32 tensors, STDC's aliased names. Arguments left as None are inferred
+    from the tensors; given ones must fit the checkpoint.
 
     Args:
         checkpoint: path to a ``.pth`` file, or a state_dict of numpy arrays.
-        backbone: ``"resnet18"``, ``"resnet50"`` or ``"resnet101"``, or None to infer.
+        backbone: a name of ``keras_sfnet.backbones.BACKBONES``, or None to infer.
         num_classes: int or None to infer.
-        deep_supervision: bool or None to infer (True when ``head.dsn.*`` exist).
+        deep_supervision: bool or None to infer (True when a v1 head has ``head.dsn.*``).
         input_shape: model input shape. Defaults to ``(None, None, 3)``.
+        head: ``"v1"``, ``"lite"`` or None to infer.
         **kwargs: passed to :class:`~keras_sfnet.SFNet`.
 
     Returns:
         The :class:`~keras_sfnet.SFNet` that reproduces the authors' outputs.
 
     Example:
-    >>> model = from_official_checkpoint("sfnet_r18_cityscapes.pth", backbone="resnet18")  # doctest: +SKIP
+    >>> model = from_official_checkpoint("sfnet_lite_stdcv1.pth")  # doctest: +SKIP
     """
     state_dict, source = _as_state_dict(checkpoint)
     inferred = infer_official_config(state_dict)
@@ -343,6 +472,7 @@ def from_official_checkpoint(
         )
     config = {
         "backbone": backbone or inferred["backbone"],
+        "head": head or inferred["head"],
         "num_classes": inferred["num_classes"] if num_classes is None else num_classes,
         "deep_supervision": (
             inferred["deep_supervision"] if deep_supervision is None else deep_supervision
@@ -350,10 +480,11 @@ def from_official_checkpoint(
         "decoder_filters": inferred["decoder_filters"],
     }
     model = SFNet(input_shape=input_shape, **config, **kwargs)
-    count = _assign_from_table(official_name_table(model), state_dict, source)
+    count = _load_into(model, state_dict, source)
     logger.info(
-        "Built %s SFNet (%d classes) from %d tensors of %s",
+        "Built %s SFNet (head %s, %d classes) from %d tensors of %s",
         config["backbone"],
+        config["head"],
         config["num_classes"],
         count,
         source,
@@ -376,19 +507,77 @@ def detect_backbone_style(state_dict: Mapping[str, np.ndarray]) -> str:
     )
 
 
-def load_backbone_weights(backbone: ResNetBackbone, checkpoint, style: str | None = None):
-    """Loads ImageNet (or SFNet-trunk) ResNet weights into a backbone, for fine-tuning.
+def resolve_stdc_aliases(state_dict: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Keeps one name of each STDC alias pair (``x2..x32.0.K.*`` -> ``features.K.*``).
 
-    Accepts the authors' ``resnet18-deep-inplane128.pth`` / ``resnet50-deep.pth`` /
-    ``resnet101-deep.pth`` (deep stem), torchvision ResNet state_dicts (build the
-    backbone with ``stem="standard"``), or an SFNet checkpoint (its trunk). The
-    classifier (``fc.*``) and an SFNet ``head.*`` are ignored.
+    STDC state_dicts list every trunk tensor twice (``features.K`` and ``xS.0.K``, the
+    same tensor). An alias whose ``features`` twin is present is dropped; a lone alias
+    is renamed to its ``features`` name.
+
+    Example:
+    >>> sorted(resolve_stdc_aliases({"x2.0.0.conv.weight": 1}))
+    ['features.0.conv.weight']
+    """
+    resolved = {}
+    for key, value in state_dict.items():
+        match = STDC_ALIAS.match(key)
+        if match is None:
+            resolved.setdefault(key, value)
+            continue
+        canonical = f"{match['prefix']}features.{match['index']}.{match['rest']}"
+        if canonical not in state_dict:
+            resolved[canonical] = value
+    return resolved
+
+
+def _load_encoder_weights(backbone, state_dict, source):
+    """Loads a DFNet/STDC/ShuffleNetV2 trunk, ignoring modules the encoder does not have."""
+    prefix = "backbone." if any(k.startswith("backbone.") for k in state_dict) else ""
+    state_dict = resolve_stdc_aliases(state_dict)
+    table = encoder_name_table(backbone, prefix)
+    modules = {name[len(prefix) :].split(".")[0] for name, _ in table}
+    ignored = [
+        k
+        for k in state_dict
+        if not k.startswith(prefix) or k[len(prefix) :].split(".")[0] not in modules
+    ]
+    if ignored:
+        logger.info(
+            "Skipped %d tensors of %s that the encoder does not build (first %r: "
+            "classifier or decoder)",
+            len(ignored),
+            source,
+            ignored[0],
+        )
+    kept = {k: v for k, v in state_dict.items() if k not in set(ignored)}
+    return _assign_from_table(table, kept, source)
+
+
+def load_backbone_weights(backbone, checkpoint, style: str | None = None):
+    """Loads ImageNet (or SFNet-trunk) weights into an encoder, for fine-tuning.
+
+    Accepts, for a :class:`~keras_sfnet.backbones.ResNetBackbone`, the authors'
+    ``resnet18-deep-inplane128.pth`` / ``resnet50-deep.pth`` / ``resnet101-deep.pth``
+    (deep stem), torchvision ResNet state_dicts (build the backbone with
+    ``stem="standard"``), or an SFNet checkpoint (its trunk); the classifier (``fc.*``)
+    and an SFNet ``head.*`` are ignored. For the light encoders: the authors'
+    ``df1_imagenet.pth`` / ``df2_imagenet.pth`` (:class:`DFNetBackbone`),
+    ``STDCNet813_73.91.tar`` / ``STDCNet1446_76.47.tar`` (:class:`STDCBackbone`;
+    aliases read once, the ImageNet classifier skipped), torchvision
+    ``shufflenet_v2_x1_0`` state_dicts (:class:`ShuffleNetV2Backbone`; ``fc`` and, with
+    ``p5="stage4"``, ``conv5`` skipped), or one of the authors' SFNet checkpoints
+    (``backbone.*``). Modules the encoder does not build are skipped with one log line;
+    tensors of the modules it builds must all fit.
 
     Example:
     >>> model = SFNet("resnet18", num_classes=19)
     >>> load_backbone_weights(model.backbone, "resnet18-deep-inplane128.pth")  # doctest: +SKIP
     """
     state_dict, source = _as_state_dict(checkpoint)
+    if not isinstance(backbone, ResNetBackbone):
+        count = _load_encoder_weights(backbone, state_dict, source)
+        logger.info("Loaded %d %s tensors from %s", count, type(backbone).__name__, source)
+        return backbone
     style = style or detect_backbone_style(state_dict)
     table = backbone_name_table(backbone, style)
     count = _assign_from_table(table, state_dict, source, ignore=("fc.", "head."))

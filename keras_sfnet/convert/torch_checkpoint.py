@@ -45,6 +45,25 @@ What the allow-list admits, and what it yields:
 - `argparse.Namespace` (saved training arguments), rebuilt as a
   `types.SimpleNamespace` with the same attributes.
 
+The containers that could copy or expand what the pickle holds (`set`,
+`frozenset`, `torch.Size`, `bytes`, `bytearray`, `OrderedDict` and namespace
+attributes, numpy arrays) are safe reconstructors that count what they make
+against the memory budget before making it (so `set(range(10**10))` is refused,
+not attempted); they come back as `OrderedDict`, `SimpleNamespace` and
+`numpy.ndarray` subclasses.
+
+Memory is bounded by the file, not by what the file claims. Every size is
+checked before anything is allocated: a storage must fit in the bytes the file
+really holds (for a compressed zip record, its declared uncompressed size, read
+no further than the pickle needs), and everything the pickle makes (tensor
+copies, sets, tuples, byte strings, arrays) counts against a budget of
+`max_bytes` (default: the file size + 64 MiB). Views with stride 0 or
+overlapping elements (`torch.zeros(1).expand(60000, 60000)`) are copied only
+within that budget. A file over budget raises `CheckpointError` naming the
+file and what it declares ("declares 13.4 GiB of float32 but the file holds
+1.5 KiB"); pass a larger `max_bytes` for a file you trust. Peak memory is thus
+at most about twice the file size plus 128 MiB.
+
 Everything else, including pickled `torch.nn.Module` objects, TorchScript
 archives, sparse or quantized tensors and any other class or function, is
 refused. Optimizer state dicts, epochs, metrics and command strings are plain
@@ -61,14 +80,17 @@ Example:
 from __future__ import annotations
 
 import _compat_pickle
+import contextvars
 import io
 import logging
+import math
 import os
 import pickle
 import struct
 import sys
 import types
 import zipfile
+import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -92,10 +114,16 @@ _LEGACY_PROTOCOL_VERSION = 1001
 _ZIP_SIGNATURE = b"PK\x03\x04"
 _BFLOAT16 = "bfloat16"
 _NATIVE_BYTEORDER = "<" if sys.byteorder == "little" else ">"
+_DEFAULT_SLACK = 64 << 20  # bytes allowed beyond the file size by default
+_ELEMENT_COST = 64  # bytes charged per element of a set, tuple, dict or namespace
 
 
 class CheckpointError(ValueError):
     """A file is not a readable PyTorch checkpoint (wrong format, corrupt, truncated).
+
+    Also raised when a checkpoint declares more data than it holds or than the
+    memory budget (`max_bytes`) allows. Every message names the file and the reason.
+    A subclass of `ValueError`.
 
     Example:
 
@@ -117,6 +145,80 @@ class UnsafeCheckpointError(CheckpointError):
     ...     print(error)  # doctest: +SKIP
     refusing to load 'posix.system' from checkpoint 'malicious.pth': ...
     """
+
+
+# --------------------------------------------------------------------------------------
+# Memory budget of one load.
+
+
+def _human(nbytes: int) -> str:
+    """`326 bytes`, `1.5 KiB`, `13.4 GiB`, `1 TiB`."""
+    if nbytes < 1024:
+        return f"{nbytes} bytes"
+    value = float(nbytes)
+    for unit in ("KiB", "MiB", "GiB", "TiB", "PiB", "EiB"):
+        value /= 1024
+        if value < 1024 or unit == "EiB":
+            break
+    return f"{value:.0f} {unit}" if value == int(value) else f"{value:.1f} {unit}"
+
+
+class _Budget:
+    """What one load may allocate: storage bytes read, and objects the pickle makes.
+
+    The two are counted apart, each against `limit`, so that a load's peak memory
+    stays near `2 * limit`. `source` and `file_size` go into the messages.
+    """
+
+    __slots__ = ("file_size", "limit", "made", "read", "source")
+
+    def __init__(self, source: str, file_size: int, limit: int) -> None:
+        self.source = source
+        self.file_size = file_size
+        self.limit = limit
+        self.read = 0
+        self.made = 0
+
+    def _refuse(self, what: str | Callable[[], str], nbytes: int, kind: str) -> CheckpointError:
+        what = what if isinstance(what, str) else what()
+        return CheckpointError(
+            f"checkpoint '{self.source}' {what} ({_human(nbytes)}) but the file holds "
+            f"{_human(self.file_size)}: loading it would take more than max_bytes="
+            f"{self.limit} ({_human(self.limit)}) of {kind}. Pass a larger `max_bytes` "
+            "only if you trust this file."
+        )
+
+    def charge_read(self, nbytes: int, what: str | Callable[[], str]) -> None:
+        """Counts `nbytes` of storage data about to be read; refuses beyond `limit`."""
+        if self.read + nbytes > self.limit:
+            raise self._refuse(what, nbytes, "storage data")
+        self.read += nbytes
+
+    def charge(self, nbytes: int, what: str | Callable[[], str]) -> None:
+        """Counts `nbytes` about to be allocated for an object; refuses beyond `limit`.
+
+        `what` (or what it returns, when callable) says what the checkpoint declares.
+        """
+        if self.made + nbytes > self.limit:
+            raise self._refuse(what, nbytes, "tensors and objects")
+        self.made += nbytes
+
+
+# The budget of the load in progress in this thread / task (set by `_restricted_load`).
+_BUDGET: contextvars.ContextVar[_Budget] = contextvars.ContextVar("checkpoint_budget")
+
+
+def _charge(nbytes: int, what: str | Callable[[], str]) -> None:
+    _BUDGET.get().charge(nbytes, what)
+
+
+def _sized(value: Any, consumer: str) -> int:
+    """The length of a container the pickle passes to `consumer`, refusing other types."""
+    if type(value) not in (list, tuple, set, frozenset, dict, str, bytes, bytearray, range):
+        raise UnsafeCheckpointError(
+            f"{consumer}() of a {type(value).__name__} is not allowed in a checkpoint"
+        )
+    return len(value)
 
 
 # --------------------------------------------------------------------------------------
@@ -162,7 +264,7 @@ class _StorageType(_Frozen):
 
     @property
     def itemsize(self) -> int:
-        return 2 if self.dtype == _BFLOAT16 else np.dtype(self.dtype).itemsize
+        return 2 if self.dtype == _BFLOAT16 else _ITEMSIZES[self.dtype]
 
 
 class _TensorType(_Frozen):
@@ -225,6 +327,8 @@ _STORAGE_DTYPES = {
     "UntypedStorage": "u1",
 }
 
+_ITEMSIZES = {d: np.dtype(d).itemsize for d in _STORAGE_DTYPES.values() if d != _BFLOAT16}
+
 _TORCH_DTYPE_NAMES = (
     "float16",
     "half",
@@ -281,6 +385,17 @@ def _tensor_from_storage(
             f"tensor (offset {storage_offset}, size {size}, stride {stride}) reaches "
             f"past the end of storage {storage.key!r} ({storage.numel} elements)"
         )
+    # A view may repeat elements (stride 0, overlaps): its copy is sized by its
+    # shape, not by its storage, so it is counted before it is made.
+    numel = math.prod(size)
+    itemsize = 4 if storage.dtype == _BFLOAT16 else _ITEMSIZES[storage.dtype]
+    _charge(
+        numel * itemsize,
+        lambda: (
+            f"declares a {_dtype_name(storage.dtype)} tensor of shape {size} (strides "
+            f"{stride}) on a storage of {storage.numel} elements"
+        ),
+    )
     elements = storage.elements()
     if 0 in size:
         array = np.empty(size, dtype=elements.dtype)
@@ -335,8 +450,55 @@ def _rebuild_from_type_v2(func: Any, new_type: Any, args: Any, state: Any) -> An
     return func(*args)
 
 
+def _dtype_name(dtype: str) -> str:
+    """`"float32"` for `"f4"`; `"bfloat16"` stays."""
+    return dtype if dtype == _BFLOAT16 else np.dtype(dtype).name
+
+
 def _torch_size(dims: Any = ()) -> tuple:
+    _charge(_sized(dims, "torch.Size") * _ELEMENT_COST, "builds a torch.Size")
     return tuple(dims)
+
+
+def _range(*args: Any) -> range:
+    if not all(isinstance(a, int) for a in args):
+        raise CheckpointError(f"invalid range record {args!r}")
+    return range(*args)  # lazy; whoever expands it pays by its length
+
+
+def _collection(kind: type) -> Callable[..., Any]:
+    def build(items: Any = ()) -> Any:
+        _charge(_sized(items, kind.__name__) * _ELEMENT_COST, f"builds a {kind.__name__}")
+        return kind(items)
+
+    return build
+
+
+class _OrderedDict(OrderedDict):
+    """`collections.OrderedDict` whose items and attributes (`_metadata`) count as memory."""
+
+    def __init__(self, items: Any = (), /) -> None:
+        _charge(_sized(items, "OrderedDict") * _ELEMENT_COST, "builds an OrderedDict")
+        super().__init__(items)
+
+    def __setstate__(self, state: Any) -> None:
+        _set_attributes(self, state, "an OrderedDict")
+
+
+class _Namespace(types.SimpleNamespace):
+    """`argparse.Namespace` of a checkpoint, as a `types.SimpleNamespace`."""
+
+    def __setstate__(self, state: Any) -> None:
+        _set_attributes(self, state, "an argparse.Namespace")
+
+
+def _set_attributes(target: Any, state: Any, kind: str) -> None:
+    if isinstance(state, tuple) and len(state) == 2 and state[1] is None:
+        state = state[0]  # (dict, slotstate) form of BUILD
+    if not isinstance(state, dict) or not all(isinstance(k, str) for k in state):
+        raise CheckpointError(f"invalid attributes ({type(state).__name__}) for {kind}")
+    _charge(len(state) * _ELEMENT_COST, f"sets {len(state)} attributes on {kind}")
+    vars(target).update(state)
 
 
 def _torch_device(kind: Any, index: Any = None) -> str:
@@ -348,6 +510,7 @@ def _torch_device(kind: Any, index: Any = None) -> str:
 def _codecs_encode(text: Any, encoding: Any = "utf-8") -> bytes:
     if not isinstance(text, str) or encoding not in ("latin1", "latin-1", "iso-8859-1"):
         raise UnsafeCheckpointError("only _codecs.encode(str, 'latin1') (pickled bytes) is allowed")
+    _charge(len(text), "builds a byte string")
     return text.encode("latin1")
 
 
@@ -355,6 +518,7 @@ def _bytes_like(kind: type) -> Callable[..., Any]:
     def build(data: Any = b"", *args: Any) -> Any:
         if isinstance(data, int):  # bytes(n) would allocate n bytes on request
             raise UnsafeCheckpointError(f"{kind.__name__}(int) is not allowed")
+        _charge(_sized(data, kind.__name__), f"builds a {kind.__name__} object")
         if isinstance(data, str):
             return kind(data, *args)
         return kind(data)
@@ -376,13 +540,27 @@ def _numpy_scalar(dtype: Any, data: Any = None) -> Any:
         raise UnsafeCheckpointError(f"numpy scalar of dtype {dtype!r} is not allowed")
     if not isinstance(data, bytes | bytearray) or len(data) != dtype.itemsize:
         raise CheckpointError(f"invalid numpy scalar record for dtype {dtype}")
+    _charge(dtype.itemsize, "builds a numpy scalar")
     return np.frombuffer(data, dtype=dtype, count=1)[0]
+
+
+class _Array(np.ndarray):
+    """A numpy array of a checkpoint; its data (copied by BUILD) counts as memory."""
+
+    def __setstate__(self, state: Any) -> None:
+        if not (isinstance(state, tuple) and len(state) == 5 and isinstance(state[2], np.dtype)):
+            raise CheckpointError("invalid numpy array record")
+        shape = state[1]
+        if not isinstance(shape, tuple) or not all(isinstance(n, int) and n >= 0 for n in shape):
+            raise CheckpointError(f"invalid numpy array shape {shape!r}")
+        _charge(math.prod(shape) * state[2].itemsize, f"builds a numpy array of shape {shape}")
+        super().__setstate__(state)
 
 
 def _numpy_reconstruct(subtype: Any, shape: Any, dtype_code: Any) -> np.ndarray:
     if subtype is not _NDARRAY:
         raise UnsafeCheckpointError(f"numpy array subclass {subtype!r} is not allowed")
-    return np.ndarray((0,), dtype=np.uint8)  # BUILD then sets shape, dtype and data
+    return _Array((0,), dtype=np.uint8)  # BUILD then sets shape, dtype and data
 
 
 def _allowed_globals() -> dict[tuple[str, str], Any]:
@@ -412,9 +590,12 @@ def _allowed_globals() -> dict[tuple[str, str], Any]:
     add("torch", "device", _torch_device)
     for name in _TORCH_DTYPE_NAMES:
         table[("torch", name)] = name
-    add("collections", "OrderedDict", OrderedDict)
-    for kind in (set, frozenset, complex, slice, range):
+    add("collections", "OrderedDict", _OrderedDict)
+    for kind in (set, frozenset):
+        add("builtins", kind.__name__, _collection(kind))
+    for kind in (complex, slice):
         add("builtins", kind.__name__, kind)
+    add("builtins", "range", _range)
     add("builtins", "bytes", _bytes_like(bytes))
     add("builtins", "bytearray", _bytes_like(bytearray))
     add("_codecs", "encode", _codecs_encode)
@@ -423,7 +604,7 @@ def _allowed_globals() -> dict[tuple[str, str], Any]:
         add(module, "_reconstruct", _numpy_reconstruct)
     add("numpy", "dtype", _numpy_dtype)
     add("numpy", "ndarray", _NDARRAY)
-    add("argparse", "Namespace", types.SimpleNamespace)
+    add("argparse", "Namespace", _Namespace)
     return table
 
 
@@ -472,20 +653,30 @@ class _RestrictedUnpickler(pickle.Unpickler):
 
 
 def _restricted_load(
-    file: BinaryIO, source: str, persistent_load: Callable[[Any], Any] | None = None
+    file: BinaryIO,
+    source: str,
+    budget: _Budget,
+    persistent_load: Callable[[Any], Any] | None = None,
 ) -> Any:
     unpickler = _RestrictedUnpickler(file, source=source, persistent_load=persistent_load)
+    token = _BUDGET.set(budget)
     try:
         return unpickler.load()
     except CheckpointError as error:
         if source in str(error):
             raise
         raise type(error)(f"checkpoint '{source}': {error}") from error
+    except MemoryError as error:
+        raise CheckpointError(
+            f"checkpoint '{source}' needs more memory than is available to unpickle it"
+        ) from error
     except Exception as error:  # malformed pickle data
         raise CheckpointError(
             f"checkpoint '{source}' is truncated or corrupt: cannot unpickle it "
             f"({type(error).__name__}: {error})"
         ) from error
+    finally:
+        _BUDGET.reset(token)
 
 
 def _parse_storage_id(pid: Any, fields: int, source: str) -> tuple:
@@ -513,27 +704,28 @@ def _parse_storage_id(pid: Any, fields: int, source: str) -> tuple:
 # Zip format.
 
 
-def _load_zip(path: Path, source: str) -> Any:
+def _load_zip(path: Path, source: str, budget: _Budget) -> Any:
     try:
         archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, EOFError) as error:
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
         raise CheckpointError(
             f"'{source}' is a corrupt or truncated zip archive, not a readable "
             f"PyTorch checkpoint ({error})"
         ) from error
     with archive:
-        names = archive.namelist()
-        pickles = [n for n in names if n.endswith("data.pkl") and n.count("/") <= 1]
+        records = {info.filename: info for info in archive.infolist()}  # O(1) lookups
+        pickles = [n for n in records if n.endswith("data.pkl") and n.count("/") <= 1]
         if not pickles:
-            hint = " (a TorchScript archive?)" if any("constants.pkl" in n for n in names) else ""
+            hint = " (a TorchScript archive?)" if any("constants.pkl" in n for n in records) else ""
             raise CheckpointError(
                 f"'{source}' is a zip archive without a data.pkl record: not a "
                 f"torch.save checkpoint{hint}"
             )
         prefix = pickles[0][: -len("data.pkl")]
         byteorder = "<"
-        if prefix + "byteorder" in names:
-            mark = _read_record(archive, prefix + "byteorder", source)
+        if prefix + "byteorder" in records:
+            info = records[prefix + "byteorder"]
+            mark = _read_record(archive, info, source, min(info.file_size, 16))
             if mark not in (b"little", b"big"):
                 raise CheckpointError(f"unknown byte order {mark!r} in '{source}'")
             byteorder = "<" if mark == b"little" else ">"
@@ -541,19 +733,24 @@ def _load_zip(path: Path, source: str) -> Any:
 
         def persistent_load(pid: Any) -> _Storage:
             storage_type, key, numel = _parse_storage_id(pid, 4, source)
-            if key not in cache:
-                record = f"{prefix}data/{key}"
-                if record not in names:
+            record = f"{prefix}data/{key}"
+            nbytes = numel * storage_type.itemsize
+            data = cache.get(key, b"")
+            if key not in cache or len(data) < nbytes:  # read it (again, if it grew)
+                info = records.get(record)
+                if info is None:
                     raise CheckpointError(
                         f"checkpoint '{source}' is missing storage record '{record}'"
                     )
-                cache[key] = _read_record(archive, record, source)
-            data = cache[key]
-            nbytes = numel * storage_type.itemsize
+                if info.file_size >= nbytes:
+                    _check_record_size(info, nbytes, storage_type, budget, len(data))
+                    data = _read_record(archive, info, source, nbytes)
+                    cache[key] = data
             if len(data) < nbytes:
+                size = records[record].file_size
                 raise CheckpointError(
-                    f"storage record '{prefix}data/{key}' of checkpoint '{source}' "
-                    f"holds {len(data)} bytes, fewer than the {nbytes} it declares"
+                    f"storage record '{record}' of checkpoint '{source}' "
+                    f"holds {size} bytes, fewer than the {nbytes} it declares"
                 )
             return _Storage(
                 key=key,
@@ -563,19 +760,85 @@ def _load_zip(path: Path, source: str) -> Any:
                 byteorder=byteorder,
             )
 
-        data_pkl = _read_record(archive, pickles[0], source)
-        result = _restricted_load(io.BytesIO(data_pkl), source, persistent_load)
+        info = records[pickles[0]]
+        budget.charge_read(info.file_size, f"declares a pickle '{info.filename}'")
+        data_pkl = _read_record(archive, info, source, info.file_size)
+        result = _restricted_load(io.BytesIO(data_pkl), source, budget, persistent_load)
         logger.debug("read zip checkpoint %s: %d storages", source, len(cache))
         return result
 
 
-def _read_record(archive: zipfile.ZipFile, name: str, source: str) -> bytes:
-    try:
-        return archive.read(name)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
+# Deflate cannot expand data by more than about 1032:1.
+_MAX_DEFLATE_RATIO = 1032
+
+
+def _check_record_size(
+    info: zipfile.ZipInfo, nbytes: int, storage_type: _StorageType, budget: _Budget, held: int
+) -> None:
+    """Refuses a storage larger than its record can hold, or than the budget.
+
+    `held` bytes of the record were read before (and are replaced by this read).
+    """
+    if info.compress_type == zipfile.ZIP_STORED:
+        capacity = min(info.compress_size, budget.file_size)
+    else:
+        capacity = info.compress_size * _MAX_DEFLATE_RATIO + 64
+    if nbytes > capacity:
         raise CheckpointError(
-            f"'{source}' is a corrupt zip archive: cannot read '{name}' ({error})"
+            f"checkpoint '{budget.source}' declares {_human(nbytes)} of "
+            f"{_dtype_name(storage_type.dtype)} in "
+            f"'{info.filename}' but the file holds {_human(budget.file_size)} "
+            f"({_human(info.compress_size)} in that record): it is corrupt or crafted"
+        )
+    budget.charge_read(
+        nbytes - held,
+        lambda: f"declares {_dtype_name(storage_type.dtype)} data in '{info.filename}'",
+    )
+
+
+_LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature ... name length, extra length
+
+
+def _read_record(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, source: str, nbytes: int
+) -> bytes:
+    """Reads the first `nbytes` of a record (never more), refusing short or corrupt ones.
+
+    Uncompressed records (all that `torch.save` writes) are read straight from the
+    file after their local header, and checked against their CRC when read whole.
+    """
+    try:
+        if info.compress_type == zipfile.ZIP_STORED and not info.flag_bits & 1:
+            data = _read_stored(archive, info, nbytes)
+        else:
+            with archive.open(info) as stream:
+                data = stream.read(nbytes)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError, zlib.error) as error:
+        raise CheckpointError(
+            f"'{source}' is a corrupt zip archive: cannot read '{info.filename}' ({error})"
         ) from error
+    if len(data) != nbytes:
+        raise CheckpointError(
+            f"'{source}' is a corrupt or truncated zip archive: '{info.filename}' holds "
+            f"{len(data)} bytes, not the {nbytes} its directory declares"
+        )
+    return data
+
+
+def _read_stored(archive: zipfile.ZipFile, info: zipfile.ZipInfo, nbytes: int) -> bytes:
+    file = archive.fp
+    file.seek(info.header_offset)
+    header = file.read(_LOCAL_HEADER.size)
+    if len(header) != _LOCAL_HEADER.size:
+        raise zipfile.BadZipFile("truncated local header")
+    signature, name_length, extra_length = _LOCAL_HEADER.unpack(header)
+    if signature != _ZIP_SIGNATURE:
+        raise zipfile.BadZipFile("bad local header signature")
+    file.seek(name_length + extra_length, os.SEEK_CUR)
+    data = file.read(nbytes)
+    if nbytes == info.file_size and zlib.crc32(data) != info.CRC:
+        raise zipfile.BadZipFile(f"bad CRC-32 for file {info.filename!r}")
+    return data
 
 
 # --------------------------------------------------------------------------------------
@@ -588,17 +851,17 @@ def _looks_like_legacy(head: bytes) -> bool:
     return len(head) >= 2 and head[0] == 0x80 and magic in head[:32]
 
 
-def _load_legacy(path: Path, source: str) -> Any:
+def _load_legacy(path: Path, source: str, budget: _Budget) -> Any:
     with open(path, "rb") as file:
-        magic = _restricted_load(file, source)
+        magic = _restricted_load(file, source, budget)
         if magic != _LEGACY_MAGIC_NUMBER:
             raise CheckpointError(f"'{source}' has an invalid legacy magic number")
-        protocol = _restricted_load(file, source)
+        protocol = _restricted_load(file, source, budget)
         if protocol != _LEGACY_PROTOCOL_VERSION:
             raise CheckpointError(
                 f"'{source}' has unsupported legacy protocol version {protocol!r}"
             )
-        sys_info = _restricted_load(file, source)
+        sys_info = _restricted_load(file, source, budget)
         little = sys_info.get("little_endian", True) if isinstance(sys_info, dict) else True
         byteorder = "<" if little else ">"
 
@@ -619,8 +882,9 @@ def _load_legacy(path: Path, source: str) -> Any:
                 byteorder=byteorder,
             )
 
-        _restricted_load(file, source, scan)
-        keys = _restricted_load(file, source)
+        _restricted_load(file, source, budget, scan)
+        budget.made = 0  # what the first pass made is gone
+        keys = _restricted_load(file, source, budget)
         if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
             raise CheckpointError(f"'{source}' has an invalid storage key list")
 
@@ -641,6 +905,15 @@ def _load_legacy(path: Path, source: str) -> Any:
                     f"the pickle declares {numel}"
                 )
             nbytes = count * storage_type.itemsize
+            left = budget.file_size - file.tell()
+            if nbytes > left:
+                raise CheckpointError(
+                    f"legacy checkpoint '{source}' declares {_human(nbytes)} of "
+                    f"{_dtype_name(storage_type.dtype)} for storage {key!r} but the file holds "
+                    f"{_human(budget.file_size)} ({_human(max(left, 0))} after that header): "
+                    "it is truncated, corrupt or crafted"
+                )
+            budget.charge_read(nbytes, f"declares storage {key!r}")
             data = file.read(nbytes)
             if len(data) != nbytes:
                 raise CheckpointError(
@@ -668,7 +941,7 @@ def _load_legacy(path: Path, source: str) -> Any:
             )
 
         file.seek(main_start)
-        result = _restricted_load(file, source, resolve)
+        result = _restricted_load(file, source, budget, resolve)
         logger.debug("read legacy checkpoint %s: %d storages", source, len(blobs))
         return result
 
@@ -688,7 +961,7 @@ def _parse_view(view: Any, root: tuple[_StorageType, int], source: str) -> tuple
 # Public API.
 
 
-def load_torch_checkpoint(path: str | os.PathLike) -> Any:
+def load_torch_checkpoint(path: str | os.PathLike, *, max_bytes: int | None = None) -> Any:
     """Reads a PyTorch checkpoint without torch and without running its code.
 
     Both `torch.save` formats are read: the zip format (torch >= 1.6) and the legacy
@@ -696,8 +969,16 @@ def load_torch_checkpoint(path: str | os.PathLike) -> Any:
     become numpy arrays (bfloat16 as float32); only the globals in
     `ALLOWED_GLOBALS` may appear in the checkpoint's pickle.
 
+    Memory is bounded: the storage data read and, separately, the tensors and objects
+    made may each take at most `max_bytes`, and every declared size is checked
+    against the bytes the file really holds before anything is allocated.
+
     Args:
         path: str or path-like. The checkpoint file (`.pth`, `.pt`, `.tar`).
+        max_bytes: int or `None`. Memory budget in bytes (see above); `None` (the
+            default) allows the file size + 64 MiB, which every genuine checkpoint
+            fits unless it shares storages between many tensors or holds bfloat16
+            tensors (read as float32, twice their size) larger than 64 MiB.
 
     Returns:
         The unpickled structure (typically a dict holding `state_dict`, `optimizer`,
@@ -706,8 +987,8 @@ def load_torch_checkpoint(path: str | os.PathLike) -> Any:
     Raises:
         FileNotFoundError: `path` does not exist.
         UnsafeCheckpointError: the pickle refers to a global outside the allow-list.
-        CheckpointError: the file is not a PyTorch checkpoint, or is corrupt or
-            truncated.
+        CheckpointError: the file is not a PyTorch checkpoint, is corrupt or
+            truncated, or declares more data than it holds or than `max_bytes`.
 
     Example:
 
@@ -720,16 +1001,24 @@ def load_torch_checkpoint(path: str | os.PathLike) -> Any:
     source = str(path)
     if not path.is_file():
         raise FileNotFoundError(f"checkpoint '{source}' does not exist or is not a file")
+    file_size = path.stat().st_size
+    if max_bytes is None:
+        max_bytes = file_size + _DEFAULT_SLACK
+    elif isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 0:
+        raise ValueError(
+            f"`max_bytes` must be a non-negative int or None. Received: max_bytes={max_bytes!r}"
+        )
+    budget = _Budget(source, file_size, max_bytes)
     with open(path, "rb") as file:
         head = file.read(64)
     if zipfile.is_zipfile(path):
-        return _load_zip(path, source)
+        return _load_zip(path, source, budget)
     if head.startswith(_ZIP_SIGNATURE):
         raise CheckpointError(
             f"'{source}' is a corrupt or truncated zip archive, not a readable PyTorch checkpoint"
         )
     if _looks_like_legacy(head):
-        return _load_legacy(path, source)
+        return _load_legacy(path, source, budget)
     raise CheckpointError(
         f"'{source}' is not a PyTorch checkpoint (neither a zip archive nor a legacy torch pickle)"
     )
@@ -795,13 +1084,16 @@ def extract_state_dict(obj: Any) -> dict[str, np.ndarray]:
     return result
 
 
-def read_state_dict(path: str | os.PathLike) -> dict[str, np.ndarray]:
+def read_state_dict(
+    path: str | os.PathLike, *, max_bytes: int | None = None
+) -> dict[str, np.ndarray]:
     """Reads a PyTorch checkpoint's model weights as float32 numpy arrays.
 
-    Equivalent to `extract_state_dict(load_torch_checkpoint(path))`.
+    Equivalent to `extract_state_dict(load_torch_checkpoint(path, max_bytes=max_bytes))`.
 
     Args:
         path: str or path-like. The checkpoint file.
+        max_bytes: int or `None`. Memory budget, see `load_torch_checkpoint`.
 
     Returns:
         A dict from parameter name (without `module.`) to numpy array.
@@ -813,4 +1105,4 @@ def read_state_dict(path: str | os.PathLike) -> dict[str, np.ndarray]:
     >>> weights["layer0.0.0.weight"].dtype  # doctest: +SKIP
     dtype('float32')
     """
-    return extract_state_dict(load_torch_checkpoint(path))
+    return extract_state_dict(load_torch_checkpoint(path, max_bytes=max_bytes))

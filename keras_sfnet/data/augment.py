@@ -164,12 +164,15 @@ def augment_example(
     ignore_index: int = 255,
     num_classes: int | None = None,
     class_uniform_prob: float = 0.0,
+    short_side: int | None = None,
+    center: tf.Tensor | None = None,
 ) -> tuple[tf.Tensor, tf.Tensor]:
     """Applies the joint training augmentation to one image and its mask.
 
     Steps, with one random draw shared by image and mask:
     1. random rescale by `s ~ U(scale_range)` (bilinear with antialiasing for
-       the image, nearest neighbour for the mask);
+       the image, nearest neighbour for the mask), times `short_side / min(H, W)`
+       when `short_side` is given (the authors' `pre_size`: one resize);
     2. pad to at least `crop_size`, evenly on both sides (image with the fill
        colour, mask with `ignore_index`);
     3. crop `crop_size`: at a uniformly random offset, or, with probability
@@ -177,7 +180,8 @@ def augment_example(
        a class picked uniformly among the classes present in this mask
        (class-uniform sampling, computed in-graph per image: the authors instead
        precompute class centroids over the whole dataset and also balance which
-       images are drawn);
+       images are drawn); or, when `center` is given, centred on that pixel
+       (the authors' class-uniform crops around precomputed centroids);
     4. colour jitter and Gaussian blur (image only; padding is re-filled);
     5. horizontal flip.
 
@@ -191,6 +195,10 @@ def augment_example(
         num_classes: int or `None`. Needed when `class_uniform_prob > 0`.
         class_uniform_prob: float, defaults to 0. Probability of a class-uniform
             crop.
+        short_side: int or `None`. Resize so that the shorter side is this
+            long (before the random scale).
+        center: int tensor `(2,)` or `None`. `(y, x)` in input pixels to centre
+            the crop on (as far as the borders allow).
 
     Returns:
         `(image, label)`: float32 `(crop_h, crop_w, 3)` RGB in [0, 255] and int32
@@ -216,9 +224,12 @@ def augment_example(
     # 1. Random rescale.
     lo, hi = config.scale_range
     scale = _uniform(seeds[0], lo, hi) if hi > lo else tf.constant(lo, tf.float32)
+    if short_side is not None:
+        shorter = tf.cast(tf.minimum(height, width), tf.float32)
+        scale = scale * float(short_side) / shorter
     new_h = tf.maximum(1, tf.cast(tf.round(tf.cast(height, tf.float32) * scale), tf.int32))
     new_w = tf.maximum(1, tf.cast(tf.round(tf.cast(width, tf.float32) * scale), tf.int32))
-    if (lo, hi) != (1.0, 1.0):
+    if (lo, hi) != (1.0, 1.0) or short_side is not None:
         image = tf.image.resize(image, [new_h, new_w], method="bilinear", antialias=True)
         label = tf.image.resize(label[..., None], [new_h, new_w], method="nearest")[..., 0]
 
@@ -244,7 +255,13 @@ def augment_example(
         ox = tf.random.stateless_uniform([], seeds[2], 0, max_x + 1, dtype=tf.int32)
         return oy, ox
 
-    if class_uniform_prob > 0:
+    if center is not None:
+        center = tf.cast(center, tf.float32)
+        cy = tf.cast(center[0] * tf.cast(new_h, tf.float32) / tf.cast(height, tf.float32), tf.int32)
+        cx = tf.cast(center[1] * tf.cast(new_w, tf.float32) / tf.cast(width, tf.float32), tf.int32)
+        oy = tf.clip_by_value(cy + top - crop_h // 2, 0, max_y)
+        ox = tf.clip_by_value(cx + left - crop_w // 2, 0, max_x)
+    elif class_uniform_prob > 0:
         found, cy, cx = class_uniform_center(label, seeds[3], num_classes, ignore_index)
         use_class = found & (_uniform(seeds[4], 0.0, 1.0) < class_uniform_prob)
 

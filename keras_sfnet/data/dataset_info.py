@@ -181,6 +181,12 @@ class DatasetInfo:
             `ignore_index`), or `None` when the files already hold class indices.
         unmapped_to_ignore: bool, defaults to `False`. With a `label_mapping`,
             send values it does not list to `ignore_index` instead of keeping them.
+            This hides corrupt masks (any stray value trains as "ignore"); prefer
+            listing every valid value, as the built-in datasets do, so that other
+            values are reported.
+        palette_indices: bool, defaults to `False`. The label files are palette
+            PNGs whose palette *index* is the label value (Mapillary Vistas);
+            otherwise palette PNGs are rejected.
 
     Example:
     >>> info = DatasetInfo(name="roads", num_classes=2,
@@ -197,6 +203,7 @@ class DatasetInfo:
     ignore_index: int = 255
     label_mapping: Mapping[int, int] | None = None
     unmapped_to_ignore: bool = False
+    palette_indices: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.num_classes, (int, np.integer)) or self.num_classes < 1:
@@ -267,6 +274,7 @@ class DatasetInfo:
             self.ignore_index,
             mapping,
             self.unmapped_to_ignore,
+            self.palette_indices,
         )
 
     def __eq__(self, other: object) -> bool:
@@ -332,21 +340,28 @@ class DatasetInfo:
         return out
 
 
-def get_dataset_info(name: str) -> DatasetInfo:
+def get_dataset_info(name: str, root: str | None = None) -> DatasetInfo:
     """Returns the `DatasetInfo` of a built-in dataset.
 
     - `"cityscapes"`: the 19 trainId classes; `label_mapping` is the full
-      labelId -> trainId table (`*_gtFine_labelIds.png` values), other values
-      -> 255.
+      labelId -> trainId table (`*_gtFine_labelIds.png` values 0..33; those
+      without a training class -> 255). 255 (labelId -1 as uint8) is ignored;
+      any other value is not a labelId and is an error naming the file.
     - `"camvid"`: 11 classes of the SegNet layout; value 11 (void) -> 255.
     - `"ade20k"`: 150 classes; value 0 -> 255, values 1..150 -> 0..149. The
       palette is `make_palette(150)` (not the official one).
     - `"pascal_context"`: the 59-class layout; value 0 (background) -> 255,
       values 1..59 -> 0..58. The palette is `make_palette(59)`.
 
+    - the driving datasets of `keras_sfnet.data.dataset_catalog`
+      (`"mapillary"`, `"mapillary_19"`, `"mapillary_v2"`, `"mapillary_v2_19"`,
+      `"bdd100k"`, `"idd"`, `"idd_19"`, `"kitti"`).
+
     Args:
         name: str. One of `"cityscapes"`, `"camvid"`, `"ade20k"`,
-            `"pascal_context"`.
+            `"pascal_context"` or a driving dataset name.
+        root: str or `None`. Dataset folder; Mapillary reads its label names
+            from the folder's config file (`None`: the built-in names).
 
     Returns:
         A `DatasetInfo`.
@@ -364,7 +379,6 @@ def get_dataset_info(name: str) -> DatasetInfo:
             class_names=CITYSCAPES_CLASS_NAMES,
             palette=CITYSCAPES_PALETTE,
             label_mapping=CITYSCAPES_LABEL_ID_TO_TRAIN_ID,
-            unmapped_to_ignore=True,
         )
     if key == "camvid":
         return DatasetInfo(
@@ -388,4 +402,10 @@ def get_dataset_info(name: str) -> DatasetInfo:
             class_names=PASCAL_CONTEXT_CLASS_NAMES,
             label_mapping={0: 255, **{i: i - 1 for i in range(1, 60)}},
         )
-    raise ValueError(f"`name` must be one of {list(BUILTIN_DATASETS)}. Received: name={name!r}")
+    from keras_sfnet.data.dataset_catalog import DRIVING_DATASETS, driving_dataset_info
+
+    if key in DRIVING_DATASETS:
+        return driving_dataset_info(key, root)
+    raise ValueError(
+        f"`name` must be one of {list(BUILTIN_DATASETS + DRIVING_DATASETS)}. Received: name={name!r}"
+    )

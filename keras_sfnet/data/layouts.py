@@ -419,7 +419,10 @@ def list_files(
 
     Args:
         name: str. `"cityscapes"`, `"camvid"`, `"ade20k"`, `"pascal_context"`,
-            or `"folder"` for a generic dataset.
+            a driving dataset (`keras_sfnet.data.dataset_catalog.DRIVING_DATASETS`:
+            `"mapillary"`, `"bdd100k"`, `"idd"`, `"kitti"`, ...), `"folder"`
+            for a generic dataset, or 19-class datasets joined by `+` (all
+            members' files in turn; `root` as in `merged_files`).
         root: str or path. Dataset folder.
         split: str or `None`. Split name. For `"folder"`, images are taken from
             `{root}/{images_dir}/{split}` when that folder exists, else from
@@ -437,6 +440,10 @@ def list_files(
     >>> pairs = list_files("camvid", "/data/CamVid", "train")  # doctest: +SKIP
     """
     key = str(name).lower().replace("-", "_")
+    if "+" in key:
+        from keras_sfnet.data.merged import merged_files
+
+        return [pair for files, _ in merged_files(key, root, split) for pair in files]
     if key == "cityscapes":
         return list_cityscapes(root, split)
     if key == "camvid":
@@ -460,7 +467,9 @@ def list_files(
             if not tf.io.gfile.isdir(folder):
                 raise _missing("Folder", folder, layout, root=root, split=split)
         return _match_by_name(image_dir, mask_dir, mask_suffix, None)
-    raise ValueError(
-        "`name` must be one of ['cityscapes', 'camvid', 'ade20k', 'pascal_context', 'folder']. "
-        f"Received: name={name!r}"
-    )
+    from keras_sfnet.data.dataset_catalog import DRIVING_DATASETS, list_driving_dataset
+
+    if key in DRIVING_DATASETS:
+        return list_driving_dataset(key, root, split)
+    names = ["cityscapes", "camvid", "ade20k", "pascal_context", "folder", *DRIVING_DATASETS]
+    raise ValueError(f"`name` must be one of {names}. Received: name={name!r}")

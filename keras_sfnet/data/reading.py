@@ -14,6 +14,7 @@ The label mapping (`DatasetInfo.label_mapping`) is an in-graph table lookup.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 from collections.abc import Sequence
@@ -27,6 +28,8 @@ __all__ = [
     "decode_image_file",
     "decode_label_file",
     "examples_dataset",
+    "invalid_label_mask",
+    "invalid_values_text",
     "load_pair",
     "map_label",
     "read_example",
@@ -106,16 +109,27 @@ def decode_image_file(contents: tf.Tensor, path: tf.Tensor | str = "") -> tf.Ten
     return image
 
 
-def decode_label_file(contents: tf.Tensor, path: tf.Tensor | str = "") -> tf.Tensor:
+def _palette_png_indices(contents: bytes) -> np.ndarray:
+    from PIL import Image
+
+    with Image.open(io.BytesIO(contents)) as image:
+        return np.asarray(image, dtype=np.int32)
+
+
+def decode_label_file(
+    contents: tf.Tensor, path: tf.Tensor | str = "", *, palette_indices: bool = False
+) -> tf.Tensor:
     """Decodes a single-channel 8- or 16-bit PNG label map in-graph to int32.
 
-    Grey masks stored as RGB (all channels equal) are accepted; colour masks and
-    palette PNGs are rejected (TensorFlow would return their colours, not the
-    class indices): convert them to single-channel index PNGs first.
+    Grey masks stored as RGB (all channels equal) are accepted; colour masks are
+    rejected. Palette PNGs are rejected too (TensorFlow would return their
+    colours, not the class indices) unless `palette_indices=True`: then their
+    palette indices are the values (Mapillary Vistas; read with PIL).
 
     Args:
         contents: scalar string tensor, the file's bytes.
         path: string tensor or str, the file name for error messages.
+        palette_indices: bool, defaults to `False`. Read palette PNGs by index.
 
     Returns:
         An int32 tensor `(H, W)` of raw values.
@@ -129,6 +143,16 @@ def decode_label_file(contents: tf.Tensor, path: tf.Tensor | str = "") -> tf.Ten
     padded = tf.strings.join([contents, b"\0" * 32])
     header = tf.io.decode_raw(tf.strings.substr(padded, 24, 2), tf.uint8)
     bit_depth, color_type = header[0], header[1]
+    if palette_indices:
+        with tf.control_dependencies([is_png]):
+            return tf.cond(
+                tf.equal(color_type, 3),
+                lambda: tf.ensure_shape(
+                    tf.numpy_function(_palette_png_indices, [contents], tf.int32, stateful=False),
+                    [None, None],
+                ),
+                lambda: decode_label_file(contents, path),
+            )
     with tf.control_dependencies([is_png]):
         check_palette = tf.debugging.Assert(
             tf.not_equal(color_type, 3),
@@ -194,7 +218,7 @@ def map_label(
     Example:
     >>> from keras_sfnet.data import get_dataset_info
     >>> info = get_dataset_info("cityscapes")
-    >>> map_label(tf.constant([[7, 8, 0, 99]]), info).numpy().tolist()
+    >>> map_label(tf.constant([[7, 8, 0, 255]]), info).numpy().tolist()
     [[0, 1, 255, 255]]
     """
     label = tf.cast(label, tf.int32)
@@ -203,22 +227,59 @@ def map_label(
         label = tf.gather(tf.constant(table), tf.clip_by_value(label, 0, _LUT_SIZE - 1))
     if check_labels:
         flat = tf.reshape(label, [-1])
-        bad = ((flat < 0) | (flat >= info.num_classes)) & (flat != info.ignore_index)
+        bad = invalid_label_mask(flat, info)
         bad_values, _ = tf.unique(tf.boolean_mask(flat, bad))
         check = tf.debugging.Assert(
             tf.logical_not(tf.reduce_any(bad)),
-            [
-                "Label file",
-                label_path,
-                f"has values outside the {info.num_classes} classes of '{info.name}' that are "
-                f"not the ignore value {info.ignore_index} (after label mapping):",
-                bad_values,
-            ],
+            ["Label file", label_path, invalid_values_text(info), bad_values],
             summarize=20,
         )
         with tf.control_dependencies([check]):
             label = tf.identity(label)
     return label
+
+
+def invalid_label_mask(label: tf.Tensor, info: DatasetInfo) -> tf.Tensor:
+    """Where a mapped label holds a value that is neither a class nor the ignore value.
+
+    `DatasetInfo` only maps values to classes or to the ignore value, so a value
+    flagged here is one its `label_mapping` does not list, unchanged: the raw value
+    in the file. A dataset whose `label_mapping` lists every valid on-disk value
+    (those without a training class mapped to `ignore_index`) and leaves
+    `unmapped_to_ignore=False` thus has every other value reported, never silently
+    ignored.
+
+    Args:
+        label: int32 tensor, the output of the label mapping.
+        info: `DatasetInfo`.
+
+    Returns:
+        A bool tensor of `label`'s shape.
+
+    Example:
+    >>> from keras_sfnet.data import get_dataset_info
+    >>> info = get_dataset_info("cityscapes")
+    >>> mapped = map_label(tf.constant([7, 4, 200]), info, check_labels=False)
+    >>> invalid_label_mask(mapped, info).numpy().tolist()
+    [False, False, True]
+    """
+    return ((label < 0) | (label >= info.num_classes)) & (label != info.ignore_index)
+
+
+def invalid_values_text(info: DatasetInfo) -> str:
+    """What is wrong with values flagged by `invalid_label_mask`, for messages.
+
+    Example:
+    >>> from keras_sfnet.data import get_dataset_info
+    >>> invalid_values_text(get_dataset_info("camvid"))[:41]
+    "has values that are not labels of 'camvid"
+    """
+    listed = "listed in its label_mapping, " if info.label_mapping is not None else ""
+    return (
+        f"has values that are not labels of '{info.name}' (neither {listed}a class index "
+        f"0..{info.num_classes - 1}, nor the ignore value {info.ignore_index}): fix the file or "
+        "the dataset's label_mapping. Values:"
+    )
 
 
 def load_pair(
@@ -241,7 +302,9 @@ def load_pair(
     ...                          get_dataset_info("camvid"))  # doctest: +SKIP
     """
     image = decode_image_file(tf.io.read_file(image_path), image_path)
-    label = decode_label_file(tf.io.read_file(label_path), label_path)
+    label = decode_label_file(
+        tf.io.read_file(label_path), label_path, palette_indices=info.palette_indices
+    )
     image, label = _check_sizes(image, label, image_path, label_path)
     label = map_label(label, info, label_path, check_labels=check_labels)
     return image, label
@@ -364,7 +427,7 @@ def examples_dataset(
     """A dataset of raw examples: `(uint8 image (H, W, 3), int32 label (H, W))`.
 
     No resizing, augmentation or normalisation: this is what evaluation code
-    reads before `normalize_image`. Labels are mapped with `info.label_mapping`
+    reads before `keras_sfnet.layers.ImageConverter`. Labels are mapped with `info.label_mapping`
     (see `resolve_info`) and checked (255 = ignore).
 
     Args:

@@ -19,6 +19,7 @@ shape and position, not by colour.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections.abc import Callable, Sequence
@@ -26,7 +27,14 @@ from collections.abc import Callable, Sequence
 import cv2
 import numpy as np
 
-__all__ = ["SYNTHETIC_CITIES", "generate_synthetic_cityscapes", "render_street_scene"]
+__all__ = [
+    "SYNTHETIC_CITIES",
+    "SYNTHETIC_LAYOUTS",
+    "coarsen_label_ids",
+    "generate_synthetic_cityscapes",
+    "generate_synthetic_layout",
+    "render_street_scene",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -560,6 +568,7 @@ def generate_synthetic_cityscapes(
     num_test: int = 0,
     image_size: Sequence[int] = (256, 512),
     seed: int = 0,
+    num_coarse: int = 0,
 ) -> str:
     """Writes a small synthetic dataset in the Cityscapes layout.
 
@@ -573,7 +582,10 @@ def generate_synthetic_cityscapes(
     terrain 22, sky 23, person 24, rider 25, car 26, bus 28, bicycle 33, plus the
     ignored ego vehicle 1, ground 6 and parking 9). Image `i` of a split depends
     only on `(seed, split, i)`: the same arguments give byte-identical files.
-    Existing files of the same names are overwritten.
+    Existing files of the same names are overwritten. With `num_coarse`, also
+    writes the coarse extra set (`coarsen_label_ids` of new scenes):
+    `leftImg8bit/train_extra/{city}/...` and
+    `gtCoarse/train_extra/{city}/{city}_000000_{i:06d}_gtCoarse_labelIds.png`.
 
     Args:
         root: str or path. Output folder (created if needed).
@@ -582,6 +594,7 @@ def generate_synthetic_cityscapes(
         num_test: int, defaults to 0. Test images (with labels).
         image_size: (height, width), defaults to `(256, 512)`.
         seed: int, defaults to 0.
+        num_coarse: int, defaults to 0. Coarse `train_extra` images.
 
     Returns:
         `root` as a str.
@@ -594,22 +607,235 @@ def generate_synthetic_cityscapes(
     >>> ds = load_dataset("cityscapes", root, "val", training=False)
     """
     root = os.fspath(root)
-    counts = {"train": num_train, "val": num_val, "test": num_test}
+    counts = {"train": num_train, "val": num_val, "test": num_test, "coarse": num_coarse}
     for split, count in counts.items():
         if int(count) < 0:
             raise ValueError(f"`num_{split}` must be >= 0. Received: num_{split}={count!r}")
     for split_id, (split, count) in enumerate(counts.items()):
         if not count:
             continue
-        city = SYNTHETIC_CITIES[split]
-        image_dir = os.path.join(root, "leftImg8bit", split, city)
-        label_dir = os.path.join(root, "gtFine", split, city)
+        coarse = split == "coarse"
+        city = SYNTHETIC_CITIES["train" if coarse else split]
+        folder = "train_extra" if coarse else split
+        image_dir = os.path.join(root, "leftImg8bit", folder, city)
+        label_dir = os.path.join(root, "gtCoarse" if coarse else "gtFine", folder, city)
         os.makedirs(image_dir, exist_ok=True)
         os.makedirs(label_dir, exist_ok=True)
         for i in range(int(count)):
             image, label_ids = render_street_scene((int(seed), split_id, i), image_size)
             stem = f"{city}_000000_{i:06d}"
             cv2.imwrite(os.path.join(image_dir, f"{stem}_leftImg8bit.png"), image[..., ::-1])
-            cv2.imwrite(os.path.join(label_dir, f"{stem}_gtFine_labelIds.png"), label_ids)
+            if coarse:
+                label_ids = coarsen_label_ids(label_ids, (int(seed), split_id, i))
+            kind = "gtCoarse" if coarse else "gtFine"
+            cv2.imwrite(os.path.join(label_dir, f"{stem}_{kind}_labelIds.png"), label_ids)
         logger.info("Wrote %d synthetic %s images to %s.", count, split, image_dir)
+    return root
+
+
+def coarsen_label_ids(label_ids: np.ndarray, seed: int | Sequence[int] = 0) -> np.ndarray:
+    """Turns a fine labelId map into a coarse one, as Cityscapes' `gtCoarse` looks.
+
+    Each class region is shrunk (eroded by a few pixels) and the rest becomes
+    labelId 0 ("unlabeled"); whole small regions vanish, as in the coarse
+    polygons.
+
+    Args:
+        label_ids: uint8 `(H, W)` Cityscapes labelIds.
+        seed: int or sequence of ints, defaults to 0. Picks the erosion size.
+
+    Returns:
+        A uint8 `(H, W)` labelId map.
+
+    Example:
+    >>> fine = np.full((32, 32), 7, np.uint8)
+    >>> coarse = coarsen_label_ids(fine)
+    >>> int(coarse[16, 16]), int(coarse[0, 0])
+    (7, 0)
+    """
+    label_ids = np.asarray(label_ids, np.uint8)
+    rng = np.random.default_rng(seed)
+    size = max(3, int(round(min(label_ids.shape) * rng.uniform(0.03, 0.06))) | 1)
+    kernel = np.ones((size, size), np.uint8)
+    out = np.zeros_like(label_ids)
+    for value in np.unique(label_ids):
+        mask = cv2.erode((label_ids == value).astype(np.uint8), kernel, borderType=cv2.BORDER_CONSTANT, borderValue=0)
+        out[mask > 0] = value
+    return out
+
+
+#: Layouts `generate_synthetic_layout` writes.
+SYNTHETIC_LAYOUTS: tuple[str, ...] = (
+    "cityscapes", "mapillary", "mapillary_v2", "bdd100k", "idd", "kitti",
+)  # fmt: skip
+
+# Cityscapes labelIds drawn by the renderer -> the label (readable name) that
+# each native label space uses for it.
+_MAPILLARY_NAMES = {
+    _EGO: "Ego Vehicle", _GROUND: "Pedestrian Area", _ROAD: "Road", _SIDEWALK: "Sidewalk",
+    _PARKING: "Parking", _BUILDING: "Building", _WALL: "Wall", _FENCE: "Fence", _POLE: "Pole",
+    _LIGHT: ("Traffic Light", "Traffic Light - General (Upright)"),
+    _SIGN: "Traffic Sign (Front)", _VEGETATION: "Vegetation", _TERRAIN: "Terrain", _SKY: "Sky",
+    _PERSON: "Person", _RIDER: "Bicyclist", _CAR: "Car", _BUS: "Bus", _BICYCLE: "Bicycle",
+}  # fmt: skip
+_IDD_LEVEL3 = {
+    _EGO: 255, _GROUND: 3, _ROAD: 0, _SIDEWALK: 2, _PARKING: 1, _BUILDING: 22, _WALL: 14,
+    _FENCE: 15, _POLE: 20, _LIGHT: 19, _SIGN: 18, _VEGETATION: 24, _TERRAIN: 3, _SKY: 25,
+    _PERSON: 4, _RIDER: 5, _CAR: 9, _BUS: 11, _BICYCLE: 7,
+}  # fmt: skip
+
+
+def _lookup(table: dict[int, int]) -> np.ndarray:
+    lut = np.full(256, 255, np.uint8)
+    for key, value in table.items():
+        lut[key] = value
+    return lut
+
+
+def _mapillary_lut(class_names: Sequence[str]) -> np.ndarray:
+    index = {name: i for i, name in enumerate(class_names)}
+    table = {}
+    for label_id, names in _MAPILLARY_NAMES.items():
+        names = (names,) if isinstance(names, str) else names
+        table[label_id] = next(index[n] for n in names if n in index)
+    return _lookup(table)
+
+
+def _write_palette_png(path: str, values: np.ndarray, palette: np.ndarray) -> None:
+    from PIL import Image
+
+    image = Image.fromarray(values.astype(np.uint8), mode="P")
+    flat = np.zeros((256, 3), np.uint8)
+    flat[: len(palette)] = palette
+    image.putpalette(flat.reshape(-1).tolist())
+    image.save(path)
+
+
+def generate_synthetic_layout(
+    root: str | os.PathLike,
+    layout: str = "cityscapes",
+    num_train: int = 80,
+    num_val: int = 20,
+    image_size: Sequence[int] = (256, 512),
+    seed: int = 0,
+) -> str:
+    """Writes a small synthetic dataset in the on-disk layout of a driving dataset.
+
+    The scenes are those of `render_street_scene`, their labels converted to
+    the dataset's native label space, so that each dataset's own loader and
+    label mapping run without downloading anything:
+
+    - `"cityscapes"`: `generate_synthetic_cityscapes`.
+    - `"mapillary"` / `"mapillary_v2"`: `config.json` (v1.2 release) or
+      `config_v2.0.json` listing every label of the version, JPEG images of
+      varied sizes (up to 1.5 x `image_size`) in `{training,validation}/images`,
+      palette-PNG labels (index = label value) in `{split}/labels` (v1.2) or
+      `{split}/v2.0/labels`.
+    - `"bdd100k"`: `images/{train,val}/*.jpg`, `labels/{split}/*_train_id.png`
+      (Cityscapes trainIds).
+    - `"idd"`: `leftImg8bit/{split}/{seq}/{frame}_leftImg8bit.png` and
+      `gtFine/{split}/{seq}/{frame}_gtFine_labellevel3Ids.png` (level-3 ids).
+    - `"kitti"`: `training/image_2/{i:06d}_10.png` and `training/semantic/`
+      (Cityscapes labelIds): always the 200 training images the authors'
+      90/10 splits index (`num_train`, `num_val` are not used).
+
+    Args:
+        root: str or path. Output folder (created if needed).
+        layout: str, defaults to `"cityscapes"`. One of `SYNTHETIC_LAYOUTS`.
+        num_train: int, defaults to 80. Training images.
+        num_val: int, defaults to 20. Validation images.
+        image_size: (height, width), defaults to `(256, 512)`.
+        seed: int, defaults to 0. Same arguments, same files.
+
+    Returns:
+        `root` as a str.
+
+    Example:
+    >>> from keras_sfnet.data import load_dataset
+    >>> import tempfile
+    >>> root = generate_synthetic_layout(tempfile.mkdtemp(), "idd", num_train=4,
+    ...                                  num_val=2, image_size=(64, 128))
+    >>> ds = load_dataset("idd", root, "val", training=False)
+    """
+    from keras_sfnet.data.dataset_info import CITYSCAPES_LABEL_ID_TO_TRAIN_ID, make_palette
+
+    key = str(layout).lower().replace("-", "_")
+    if key not in SYNTHETIC_LAYOUTS:
+        raise ValueError(
+            f"`layout` must be one of {list(SYNTHETIC_LAYOUTS)}. Received: layout={layout!r}"
+        )
+    if key == "cityscapes":
+        return generate_synthetic_cityscapes(
+            root, num_train=num_train, num_val=num_val, image_size=image_size, seed=seed
+        )
+    root = os.fspath(root)
+    height, width = (int(v) for v in image_size)
+    counts = {"train": int(num_train), "val": int(num_val)}
+    if key == "kitti":
+        counts = {"train": 200}
+    for split, count in counts.items():
+        if count < 0:
+            raise ValueError(f"`num_{split}` must be >= 0. Received: num_{split}={count!r}")
+    layout_id = SYNTHETIC_LAYOUTS.index(key)
+
+    if key.startswith("mapillary"):
+        from keras_sfnet.data.mapillary import (
+            MAPILLARY_V12_CLASS_NAMES,
+            MAPILLARY_V20_CLASS_NAMES,
+        )
+
+        v2 = key == "mapillary_v2"
+        names = MAPILLARY_V20_CLASS_NAMES if v2 else MAPILLARY_V12_CLASS_NAMES
+        palette = make_palette(len(names))
+        labels = [
+            {"name": name.lower().replace(" ", "-"), "readable": name,
+             "color": palette[i].tolist(), "instances": False, "evaluate": name != "Unlabeled"}
+            for i, name in enumerate(names)
+        ]  # fmt: skip
+        os.makedirs(root, exist_ok=True)
+        config_name = "config_v2.0.json" if v2 else "config.json"
+        with open(os.path.join(root, config_name), "w", encoding="utf-8") as f:
+            json.dump({"labels": labels, "version": "2.0" if v2 else "1.2"}, f, indent=1)
+        lut = _mapillary_lut(names)
+    elif key == "bdd100k":
+        lut = _lookup(dict(CITYSCAPES_LABEL_ID_TO_TRAIN_ID))
+    elif key == "idd":
+        lut = _lookup(_IDD_LEVEL3)
+    else:
+        lut = np.arange(256, dtype=np.uint8)
+
+    for split_id, (split, count) in enumerate(counts.items()):
+        rng = np.random.default_rng((int(seed), layout_id, split_id))
+        for i in range(count):
+            size = (height, width)
+            if key.startswith("mapillary"):  # varied sizes and aspect ratios
+                size = (int(height * rng.uniform(1.0, 1.5)), int(width * rng.uniform(1.0, 1.5)))
+            image, label_ids = render_street_scene((int(seed), 100 + layout_id, split_id, i), size)
+            values = lut[label_ids]
+            if key.startswith("mapillary"):
+                folder = {"train": "training", "val": "validation"}[split]
+                image_dir = os.path.join(root, folder, "images")
+                label_dir = os.path.join(root, folder, *(("v2.0",) if v2 else ()), "labels")
+                image_path = os.path.join(image_dir, f"synth{split_id}{i:05d}.jpg")
+                label_path = os.path.join(label_dir, f"synth{split_id}{i:05d}.png")
+            elif key == "bdd100k":
+                stem = f"{int(seed):04x}{split_id:02x}{i:02x}-synth{i:05d}"
+                image_path = os.path.join(root, "images", split, f"{stem}.jpg")
+                label_path = os.path.join(root, "labels", split, f"{stem}_train_id.png")
+            elif key == "idd":
+                sequence = str(i % 3)
+                frame = f"{i:06d}"
+                image_path = os.path.join(root, "leftImg8bit", split, sequence, f"{frame}_leftImg8bit.png")
+                label_path = os.path.join(root, "gtFine", split, sequence, f"{frame}_gtFine_labellevel3Ids.png")
+            else:
+                image_path = os.path.join(root, "training", "image_2", f"{i:06d}_10.png")
+                label_path = os.path.join(root, "training", "semantic", f"{i:06d}_10.png")
+            os.makedirs(os.path.dirname(image_path), exist_ok=True)
+            os.makedirs(os.path.dirname(label_path), exist_ok=True)
+            cv2.imwrite(image_path, image[..., ::-1])
+            if key.startswith("mapillary"):
+                _write_palette_png(label_path, values, palette)
+            else:
+                cv2.imwrite(label_path, values)
+        logger.info("Wrote %d synthetic %s %s images to %s.", count, key, split, root)
     return root

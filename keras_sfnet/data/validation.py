@@ -13,7 +13,14 @@ import numpy as np
 import tensorflow as tf
 
 from keras_sfnet.data.dataset_info import DatasetInfo
-from keras_sfnet.data.reading import _as_pairs, error_message, load_pair, resolve_info
+from keras_sfnet.data.reading import (
+    _as_pairs,
+    error_message,
+    invalid_label_mask,
+    invalid_values_text,
+    load_pair,
+    resolve_info,
+)
 
 __all__ = ["validate_dataset"]
 
@@ -21,24 +28,39 @@ logger = logging.getLogger(__name__)
 
 
 def _checker(info: DatasetInfo):
-    """A traced `load_pair` plus per-class pixel counts, for fast eager checks."""
+    """A traced `load_pair` plus per-class pixel counts and invalid values, for eager checks."""
 
     @tf.function(input_signature=[tf.TensorSpec([], tf.string)] * 2)
     def check(image_path, label_path):
-        image, label = load_pair(image_path, label_path, info, check_labels=True)
-        valid = (label >= 0) & (label < info.num_classes)
-        flat = tf.reshape(tf.where(valid, label, info.num_classes), [-1])
+        image, label = load_pair(image_path, label_path, info, check_labels=False)
+        flat = tf.reshape(label, [-1])
+        valid = (flat >= 0) & (flat < info.num_classes)
         counts = tf.math.bincount(
-            flat, minlength=info.num_classes + 1, maxlength=info.num_classes + 1, dtype=tf.int64
+            tf.where(valid, flat, info.num_classes),
+            minlength=info.num_classes + 1,
+            maxlength=info.num_classes + 1,
+            dtype=tf.int64,
         )
-        return tf.shape(image)[:2], counts
+        bad_values, _, bad_counts = tf.unique_with_counts(
+            tf.boolean_mask(flat, invalid_label_mask(flat, info)), out_idx=tf.int64
+        )
+        return tf.shape(image)[:2], counts, bad_values, bad_counts
 
     def run(image_path: str, label_path: str) -> tuple[Any, ...]:
         try:
-            size, counts = check(tf.constant(image_path), tf.constant(label_path))
+            size, counts, values, pixels = check(tf.constant(image_path), tf.constant(label_path))
         except tf.errors.OpError as error:
-            return None, None, error_message(error, image_path, label_path)
-        return tuple(size.numpy().tolist()), counts.numpy(), None
+            return None, None, {}, error_message(error, image_path, label_path)
+        invalid = dict(sorted(zip(values.numpy().tolist(), pixels.numpy().tolist())))
+        if invalid:
+            listed = ", ".join(f"{v} ({n} pixels)" for v, n in invalid.items())
+            return (
+                None,
+                None,
+                invalid,
+                f"Label file {label_path} {invalid_values_text(info)} {listed}",
+            )
+        return tuple(size.numpy().tolist()), counts.numpy(), {}, None
 
     return run
 
@@ -55,7 +77,9 @@ def validate_dataset(
 
     Checks that each image and label decodes, that their sizes match, that the
     label is single-channel, and that after `info.label_mapping` every value is
-    a class index or the ignore value. The training pipeline makes the same
+    a class index or the ignore value. Values that are not (for Cityscapes
+    labelIds, anything but 0..33 and 255) are reported per file with their pixel
+    counts, and summed over the dataset in `invalid_values`. The training pipeline makes the same
     checks lazily, one file at a time; this finds every problem up front.
 
     Args:
@@ -69,7 +93,9 @@ def validate_dataset(
     Returns:
         A dict with `num_examples`, `sizes` (a `Counter` of `(H, W)`),
         `class_pixels` (int64 array of `num_classes` pixel counts),
-        `ignore_pixels` and `problems` (list of str, one per bad file).
+        `ignore_pixels`, `invalid_values` (a `Counter` from each invalid raw
+        label value to its pixel count over all files) and `problems` (list of
+        str, one per bad file).
 
     Example:
     >>> from keras_sfnet.data import get_dataset_info, list_files, synthetic
@@ -85,11 +111,13 @@ def validate_dataset(
     workers = num_workers or min(8, os.cpu_count() or 1)
     sizes: collections.Counter = collections.Counter()
     class_pixels = np.zeros(info.num_classes + 1, np.int64)
+    invalid_values: collections.Counter = collections.Counter()
     problems = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
         run = _checker(info)
         results = pool.map(lambda pair: run(*pair), zip(images, labels))
-        for size, counts, problem in results:
+        for size, counts, invalid, problem in results:
+            invalid_values.update(invalid)
             if problem is not None:
                 problems.append(problem)
                 continue
@@ -100,6 +128,7 @@ def validate_dataset(
         "sizes": sizes,
         "class_pixels": class_pixels[:-1],
         "ignore_pixels": int(class_pixels[-1]),
+        "invalid_values": invalid_values,
         "problems": problems,
     }
     if problems:

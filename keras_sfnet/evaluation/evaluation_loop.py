@@ -158,7 +158,8 @@ def evaluate(
 
     if info is None:
         if key in BUILTIN_DATASETS or (data is None and key != "folder"):
-            info = get_dataset_info(key)  # unknown names raise "must be one of ..."
+            # Unknown names raise "must be one of ..."; Mapillary reads its config.
+            info = get_dataset_info(key, data_root if data is None else None)
         else:
             info = DatasetInfo(name=key or "dataset", num_classes=num_classes)
     if info.num_classes != num_classes:

@@ -14,20 +14,20 @@ DEFAULT_CALIBRATION_SIZE = (256, 512)
 def synthetic_calibration_images(
     num_samples: int = 32, image_size: tuple[int, int] = DEFAULT_CALIBRATION_SIZE, seed: int = 0
 ) -> Iterator[np.ndarray]:
-    """Normalised float32 ``(H, W, 3)`` street scenes from the bundled synthetic data.
+    """uint8 RGB ``(H, W, 3)`` street scenes from the bundled synthetic data.
 
-    Rendered on the fly by ``keras_sfnet.data.synthetic.render_street_scene`` (no files).
+    Rendered on the fly by ``keras_sfnet.data.synthetic.render_street_scene`` (no files);
+    :func:`calibration_samples` normalises them with the export's ``ImageConverter``.
 
     Example:
     >>> image = next(synthetic_calibration_images(1, (64, 128)))
     >>> image.shape, image.dtype
-    ((64, 128, 3), dtype('float32'))
+    ((64, 128, 3), dtype('uint8'))
     """
     from keras_sfnet.data.synthetic import render_street_scene
-    from keras_sfnet.export.parity import _normalize
 
     for i in range(num_samples):
-        yield _normalize(render_street_scene((seed, 7919, i), image_size)[0])
+        yield np.asarray(render_street_scene((seed, 7919, i), image_size)[0], np.uint8)
 
 
 def _as_images(item) -> np.ndarray:
@@ -46,30 +46,33 @@ def _as_images(item) -> np.ndarray:
         array = array[None]
     if array.ndim != 4 or array.shape[-1] != 3:
         raise ValueError(
-            "Calibration data must yield normalised float32 images (H, W, 3) or batches "
-            f"(B, H, W, 3), optionally with labels. Received shape: {array.shape}"
+            "Calibration data must yield uint8 RGB or normalised float32 images (H, W, 3) "
+            f"or batches (B, H, W, 3), optionally with labels. Received shape: {array.shape}"
         )
-    if array.dtype == np.uint8:
-        raise ValueError(
-            "Calibration images must be normalised float32 ((x / 255 - mean) / std), "
-            "not uint8; use keras_sfnet.export.tracing.normalize_uint8."
-        )
-    return array.astype(np.float32)
+    return array if array.dtype == np.uint8 else array.astype(np.float32)
 
 
 def calibration_samples(
     data: Iterable | None,
     input_size: tuple[int, int] | None,
     num_samples: int = 32,
+    preprocessor=None,
+    raw: bool = False,
 ) -> Callable[[], Iterator[list[np.ndarray]]]:
     """A ``representative_dataset`` callable yielding ``[float32 (1, H, W, 3)]``.
 
     Args:
-        data: a ``tf.data.Dataset`` or iterable of normalised float32 images
-            ``(H, W, 3)`` / batches ``(B, H, W, 3)``, optionally ``(image, label)`` pairs
-            or dicts with ``"image"``. None: synthetic street scenes.
+        data: a ``tf.data.Dataset`` or iterable of uint8 RGB images or normalised
+            float32 images ``(H, W, 3)`` / batches ``(B, H, W, 3)``, optionally
+            ``(image, label)`` pairs or dicts with ``"image"``. None: synthetic street
+            scenes. uint8 images are normalised with ``preprocessor``.
         input_size: ``(height, width)`` samples are resized to, or None to keep them.
         num_samples: int, how many images to use at most. Defaults to 32.
+        preprocessor: the ``keras_sfnet.layers.ImageConverter`` of the export; None:
+            the default one.
+        raw: bool, defaults to False. Yield uint8 images (``[uint8 (1, H, W, 3)]``,
+            float samples turned back with ``preprocessor.invert``): what a model
+            that includes its preprocessing takes.
 
     Returns:
         A callable returning a fresh iterator each time (what converters expect).
@@ -81,6 +84,10 @@ def calibration_samples(
     """
     if num_samples < 1:
         raise ValueError(f"`num_samples` must be >= 1. Received: num_samples={num_samples!r}")
+
+    from keras_sfnet.layers.image_converter import ImageConverter
+
+    converter = preprocessor if preprocessor is not None else ImageConverter()
 
     def generate():
         import cv2
@@ -96,7 +103,15 @@ def calibration_samples(
             for image in _as_images(item):
                 if input_size is not None and image.shape[:2] != tuple(input_size):
                     image = cv2.resize(image, (input_size[1], input_size[0]))
-                yield [image[None].astype(np.float32)]
+                if raw:
+                    image = (
+                        image if image.dtype == np.uint8 else np.asarray(converter.invert(image))
+                    )
+                    yield [image[None]]
+                else:
+                    if image.dtype == np.uint8:
+                        image = np.asarray(converter(image))
+                    yield [image[None].astype(np.float32)]
                 count += 1
                 if count >= num_samples:
                     return

@@ -49,9 +49,11 @@ def export_model(
         parity: the :class:`ParityCheck` thresholds; None for the defaults.
         keep_rejected: bool, keep a failed artifact as ``output + ".rejected"``.
         **options: format-specific options, passed to :func:`export_saved_model`
-            (``include_probabilities``, ``include_logits``), :func:`export_tflite`
-            (``io_dtype``, ``num_calibration_samples``), :func:`export_onnx`
-            (``opset``, ``resize``, ``warp``, ``batch_size``) or
+            (``include_probabilities``, ``include_logits``, ``preprocessor``),
+            :func:`export_tflite` (``io_dtype``, ``num_calibration_samples``,
+            ``include_preprocessing``, ``preprocessor``), :func:`export_onnx`
+            (``opset``, ``resize``, ``warp``, ``batch_size``, ``include_preprocessing``,
+            ``preprocessor``) or
             :func:`export_tensorrt` (``warp``, ``workspace_gib``,
             ``num_calibration_samples``).
 

@@ -16,7 +16,6 @@ Two converter details decide exactness:
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 from collections.abc import Sequence
@@ -25,15 +24,16 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_sfnet import ops as sfnet_ops
 from keras_sfnet.export.parity import DEFAULT_DYNAMIC_SIZES, ParityCheck, ParityReport, run_parity
 from keras_sfnet.export.staging import staged_output
 from keras_sfnet.export.tracing import (
     check_input_size,
+    check_preprocessor,
     image_spec,
     inference_model,
     keras_runner,
 )
+from keras_sfnet.layers.image_converter import ImageConverter
 from keras_sfnet.ops import implementation_scope
 
 __all__ = ["MIN_OPSET", "ONNX_RESIZES", "ONNX_WARPS", "export_onnx", "onnx_operators"]
@@ -137,17 +137,6 @@ def _grid_sample_marker(features: tf.Tensor, flow: tf.Tensor) -> tf.Tensor:
     return tf.ensure_shape(warped, flow.shape[:3].concatenate(features.shape[3:]))
 
 
-@contextlib.contextmanager
-def _warp_as_grid_sample():
-    previous = sfnet_ops.get_fused_flow_warp()
-    sfnet_ops.register_fused_flow_warp(_grid_sample_marker)
-    try:
-        with implementation_scope(warp="fused"):
-            yield
-    finally:
-        sfnet_ops.register_fused_flow_warp(previous)
-
-
 def onnx_operators(model) -> list[str]:
     """The sorted ONNX op types of a model (``onnx.ModelProto`` or path).
 
@@ -180,9 +169,11 @@ def convert_to_onnx(
     opset: int = MIN_OPSET,
     resize: str = "resize",
     warp: str = "gather",
+    preprocessor: ImageConverter | None = None,
 ):
-    """Converts ``model`` to an ``onnx.ModelProto`` (input ``image`` NHWC float32,
-    output ``logits`` NHWC), without any check. See :func:`export_onnx`.
+    """Converts ``model`` to an ``onnx.ModelProto`` (input ``image`` NHWC float32, or
+    uint8 with a ``preprocessor`` traced in front, output ``logits`` NHWC), without any
+    check. See :func:`export_onnx`.
 
     Example:
     >>> proto = convert_to_onnx(model, (64, 96), warp="grid_sample")
@@ -193,6 +184,8 @@ def convert_to_onnx(
 
     @tf.function
     def logits(image):
+        if preprocessor is not None:
+            image = preprocessor(image)
         return net(image, training=False)
 
     handlers = {}
@@ -200,13 +193,12 @@ def convert_to_onnx(
         handlers["ResizeBilinear"] = (_resize_handler, [])
     if warp == "grid_sample":
         handlers["EagerPyFunc"] = (_grid_sample_handler, [])
-    spec = image_spec(input_size, batch_size, tf.float32, INPUT_NAME)
-    with contextlib.ExitStack() as stack:
-        stack.enter_context(
-            implementation_scope(resize="op" if resize == "resize" else "matmul", warp="gather")
-        )
-        if warp == "grid_sample":
-            stack.enter_context(_warp_as_grid_sample())
+    dtype = tf.uint8 if preprocessor is not None else tf.float32
+    spec = image_spec(input_size, batch_size, dtype, INPUT_NAME)
+    with implementation_scope(
+        resize="op" if resize == "resize" else "matmul",
+        warp=_grid_sample_marker if warp == "grid_sample" else "gather",
+    ):
         model_proto, _ = tf2onnx.convert.from_function(
             logits, input_signature=[spec], opset=opset, custom_op_handlers=handlers
         )
@@ -236,13 +228,15 @@ def export_onnx(
     opset: int = MIN_OPSET,
     resize: str = "resize",
     warp: str = "gather",
+    include_preprocessing: bool = False,
+    preprocessor: ImageConverter | None = None,
     parity: ParityCheck | None = None,
     keep_rejected: bool = False,
 ) -> ParityReport:
     """Exports ``model`` to ONNX with tf2onnx and checks it with ONNX Runtime (CPU).
 
-    Input ``image``: float32 normalised RGB, NHWC; output ``logits``: float32 NHWC at
-    the input size.
+    Input ``image``: float32 normalised RGB, NHWC (uint8 NHWC images with
+    ``include_preprocessing=True``); output ``logits``: float32 NHWC at the input size.
 
     Args:
         model: the Keras segmenter (a deep-supervision model exports its main logits).
@@ -254,6 +248,10 @@ def export_onnx(
             ``"matmul"`` (two matrix products). Defaults to ``"resize"``.
         warp: ``"gather"`` (four gathers) or ``"grid_sample"`` (ONNX GridSample, the
             form TensorRT runs natively). Defaults to ``"gather"``.
+        include_preprocessing: bool, defaults to False. Put the ``preprocessor`` in
+            the model, so that clients feed uint8 images directly.
+        preprocessor: the ``keras_sfnet.layers.ImageConverter`` to include; None: the
+            default one. Only with ``include_preprocessing=True``.
         parity: the :class:`ParityCheck`; None for the defaults.
         keep_rejected: bool, keep a failed artifact as ``path + ".rejected"``.
 
@@ -277,9 +275,10 @@ def export_onnx(
         raise ValueError(f"`warp` must be one of {list(ONNX_WARPS)}. Received: warp={warp!r}")
     if batch_size is not None and (isinstance(batch_size, bool) or batch_size < 1):
         raise ValueError(f"`batch_size` must be None or >= 1. Received: batch_size={batch_size!r}")
+    included = check_preprocessor(include_preprocessing, preprocessor)
     size = check_input_size(input_size)
     parity = parity or ParityCheck()
-    model_proto = convert_to_onnx(model, size, batch_size, opset, resize, warp)
+    model_proto = convert_to_onnx(model, size, batch_size, opset, resize, warp, included)
     logger.info("ONNX operators: %s", onnx_operators(model_proto))
 
     import onnx
@@ -294,7 +293,16 @@ def export_onnx(
             runner_1, reference_1 = runner, reference
             runner = lambda x: runner_1(np.repeat(x, batch_size, 0))[:1]  # noqa: E731
             reference = lambda x: reference_1(np.repeat(x, batch_size, 0))[:1]  # noqa: E731
-        report = run_parity("onnx", "none", reference, runner, parity, sizes)
+        report = run_parity(
+            "onnx",
+            "none",
+            reference,
+            runner,
+            parity,
+            sizes,
+            candidate_input="uint8" if included is not None else "float32",
+            preprocessor=preprocessor,
+        )
     report.path = os.path.abspath(os.fspath(path))
     report.size_bytes = os.path.getsize(report.path)
     return report

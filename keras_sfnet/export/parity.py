@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
+from keras_sfnet.parameter_message import Parameter, ParameterMessage
+
 __all__ = [
     "DEFAULT_DYNAMIC_SIZES",
     "ExportParityError",
@@ -47,10 +49,17 @@ class ExportParityError(RuntimeError):
 
     def __init__(self, report: ParityReport):
         self.report = report
+        limit = []
+        if report.failed_limit:
+            limit = [", the limit set by ", Parameter(report.failed_limit)]
         super().__init__(
-            f"{report.format} export refused: {report.failure}. Parity: {report.summary()}. "
-            "The artifact was not written (pass `keep_rejected=True` to keep it as "
-            "'<output>.rejected' for inspection)."
+            ParameterMessage(
+                f"{report.format} export refused: {report.failure}",
+                *limit,
+                f". Parity: {report.measurements()}. The artifact was not written (pass ",
+                Parameter("keep_rejected", "True"),
+                " to keep it as '<output>.rejected' for inspection).",
+            )
         )
 
 
@@ -121,6 +130,8 @@ class ParityReport:
         sizes: list of the ``(height, width)`` checked.
         thresholds: dict of the limits applied.
         failure: str, why it failed ("" when it passed).
+        failed_limit: str, the :class:`ParityCheck` field whose limit failed ("" when
+            it passed or a fixed limit failed).
         path: str, the artifact (set once written).
         size_bytes: int, the artifact's size on disk.
     """
@@ -138,6 +149,15 @@ class ParityReport:
     failure: str = ""
     path: str = ""
     size_bytes: int = 0
+    failed_limit: str = ""
+
+    def measurements(self) -> str:
+        """One line: errors, agreement, mIoU drop, samples (without the limits)."""
+        return (
+            f"max abs {self.max_abs_error:.3g}, max rel {self.max_rel_error:.3g}, "
+            f"agreement {100 * self.pixel_agreement:.2f}%, mIoU drop {self.miou_drop:.4f} "
+            f"on {self.num_samples} samples at {self.sizes}"
+        )
 
     def summary(self) -> str:
         """One line: errors, agreement, mIoU drop, thresholds.
@@ -147,11 +167,7 @@ class ParityReport:
         'max abs 3.1e-07, max rel 1.2e-06, agreement 100.00%, mIoU drop 0.0000 (rtol=0.0001)'
         """
         limits = ", ".join(f"{k}={v:g}" for k, v in self.thresholds.items())
-        return (
-            f"max abs {self.max_abs_error:.3g}, max rel {self.max_rel_error:.3g}, "
-            f"agreement {100 * self.pixel_agreement:.2f}%, mIoU drop {self.miou_drop:.4f} "
-            f"on {self.num_samples} samples at {self.sizes} ({limits})"
-        )
+        return f"{self.measurements()} ({limits})"
 
 
 def mean_iou(labels: np.ndarray, predictions: np.ndarray, num_classes: int) -> float:
@@ -224,13 +240,6 @@ def parity_samples(size: tuple[int, int], check: ParityCheck) -> list[tuple[np.n
     return samples
 
 
-def _normalize(image: np.ndarray) -> np.ndarray:
-    from keras_sfnet.export.tracing import IMAGENET_MEAN, IMAGENET_STD
-
-    x = image.astype(np.float32) / np.float32(255.0)
-    return (x - np.asarray(IMAGENET_MEAN, np.float32)) / np.asarray(IMAGENET_STD, np.float32)
-
-
 def run_parity(
     format: str,
     quantization: str,
@@ -239,6 +248,7 @@ def run_parity(
     check: ParityCheck,
     sizes: Sequence[tuple[int, int]],
     candidate_input: str = "float32",
+    preprocessor=None,
 ) -> ParityReport:
     """Runs Keras and the artifact on the samples, measures and checks parity.
 
@@ -253,6 +263,8 @@ def run_parity(
         check: the :class:`ParityCheck`.
         sizes: the sizes to check at.
         candidate_input: ``"float32"`` (normalised images) or ``"uint8"`` (raw RGB).
+        preprocessor: the ``keras_sfnet.layers.ImageConverter`` that normalises the
+            uint8 samples for Keras (and for a float candidate); None: the default one.
 
     Returns:
         The :class:`ParityReport` (passed).
@@ -263,11 +275,14 @@ def run_parity(
     Example:
     >>> report = run_parity("onnx", "none", keras_fn, onnx_fn, ParityCheck(), [(64, 96)])
     """
+    from keras_sfnet.layers.image_converter import ImageConverter
+
+    preprocessor = preprocessor if preprocessor is not None else ImageConverter()
     max_abs, max_ref, agree, total, drops, num = 0.0, 0.0, 0, 0, [], 0
     any_logits = False
     for size in sizes:
         for image, label in parity_samples(tuple(size), check):
-            x = _normalize(image)[None]
+            x = np.asarray(preprocessor(image[None]), np.float32)
             ref = np.asarray(reference(x), np.float32)
             out = np.asarray(candidate(image[None] if candidate_input == "uint8" else x))
             ref_ids = ref.argmax(-1)
@@ -314,8 +329,10 @@ def run_parity(
         if rtol is None:
             rtol = FLOAT32_RTOL if quantization == "none" else FLOAT16_RTOL
         thresholds = {"rtol": rtol}
+        failed_limit = ""
         if any_logits:
-            failure = "" if max_rel <= rtol else f"max relative error {max_rel:.3g} > rtol {rtol:g}"
+            failure = "" if max_rel <= rtol else f"max relative error {max_rel:.3g} > {rtol:g}"
+            failed_limit = "rtol" if failure else ""
         else:
             thresholds = {"min_agreement": CLASS_ID_AGREEMENT}
             failure = (
@@ -325,11 +342,13 @@ def run_parity(
             )
     else:
         thresholds = {"min_agreement": check.min_agreement, "max_miou_drop": check.max_miou_drop}
-        failure = ""
+        failure = failed_limit = ""
         if not agreement >= check.min_agreement:
-            failure = f"pixel agreement {agreement:.4f} < min_agreement {check.min_agreement}"
+            failure = f"pixel agreement {agreement:.4f} < {check.min_agreement}"
+            failed_limit = "min_agreement"
         elif not miou_drop <= check.max_miou_drop:
-            failure = f"mIoU drop {miou_drop:.4f} > max_miou_drop {check.max_miou_drop}"
+            failure = f"mIoU drop {miou_drop:.4f} > {check.max_miou_drop}"
+            failed_limit = "max_miou_drop"
     report = ParityReport(
         format=format,
         quantization=quantization,
@@ -342,6 +361,7 @@ def run_parity(
         sizes=[tuple(s) for s in sizes],
         thresholds=thresholds,
         failure=failure,
+        failed_limit=failed_limit,
     )
     if failure:
         raise ExportParityError(report)

@@ -17,8 +17,8 @@ from keras_sfnet.export.tracing import (
     image_spec,
     inference_model,
     keras_runner,
-    normalize_uint8,
 )
+from keras_sfnet.layers.image_converter import ImageConverter
 from keras_sfnet.ops import implementation_scope
 
 __all__ = ["FLOAT_SIGNATURE", "SERVING_SIGNATURE", "export_saved_model"]
@@ -36,6 +36,7 @@ def export_saved_model(
     input_size: Sequence[int] | None = None,
     include_probabilities: bool = False,
     include_logits: bool = False,
+    preprocessor: ImageConverter | None = None,
     parity: ParityCheck | None = None,
     keep_rejected: bool = False,
 ) -> ParityReport:
@@ -43,7 +44,8 @@ def export_saved_model(
 
     Signatures (batch and, unless ``input_size`` is given, height/width dynamic):
 
-    - ``serving_default``: ``images`` uint8 RGB ``(B, H, W, 3)``, normalised inside ->
+    - ``serving_default``: ``images`` uint8 ``(B, H, W, 3)``, normalised inside by the
+      ``preprocessor`` ->
       ``class_ids`` int32 ``(B, H, W)``, plus ``probabilities`` float32
       ``(B, H, W, C)`` and/or ``logits`` when asked for.
     - ``serving_float``: ``image`` float32 normalised RGB -> ``logits``: the model
@@ -58,6 +60,9 @@ def export_saved_model(
         include_probabilities: bool, add softmax ``probabilities`` to
             ``serving_default``. Defaults to False.
         include_logits: bool, add ``logits`` to ``serving_default``. Defaults to False.
+        preprocessor: the ``keras_sfnet.layers.ImageConverter`` of ``serving_default``
+            (e.g. ``ImageConverter(bgr=True)`` for OpenCV clients); None: the default
+            RGB ImageNet converter.
         parity: the :class:`ParityCheck`; None for the defaults.
         keep_rejected: bool, keep a failed artifact as ``path + ".rejected"``.
 
@@ -73,9 +78,16 @@ def export_saved_model(
     size = check_input_size(input_size)
     parity = parity or ParityCheck()
     net = inference_model(model)
+    if preprocessor is None:
+        preprocessor = ImageConverter()
+    elif not isinstance(preprocessor, ImageConverter):
+        raise TypeError(
+            "`preprocessor` must be a keras_sfnet.layers.ImageConverter or None. "
+            f"Received: preprocessor={type(preprocessor).__name__}"
+        )
 
     def serve_uint8(images):
-        logits = net(normalize_uint8(images), training=False)
+        logits = net(preprocessor(images), training=False)
         outputs = {"class_ids": tf.argmax(logits, axis=-1, output_type=tf.int32)}
         if include_probabilities:
             outputs["probabilities"] = tf.nn.softmax(logits, axis=-1)
@@ -120,6 +132,7 @@ def export_saved_model(
             parity,
             sizes,
             candidate_input="uint8",
+            preprocessor=preprocessor,
         )
         if include_probabilities:
             probabilities = uint8_fn(images=tf.zeros([1, *(size or sizes[0]), 3], tf.uint8))

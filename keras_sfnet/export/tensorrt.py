@@ -22,6 +22,7 @@ from keras_sfnet.export.calibration import calibration_samples
 from keras_sfnet.export.parity import ParityCheck, ParityReport, run_parity
 from keras_sfnet.export.staging import staged_output
 from keras_sfnet.export.tracing import check_input_size, keras_runner
+from keras_sfnet.parameter_message import Parameter, ParameterMessage
 
 __all__ = ["PRECISIONS", "TensorRTUnavailableError", "export_tensorrt", "tensorrt_status"]
 
@@ -271,12 +272,16 @@ def export_tensorrt(
             "`calibration_data` is only used with precision='int8'. "
             f"Received: precision={precision!r}"
         )
-    size = check_input_size(input_size)
-    if size is None:
-        raise ValueError("TensorRT engines are built for one size: pass `input_size=(H, W)`.")
-    status = tensorrt_status()
+    status = tensorrt_status()  # first: no other advice matters without TensorRT
     if not status["available"]:
         raise TensorRTUnavailableError(status["reason"])
+    size = check_input_size(input_size)
+    if size is None:
+        raise ValueError(
+            ParameterMessage(
+                "TensorRT engines are built for one size: pass ", Parameter("input_size", "(H, W)")
+            )
+        )
     parity = parity or ParityCheck()
     if status["tensorrt"] is None or not status["cuda_binding"] or not status["gpus"]:
         return _export_tf_trt(model, path, size, precision, parity, keep_rejected)

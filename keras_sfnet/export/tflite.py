@@ -18,7 +18,14 @@ from keras_sfnet.export.parity import (
     run_parity,
 )
 from keras_sfnet.export.staging import staged_output
-from keras_sfnet.export.tracing import check_input_size, image_spec, keras_runner, trace_logits
+from keras_sfnet.export.tracing import (
+    check_input_size,
+    check_preprocessor,
+    image_spec,
+    keras_runner,
+    trace_logits,
+)
+from keras_sfnet.layers.image_converter import ImageConverter
 
 __all__ = ["IO_DTYPES", "QUANTIZATIONS", "export_tflite", "tflite_operators"]
 
@@ -63,7 +70,7 @@ class _LiteRTRunner:
             it.allocate_tensors()
             self.shape = x.shape
         dtype = self.input["dtype"]
-        if dtype != np.float32:
+        if dtype != np.float32 and x.dtype != dtype:
             scale, zero_point = self.input["quantization"]
             info = np.iinfo(dtype)
             x = np.clip(np.round(x / scale + zero_point), info.min, info.max).astype(dtype)
@@ -104,6 +111,8 @@ def export_tflite(
     io_dtype: str = "float32",
     calibration_data: Iterable | None = None,
     num_calibration_samples: int = 32,
+    include_preprocessing: bool = False,
+    preprocessor: ImageConverter | None = None,
     parity: ParityCheck | None = None,
     keep_rejected: bool = False,
 ) -> ParityReport:
@@ -125,10 +134,16 @@ def export_tflite(
             full-integer model: the input is the quantised NORMALISED image and the
             output the quantised logits (scale and zero point in the tensor details).
             Defaults to ``"float32"``.
-        calibration_data: for ``"int8"``: a ``tf.data.Dataset`` or iterable of
-            normalised float32 images (or batches, or ``(image, label)`` pairs). None:
-            street scenes rendered by ``keras_sfnet.data.synthetic``.
+        calibration_data: for ``"int8"``: a ``tf.data.Dataset`` or iterable of uint8
+            RGB or normalised float32 images (or batches, or ``(image, label)`` pairs).
+            None: street scenes rendered by ``keras_sfnet.data.synthetic``.
         num_calibration_samples: int, images used for calibration. Defaults to 32.
+        include_preprocessing: bool, defaults to False. Put the ``preprocessor`` in
+            the model: its input is then a uint8 NHWC image (RGB, or BGR with
+            ``ImageConverter(bgr=True)``), nothing to normalise on the client.
+            Needs float I/O (``io_dtype="float32"``).
+        preprocessor: the ``keras_sfnet.layers.ImageConverter`` to include; None: the
+            default one. Only with ``include_preprocessing=True``.
         parity: the :class:`ParityCheck`; None for the defaults.
         keep_rejected: bool, keep a failed artifact as ``path + ".rejected"``.
 
@@ -163,13 +178,27 @@ def export_tflite(
             "`calibration_data` is only used with quantization='int8'. "
             f"Received: quantization={quantization!r}"
         )
+    included = check_preprocessor(include_preprocessing, preprocessor)
+    if included is not None and io_dtype != "float32":
+        raise ValueError(
+            "include_preprocessing=True makes the input uint8 images; integer I/O "
+            "(quantised normalised images) cannot be combined with it. "
+            f"Received: io_dtype={io_dtype!r}"
+        )
     size = check_input_size(input_size)
     parity = parity or ParityCheck()
 
-    function = trace_logits(model, image_spec(size, batch_size=1), resize="op", warp="gather")
+    spec = image_spec(size, batch_size=1, dtype=tf.uint8 if included else tf.float32)
+    function = trace_logits(model, spec, resize="op", warp="gather", preprocessor=included)
     calibration = None
     if quantization == "int8":
-        calibration = calibration_samples(calibration_data, size, num_calibration_samples)
+        calibration = calibration_samples(
+            calibration_data,
+            size,
+            num_calibration_samples,
+            preprocessor=preprocessor,
+            raw=included is not None,
+        )
     try:
         content = _convert(function, quantization, io_dtype, calibration)
     except Exception as error:  # the converter raises ConverterError and others
@@ -193,7 +222,14 @@ def export_tflite(
         with open(staged, "wb") as f:
             f.write(content)
         report = run_parity(
-            "tflite", quantization, keras_runner(model), _LiteRTRunner(staged), parity, sizes
+            "tflite",
+            quantization,
+            keras_runner(model),
+            _LiteRTRunner(staged),
+            parity,
+            sizes,
+            candidate_input="uint8" if included is not None else "float32",
+            preprocessor=preprocessor,
         )
     report.path = os.path.abspath(os.fspath(path))
     report.size_bytes = os.path.getsize(report.path)

@@ -13,17 +13,15 @@ from collections.abc import Sequence
 import keras
 import tensorflow as tf
 
-from keras_sfnet.data.preprocessing import IMAGENET_MEAN, IMAGENET_STD, normalize_image
+from keras_sfnet.layers.image_converter import ImageConverter
 from keras_sfnet.ops import implementation_scope
 
 __all__ = [
-    "IMAGENET_MEAN",
-    "IMAGENET_STD",
     "check_input_size",
+    "check_preprocessor",
     "image_spec",
     "inference_model",
     "keras_runner",
-    "normalize_uint8",
     "trace_logits",
 ]
 
@@ -84,14 +82,28 @@ def image_spec(
     return tf.TensorSpec([batch_size, height, width, 3], dtype, name=name)
 
 
-def normalize_uint8(images: tf.Tensor) -> tf.Tensor:
-    """``(images / 255 - mean) / std`` in float32: the network's input.
+def check_preprocessor(
+    include_preprocessing: bool, preprocessor: ImageConverter | None
+) -> ImageConverter | None:
+    """The converter an export includes: None, or ``preprocessor`` (default converter).
 
     Example:
-    >>> normalize_uint8(tf.zeros([1, 2, 2, 3], tf.uint8)).dtype
-    tf.float32
+    >>> check_preprocessor(True, None).scale == 1 / 255
+    True
     """
-    return normalize_image(images)
+    if preprocessor is not None and not isinstance(preprocessor, ImageConverter):
+        raise TypeError(
+            "`preprocessor` must be a keras_sfnet.layers.ImageConverter or None. "
+            f"Received: preprocessor={type(preprocessor).__name__}"
+        )
+    if not include_preprocessing:
+        if preprocessor is not None:
+            raise ValueError(
+                "`preprocessor` is only used with include_preprocessing=True. "
+                "Received: include_preprocessing=False"
+            )
+        return None
+    return preprocessor if preprocessor is not None else ImageConverter()
 
 
 def trace_logits(
@@ -99,14 +111,17 @@ def trace_logits(
     spec: tf.TensorSpec,
     resize: str = "op",
     warp: str = "gather",
+    preprocessor: ImageConverter | None = None,
 ):
     """Traces ``model`` (inference mode) into a concrete function ``image -> logits``.
 
     Args:
         model: the Keras segmenter (one output, see :func:`inference_model`).
-        spec: the input ``TensorSpec`` (float32, normalised RGB).
+        spec: the input ``TensorSpec`` (float32 normalised RGB; with a
+            ``preprocessor``, the images it takes, e.g. uint8).
         resize: ``"op"`` or ``"matmul"``, how align-corners resizes are written.
         warp: ``"gather"``, ``"fused"`` or ``"auto"``, how the flow warp is written.
+        preprocessor: an ``ImageConverter`` traced in front of the model, or None.
 
     Returns:
         A ``tf.types.experimental.ConcreteFunction``.
@@ -118,6 +133,8 @@ def trace_logits(
 
     @tf.function
     def logits(image):
+        if preprocessor is not None:
+            image = preprocessor(image)
         return model(image, training=False)
 
     with implementation_scope(resize=resize, warp=warp):

@@ -3,23 +3,22 @@
 Users hold images in many forms: uint8 BGR arrays from OpenCV (`cv2.imread`), uint8
 RGB arrays from PIL or imageio, float images in [0, 1] from scikit-image, 16-bit
 PNGs, grayscale or RGBA pictures. `prepare_image` brings each of them to one form,
-float32 RGB in [0, 1], or says clearly why it cannot; `normalize_image` then
-applies the ImageNet normalisation the network was trained with.
+float32 RGB in [0, 255] (the range of uint8 pictures), or says clearly why it
+cannot; `keras_sfnet.layers.ImageConverter` then applies the normalisation the
+network was trained with.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from keras_sfnet.data.preprocessing import IMAGENET_MEAN, IMAGENET_STD
-
-__all__ = ["normalize_image", "prepare_image"]
+__all__ = ["prepare_image"]
 
 _FLOAT_TOLERANCE = 1e-3
 
 
 def prepare_image(image, bgr: bool = False) -> np.ndarray:
-    """Converts one image to float32 RGB with values in [0, 1].
+    """Converts one image to float32 RGB with values in [0, 255].
 
     Accepted inputs:
 
@@ -35,7 +34,8 @@ def prepare_image(image, bgr: bool = False) -> np.ndarray:
             BGR (or BGRA) order, `False` for RGB (PIL, imageio, matplotlib).
 
     Returns:
-        A float32 `(H, W, 3)` RGB array with values in [0, 1].
+        A float32 `(H, W, 3)` RGB array with values in [0, 255] (uint8 values are
+        kept exactly), the input of `keras_sfnet.layers.ImageConverter`.
 
     Raises:
         ValueError: wrong rank, channel count, empty image, non-finite or
@@ -45,7 +45,7 @@ def prepare_image(image, bgr: bool = False) -> np.ndarray:
     Example:
     >>> bgr = np.zeros((4, 6, 3), np.uint8); bgr[..., 2] = 255  # red, OpenCV order
     >>> prepare_image(bgr, bgr=True)[0, 0].tolist()
-    [1.0, 0.0, 0.0]
+    [255.0, 0.0, 0.0]
     """
     array = np.asarray(image)
     if array.dtype == object:
@@ -76,9 +76,9 @@ def prepare_image(image, bgr: bool = False) -> np.ndarray:
         )
 
     if array.dtype == np.uint8:
-        scaled = array.astype(np.float32) / 255.0
+        scaled = array.astype(np.float32)
     elif array.dtype == np.uint16:
-        scaled = array.astype(np.float32) / 65535.0
+        scaled = array.astype(np.float32) / np.float32(257.0)
     elif np.issubdtype(array.dtype, np.floating):
         scaled = array.astype(np.float32)
         if not np.all(np.isfinite(scaled)):
@@ -90,7 +90,7 @@ def prepare_image(image, bgr: bool = False) -> np.ndarray:
                 f"Received: values in [{low:g}, {high:g}]. For values in [0, 255], "
                 "pass `image.astype('uint8')` or `image / 255`."
             )
-        scaled = np.clip(scaled, 0.0, 1.0)
+        scaled = np.clip(scaled, 0.0, 1.0) * np.float32(255.0)
     else:
         raise TypeError(
             "`image` must have dtype uint8, uint16 or float (values in [0, 1]). "
@@ -108,24 +108,3 @@ def prepare_image(image, bgr: bool = False) -> np.ndarray:
     if bgr:
         scaled = scaled[..., ::-1]
     return np.ascontiguousarray(scaled)
-
-
-def normalize_image(image: np.ndarray) -> np.ndarray:
-    """ImageNet-normalises float RGB images in [0, 1]: `(x - mean) / std`.
-
-    This is the input `keras_sfnet.SFNet` expects (the authors' normalisation).
-
-    Args:
-        image: float array `(..., H, W, 3)`, RGB in [0, 1] (e.g. from
-            `prepare_image`).
-
-    Returns:
-        A float32 array of the same shape.
-
-    Example:
-    >>> normalize_image(np.ones((1, 1, 3), np.float32)).round(4).tolist()
-    [[[2.2489, 2.4286, 2.64]]]
-    """
-    mean = np.asarray(IMAGENET_MEAN, np.float32)
-    std = np.asarray(IMAGENET_STD, np.float32)
-    return ((np.asarray(image, np.float32) - mean) / std).astype(np.float32)

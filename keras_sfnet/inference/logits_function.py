@@ -8,7 +8,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-__all__ = ["logits_function", "main_logits"]
+__all__ = ["check_batch_options", "logits_function", "main_logits"]
 
 
 def main_logits(outputs):
@@ -31,6 +31,31 @@ def main_logits(outputs):
     if isinstance(outputs, (list, tuple)):
         return outputs[0]
     return outputs
+
+
+def check_batch_options(batch_size, pad_to_multiple) -> None:
+    """Validates `batch_size` (int >= 1) and `pad_to_multiple` (None or int >= 1).
+
+    Example:
+    >>> check_batch_options(2, None)
+    """
+    if (
+        isinstance(batch_size, bool)
+        or not isinstance(batch_size, (int, np.integer))
+        or batch_size < 1
+    ):
+        raise ValueError(
+            f"`batch_size` must be an integer >= 1. Received: batch_size={batch_size!r}"
+        )
+    if pad_to_multiple is not None and (
+        isinstance(pad_to_multiple, bool)
+        or not isinstance(pad_to_multiple, (int, np.integer))
+        or pad_to_multiple < 1
+    ):
+        raise ValueError(
+            "`pad_to_multiple` must be None or an integer >= 1. "
+            f"Received: pad_to_multiple={pad_to_multiple!r}"
+        )
 
 
 def logits_function(
@@ -61,23 +86,7 @@ def logits_function(
     >>> fn(np.zeros((1, 64, 96, 3), np.float32)).shape
     (1, 64, 96, 4)
     """
-    if (
-        isinstance(batch_size, bool)
-        or not isinstance(batch_size, (int, np.integer))
-        or batch_size < 1
-    ):
-        raise ValueError(
-            f"`batch_size` must be an integer >= 1. Received: batch_size={batch_size!r}"
-        )
-    if pad_to_multiple is not None and (
-        isinstance(pad_to_multiple, bool)
-        or not isinstance(pad_to_multiple, (int, np.integer))
-        or pad_to_multiple < 1
-    ):
-        raise ValueError(
-            "`pad_to_multiple` must be None or an integer >= 1. "
-            f"Received: pad_to_multiple={pad_to_multiple!r}"
-        )
+    check_batch_options(batch_size, pad_to_multiple)
 
     @tf.function(input_signature=[tf.TensorSpec([None, None, None, 3], tf.float32)])
     def call(x):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import zipfile
 
 import keras
 
@@ -27,7 +28,8 @@ def load_segmentation_model(path: str | os.PathLike, **kwargs) -> keras.Model:
 
     Raises:
         FileNotFoundError: no such file.
-        ValueError: an unknown file extension.
+        ValueError: an unknown file extension, or a `.keras` file that is not a zip
+            archive (corrupt or truncated).
 
     Example:
     >>> model = load_segmentation_model("sfnet_r18_cityscapes.keras")  # doctest: +SKIP
@@ -42,6 +44,13 @@ def load_segmentation_model(path: str | os.PathLike, **kwargs) -> keras.Model:
         if kwargs:
             raise ValueError(
                 f"Extra arguments apply to .pth checkpoints only. Received: {sorted(kwargs)}"
+            )
+        if not zipfile.is_zipfile(path):
+            # Keras would report this as "File not found" although the file exists.
+            raise ValueError(
+                f"'{path}' is not a valid .keras file: a .keras file is a zip archive and "
+                "this one is corrupt, truncated or of another format. Save the model again "
+                "with `model.save(path)`."
             )
         return keras.saving.load_model(path, compile=False)
     if lower.endswith((".pth", ".pt", ".pth.tar", ".tar")):

@@ -9,17 +9,16 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_sfnet.inference.image_input import normalize_image, prepare_image
-from keras_sfnet.inference.logits_function import logits_function, main_logits
+from keras_sfnet.inference.image_input import prepare_image
+from keras_sfnet.inference.logits_function import main_logits
 from keras_sfnet.inference.sliding_window import _pair
 from keras_sfnet.inference.test_time_augmentation import (
     AVERAGE_MODES,
+    augmented_logits_function,
     check_scales,
-    predict_logits,
-    resize_images,
     softmax,
 )
-from keras_sfnet.ops import resize_align_corners
+from keras_sfnet.layers.image_converter import ImageConverter
 
 __all__ = ["Segmenter"]
 
@@ -29,15 +28,18 @@ class Segmenter:
 
     Takes images as users have them, converts them (`prepare_image`: uint8 BGR
     from OpenCV with `bgr=True`, uint8 RGB from PIL/numpy, uint16, float in
-    [0, 1], grayscale and RGBA), normalises them, runs the model in the chosen
+    [0, 1], grayscale and RGBA), normalises them (`preprocessor`), runs the model in the chosen
     evaluation mode (whole image, multi-scale, flip, sliding window: see
-    `predict_logits`) and returns class maps at each image's own size.
+    `augmented_logits_function`: preprocessing, every view and the average in one
+    compiled TensorFlow function per image size) and returns class maps at each
+    image's own size.
 
     Args:
         model: a `keras_sfnet.SFNet` or any Keras model mapping normalised RGB
             NHWC images to logits (or to a dict with `"logits"`).
-        bgr: bool, defaults to `False`. Default channel order of the inputs:
-            `True` for OpenCV (`cv2.imread`, video frames), `False` for RGB.
+        bgr: bool or `None` (defaults: the `preprocessor`'s channel order, RGB
+            for the default one). Default channel order of the inputs: `True`
+            for OpenCV (`cv2.imread`, video frames), `False` for RGB.
         scales: sequence of floats, defaults to `(1.0,)`.
         flip: bool, defaults to `False`. Average with horizontally flipped views.
         window: int, `(height, width)` or `None` (defaults: whole image). Tile
@@ -51,6 +53,9 @@ class Segmenter:
             to a multiple of this (logits cropped back).
         batch_size: int, defaults to 1. Model inputs per call (tiles, flipped
             views and same-size images are batched together).
+        preprocessor: `keras_sfnet.layers.ImageConverter` or `None` (the default
+            ImageNet converter), e.g. a preset's. It normalises the images in
+            [0, 255] that `prepare_image` makes (after turning them to RGB).
 
     Example:
     >>> import keras_sfnet
@@ -64,7 +69,7 @@ class Segmenter:
         self,
         model: keras.Model,
         *,
-        bgr: bool = False,
+        bgr: bool | None = None,
         scales: Sequence[float] = (1.0,),
         flip: bool = False,
         window=None,
@@ -73,6 +78,7 @@ class Segmenter:
         input_size: tuple[int, int] | None = None,
         pad_to_multiple: int | None = None,
         batch_size: int = 1,
+        preprocessor: ImageConverter | None = None,
     ):
         if not isinstance(model, keras.Model):
             raise TypeError(
@@ -88,11 +94,25 @@ class Segmenter:
             raise ValueError(f"`overlap` must be in [0, 1). Received: overlap={overlap!r}")
         if input_size is not None:
             input_size = _pair(input_size, "input_size")
+        if preprocessor is None:
+            preprocessor = ImageConverter()
+        if not isinstance(preprocessor, ImageConverter):
+            raise TypeError(
+                "`preprocessor` must be a keras_sfnet.layers.ImageConverter or None. "
+                f"Received: preprocessor={type(preprocessor).__name__}"
+            )
+        self.preprocessor = preprocessor
+        # prepare_image turns every input to RGB; normalise with an RGB twin.
+        self._rgb_preprocessor = (
+            ImageConverter.from_config({**preprocessor.get_config(), "bgr": False})
+            if preprocessor.bgr
+            else preprocessor
+        )
         self._source_model = model
         if getattr(model, "deep_supervision", False) and hasattr(model, "inference_model"):
             model = model.inference_model()
         self.model = model
-        self.bgr = bool(bgr)
+        self.bgr = preprocessor.bgr if bgr is None else bool(bgr)
         self.scales = check_scales(scales)
         self.flip = bool(flip)
         self.window = window
@@ -101,8 +121,17 @@ class Segmenter:
         self.input_size = input_size
         self.pad_to_multiple = pad_to_multiple
         self.batch_size = batch_size
-        self._logits_fn = logits_function(
-            model, batch_size=batch_size, pad_to_multiple=pad_to_multiple
+        self._augmented = augmented_logits_function(
+            model,
+            scales=self.scales,
+            flip=self.flip,
+            window=window,
+            overlap=self.overlap,
+            average=average,
+            batch_size=batch_size,
+            pad_to_multiple=pad_to_multiple,
+            input_size=input_size,
+            preprocessor=self._rgb_preprocessor,
         )
         self._flow_model = None
 
@@ -138,30 +167,16 @@ class Segmenter:
             return [array[i] for i in range(array.shape[0])], False
         return [images], True
 
-    def _normalised(self, image, bgr: bool | None) -> np.ndarray:
-        return normalize_image(prepare_image(image, bgr=self.bgr if bgr is None else bgr))
+    def _prepared(self, image, bgr: bool | None) -> np.ndarray:
+        return prepare_image(image, bgr=self.bgr if bgr is None else bgr)
 
-    def _logits_same_size(self, batch: np.ndarray) -> np.ndarray:
-        height, width = batch.shape[1:3]
-        if self.input_size is not None and self.input_size != (height, width):
-            batch = resize_images(batch, self.input_size)
-        out = predict_logits(
-            self._logits_fn,
-            batch,
-            scales=self.scales,
-            flip=self.flip,
-            window=self.window,
-            overlap=self.overlap,
-            average=self.average,
-        )
-        if out.shape[1:3] != (height, width):
-            out = resize_align_corners(tf.constant(out), (height, width)).numpy()
-        return out
+    def _normalised(self, image, bgr: bool | None) -> np.ndarray:
+        return np.asarray(self._rgb_preprocessor(self._prepared(image, bgr)), np.float32)
 
     def _outputs(self, images, bgr: bool | None) -> tuple[list[np.ndarray], bool]:
         """Averaged logits (or probabilities) per image, same-size images batched."""
         items, single = self._as_list(images)
-        prepared = [self._normalised(image, bgr) for image in items]
+        prepared = [self._prepared(image, bgr) for image in items]
         results: list[np.ndarray | None] = [None] * len(prepared)
         groups: dict[tuple[int, int], list[int]] = {}
         for index, image in enumerate(prepared):
@@ -169,7 +184,7 @@ class Segmenter:
         for indices in groups.values():
             for start in range(0, len(indices), max(1, int(self.batch_size))):
                 chunk = indices[start : start + max(1, int(self.batch_size))]
-                out = self._logits_same_size(np.stack([prepared[i] for i in chunk]))
+                out = self._augmented(np.stack([prepared[i] for i in chunk]))
                 for i, j in enumerate(chunk):
                     results[j] = out[i]
         return results, single

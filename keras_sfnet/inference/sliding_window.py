@@ -6,8 +6,9 @@ import math
 from collections.abc import Callable
 
 import numpy as np
+import tensorflow as tf
 
-__all__ = ["sliding_window_boxes", "sliding_window_logits"]
+__all__ = ["sliding_window_boxes", "sliding_window_logits", "sliding_window_tensor"]
 
 
 def _pair(window, name: str = "window") -> tuple[int, int]:
@@ -93,18 +94,47 @@ def sliding_window_logits(
     (1, 8, 8, 2)
     """
     images = np.asarray(images, np.float32)
-    num, height, width = images.shape[:3]
+
+    def call(x: tf.Tensor) -> tf.Tensor:
+        return tf.constant(np.asarray(logits_fn(x.numpy()), np.float32))
+
+    return sliding_window_tensor(call, tf.constant(images), window, overlap).numpy()
+
+
+def sliding_window_tensor(
+    call: Callable[[tf.Tensor], tf.Tensor], images: tf.Tensor, window, overlap: float
+) -> tf.Tensor:
+    """Graph code of `sliding_window_logits`: tiles batched into one `call`, averaged.
+
+    `images` must have a static shape; a window covering the image calls `call` on
+    the images unchanged. Used inside `augmented_logits_function`'s compiled graph.
+
+    Args:
+        call: `(n, h, w, 3) -> (n, h, w, C)` tensor function.
+        images: `(N, H, W, 3)` tensor with a static shape.
+        window: int or `(height, width)`.
+        overlap: float in [0, 1).
+
+    Returns:
+        float32 `(N, H, W, C)` tensor.
+
+    Example:
+    >>> sliding_window_tensor(lambda x: x[..., :2], tf.ones([1, 8, 8, 3]), 4, 0.5).shape
+    TensorShape([1, 8, 8, 2])
+    """
+    num, height, width = (int(d) for d in images.shape[:3])
     boxes = sliding_window_boxes(height, width, window, overlap)
-    tiles = np.concatenate(
-        [images[:, top:bottom, left:right] for top, left, bottom, right in boxes], axis=0
-    )
-    tile_logits = logits_fn(tiles)
-    channels = tile_logits.shape[-1]
-    total = np.zeros((num, height, width, channels), np.float32)
+    if len(boxes) == 1:
+        return tf.cast(call(images), tf.float32)
+    tiles = tf.concat([images[:, top:bot, left:right] for top, left, bot, right in boxes], axis=0)
+    tile_logits = tf.cast(call(tiles), tf.float32)
+    total = None
     count = np.zeros((1, height, width, 1), np.float32)
     for i, (top, left, bottom, right) in enumerate(boxes):
-        total[:, top:bottom, left:right] += tile_logits[i * num : (i + 1) * num]
+        padded = tf.pad(
+            tile_logits[i * num : (i + 1) * num],
+            [[0, 0], [top, height - bottom], [left, width - right], [0, 0]],
+        )
+        total = padded if total is None else total + padded
         count[:, top:bottom, left:right] += 1.0
-    if len(boxes) == 1:
-        return total
-    return total / count
+    return total / tf.constant(count)

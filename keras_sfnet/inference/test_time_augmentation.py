@@ -4,7 +4,10 @@ The authors' evaluation (`eval.py` of SFSegNets) resizes the image to each scale
 runs the network (on the whole image, or on overlapping tiles), flips horizontally
 if asked, resizes each output back to the image size with an align-corners bilinear
 resize, and averages the raw logits (its `softmax` helper is never called); the
-class map is the argmax of that average. `predict_logits` does the same, in float32.
+class map is the argmax of that average. `augmented_logits_function` does the same,
+in float32, as one compiled TensorFlow function per input size (all views, tiles,
+resizes and the average in one graph); `predict_logits` runs the same graph code
+eagerly around any numpy callable (e.g. an exported model's runtime).
 `average="probabilities"` averages softmax probabilities instead.
 """
 
@@ -12,13 +15,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_sfnet.inference.sliding_window import sliding_window_logits
+from keras_sfnet.inference.logits_function import check_batch_options, main_logits
+from keras_sfnet.inference.sliding_window import _pair, sliding_window_tensor
 from keras_sfnet.ops import resize_align_corners
 
-__all__ = ["AVERAGE_MODES", "check_scales", "predict_logits", "resize_images", "softmax"]
+__all__ = [
+    "AVERAGE_MODES",
+    "augmented_logits_function",
+    "check_scales",
+    "predict_logits",
+    "resize_images",
+    "softmax",
+]
 
 AVERAGE_MODES = ("logits", "probabilities")
 
@@ -45,6 +57,17 @@ def check_scales(scales) -> tuple[float, ...]:
     return values
 
 
+def _check_mode(average: str, window, overlap: float) -> None:
+    if average not in AVERAGE_MODES:
+        raise ValueError(
+            f"`average` must be one of {list(AVERAGE_MODES)}. Received: average={average!r}"
+        )
+    if window is not None:
+        _pair(window)
+    if not 0.0 <= float(overlap) < 1.0:
+        raise ValueError(f"`overlap` must be in [0, 1). Received: overlap={overlap!r}")
+
+
 def softmax(logits: np.ndarray) -> np.ndarray:
     """Softmax over the last axis, in float32.
 
@@ -53,6 +76,10 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     [[0.5, 0.5]]
     """
     return tf.nn.softmax(tf.constant(logits, tf.float32), axis=-1).numpy()
+
+
+def _resize(images: tf.Tensor, size: tuple[int, int]) -> tf.Tensor:
+    return tf.image.resize(images, size, method="bilinear", antialias=True)
 
 
 def resize_images(images: np.ndarray, size: tuple[int, int]) -> np.ndarray:
@@ -66,8 +93,138 @@ def resize_images(images: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     >>> resize_images(np.zeros((1, 8, 8, 3), np.float32), (4, 6)).shape
     (1, 4, 6, 3)
     """
-    images = tf.constant(images, tf.float32)
-    return tf.image.resize(images, size, method="bilinear", antialias=True).numpy()
+    return _resize(tf.constant(images, tf.float32), size).numpy()
+
+
+def _augmented(call, images: tf.Tensor, scales, flip, window, overlap, average) -> tf.Tensor:
+    """Averaged output over scales/flips/windows of a static-shape batch, in TF ops."""
+    num, height, width = (int(d) for d in images.shape[:3])
+    total = None
+    views = 0
+    for scale in scales:
+        size = (max(1, int(height * scale)), max(1, int(width * scale)))
+        scaled = images if size == (height, width) else _resize(images, size)
+        batch = tf.concat([scaled, tf.reverse(scaled, [2])], axis=0) if flip else scaled
+        if window is None:
+            out = tf.cast(call(batch), tf.float32)
+        else:
+            out = sliding_window_tensor(call, batch, window, overlap)
+        if average == "probabilities":
+            out = tf.nn.softmax(out, axis=-1)
+        if tuple(out.shape[1:3]) != (height, width):
+            out = resize_align_corners(out, (height, width))
+        if flip:
+            out = out[:num] + tf.reverse(out[num:], [2])
+        total = out if total is None else total + out
+        views += 2 if flip else 1
+    if views == 1:
+        return total
+    return total / tf.constant(views, tf.float32)
+
+
+def _chunked_model_call(model, batch_size: int, pad_to_multiple: int | None):
+    """`call(x)`: the model's float32 logits of a static-shape batch, `batch_size` at a time."""
+
+    def call(x: tf.Tensor) -> tf.Tensor:
+        num, height, width = (int(d) for d in x.shape[:3])
+        outputs = []
+        for start in range(0, num, batch_size):
+            chunk = x[start : start + batch_size] if num > batch_size else x
+            if pad_to_multiple:
+                pad_h, pad_w = -height % pad_to_multiple, -width % pad_to_multiple
+                if pad_h or pad_w:
+                    chunk = tf.pad(chunk, [[0, 0], [0, pad_h], [0, pad_w], [0, 0]])
+            logits = tf.cast(main_logits(model(chunk, training=False)), tf.float32)
+            if pad_to_multiple and (pad_h or pad_w):
+                logits = logits[:, :height, :width]
+            outputs.append(logits)
+        return outputs[0] if len(outputs) == 1 else tf.concat(outputs, axis=0)
+
+    return call
+
+
+def augmented_logits_function(
+    model: keras.Model,
+    *,
+    scales: Sequence[float] = (1.0,),
+    flip: bool = False,
+    window=None,
+    overlap: float = 1 / 3,
+    average: str = "logits",
+    batch_size: int = 1,
+    pad_to_multiple: int | None = None,
+    input_size: tuple[int, int] | None = None,
+    preprocessor: keras.layers.Layer | None = None,
+) -> Callable[[np.ndarray], np.ndarray]:
+    """`fn(images) -> logits`: test-time augmentation as one compiled TF function.
+
+    Every view (each scale, its mirror, each sliding-window tile), the image and
+    logit resizes and the average run inside one `tf.function`, traced once per
+    input shape and dtype for the `(scales, flip, window, ...)` fixed here; numpy
+    only at the edges. The math is `predict_logits`'s: with `scales=(1.0,)`,
+    `flip=False` and no window (or a window covering the image) the output is
+    exactly the model's logits on the whole image.
+
+    Args:
+        model: Keras model mapping normalised NHWC images to logits (or a dict
+            with `"logits"`).
+        scales: sequence of floats, defaults to `(1.0,)`. Paper Table 4 uses
+            `(0.5, 0.75, 1.0, 1.25, 1.5, 1.75)`.
+        flip: bool, defaults to `False`. Add horizontally flipped views.
+        window: int, `(height, width)` or `None` (whole image). Tile size.
+        overlap: float in [0, 1), defaults to 1/3. Tile overlap.
+        average: `"logits"` (defaults, as the authors) or `"probabilities"`.
+        batch_size: int, defaults to 1. Model inputs per model call.
+        pad_to_multiple: int or `None`. Pad each model input at the bottom/right
+            to a multiple of this with zeros (logits cropped back).
+        input_size: `(height, width)` or `None`. Resize the (normalised) images to
+            this size first; the output is resized back to the images' size.
+        preprocessor: a layer applied to the images first (e.g.
+            `keras_sfnet.layers.ImageConverter()`: then `images` are RGB in
+            [0, 255]), or `None` (images already normalised).
+
+    Returns:
+        A callable on `(N, H, W, 3)` arrays or tensors returning float32
+        `(N, H, W, C)` numpy logits (probabilities with `average="probabilities"`);
+        its `function` attribute is the underlying `tf.function`.
+
+    Example:
+    >>> import keras_sfnet
+    >>> model = keras_sfnet.SFNet("resnet18", num_classes=4, decoder_filters=16)
+    >>> fn = augmented_logits_function(model, scales=(0.75, 1.0), flip=True)
+    >>> fn(np.zeros((1, 64, 64, 3), np.float32)).shape
+    (1, 64, 64, 4)
+    """
+    scales = check_scales(scales)
+    _check_mode(average, window, overlap)
+    check_batch_options(batch_size, pad_to_multiple)
+    if input_size is not None:
+        input_size = _pair(input_size, "input_size")
+    call = _chunked_model_call(model, int(batch_size), pad_to_multiple)
+    flip = bool(flip)
+
+    @tf.function(autograph=False)
+    def augmented(images):
+        x = images if preprocessor is None else preprocessor(images)
+        x = tf.cast(x, tf.float32)
+        height, width = (int(d) for d in x.shape[1:3])
+        if input_size is not None and input_size != (height, width):
+            x = _resize(x, input_size)
+        out = _augmented(call, x, scales, flip, window, overlap, average)
+        if tuple(out.shape[1:3]) != (height, width):
+            out = resize_align_corners(out, (height, width))
+        return out
+
+    def run(images) -> np.ndarray:
+        images = tf.convert_to_tensor(images)
+        if images.shape.rank != 4 or images.shape[-1] != 3:
+            raise ValueError(
+                f"`images` must have shape (N, H, W, 3). Received: images.shape={images.shape}"
+            )
+        return augmented(images).numpy()
+
+    run.function = augmented  # the compiled function (one trace per input shape/dtype)
+    return run
 
 
 def predict_logits(
@@ -80,7 +237,7 @@ def predict_logits(
     overlap: float = 1 / 3,
     average: str = "logits",
 ) -> np.ndarray:
-    """Averaged network output over scales, flips and (optionally) sliding windows.
+    """Averaged output of any numpy callable over scales, flips and sliding windows.
 
     For each scale `s` the images are resized to `(int(H * s), int(W * s))`
     (`resize_images`); with `flip=True` the mirrored images are run too and their
@@ -90,6 +247,11 @@ def predict_logits(
     `len(scales) * (2 if flip else 1)` views is returned. With `scales=(1.0,)`,
     `flip=False` and no window this is exactly the whole-image output; a window
     at least as large as the image changes nothing either.
+
+    This runs the graph code of `augmented_logits_function` eagerly around
+    `logits_fn` (one call per view): use it for callables that are not Keras
+    models (a TFLite interpreter, ONNX Runtime); for a Keras model,
+    `augmented_logits_function` compiles everything into one function.
 
     Args:
         logits_fn: callable `(N, h, w, 3) -> (N, h, w, C)` on normalised images
@@ -118,36 +280,16 @@ def predict_logits(
     (1, 64, 64, 4)
     """
     scales = check_scales(scales)
-    if average not in AVERAGE_MODES:
-        raise ValueError(
-            f"`average` must be one of {list(AVERAGE_MODES)}. Received: average={average!r}"
-        )
+    _check_mode(average, window, overlap)
     images = np.asarray(images, np.float32)
     if images.ndim != 4 or images.shape[-1] != 3:
         raise ValueError(
             f"`images` must have shape (N, H, W, 3). Received: images.shape={images.shape}"
         )
-    num, height, width = images.shape[:3]
 
-    total = None
-    views = 0
-    for scale in scales:
-        size = (max(1, int(height * scale)), max(1, int(width * scale)))
-        scaled = images if size == (height, width) else resize_images(images, size)
-        batch = np.concatenate([scaled, scaled[:, :, ::-1]], axis=0) if flip else scaled
-        if window is None:
-            out = logits_fn(batch)
-        else:
-            out = sliding_window_logits(logits_fn, batch, window, overlap)
-        out = np.asarray(out, np.float32)
-        if average == "probabilities":
-            out = softmax(out)
-        if out.shape[1:3] != (height, width):
-            out = resize_align_corners(tf.constant(out), (height, width)).numpy()
-        if flip:
-            out = out[:num] + out[num:, :, ::-1]
-        total = out if total is None else total + out
-        views += 2 if flip else 1
-    if views == 1:
-        return total
-    return (total / np.float32(views)).astype(np.float32)
+    def call(x: tf.Tensor) -> tf.Tensor:
+        return tf.constant(np.asarray(logits_fn(x.numpy()), np.float32))
+
+    return _augmented(
+        call, tf.constant(images), scales, bool(flip), window, overlap, average
+    ).numpy()

@@ -4,15 +4,30 @@ from __future__ import annotations
 
 import keras
 
+from keras_sfnet.layers.unbiased_batch_normalization import UnbiasedBatchNormalization
+
 BN_EPSILON = 1e-5
 """PyTorch's BatchNorm epsilon (Keras defaults to 1e-3)."""
 BN_MOMENTUM = 0.9
 """Keras momentum equal to PyTorch's default momentum of 0.1."""
 
 
-def batch_norm(name: str) -> keras.layers.BatchNormalization:
-    """A BatchNormalization layer with the authors' epsilon and momentum."""
-    return keras.layers.BatchNormalization(epsilon=BN_EPSILON, momentum=BN_MOMENTUM, name=name)
+def batch_norm(name: str, **kwargs) -> UnbiasedBatchNormalization:
+    """A BatchNorm layer with the authors' epsilon and momentum and PyTorch's moving variance.
+
+    Every encoder and decoder builds its batch normalisation here, so that the moving
+    variance is updated with the unbiased batch variance as in the authors' training
+    (see `UnbiasedBatchNormalization`).
+
+    Args:
+        name: str, the layer name.
+        **kwargs: other `keras.layers.BatchNormalization` arguments (e.g. `dtype`).
+
+    Example:
+    >>> batch_norm("stem_bn1").momentum
+    0.9
+    """
+    return UnbiasedBatchNormalization(epsilon=BN_EPSILON, momentum=BN_MOMENTUM, name=name, **kwargs)
 
 
 @keras.saving.register_keras_serializable(package="keras_sfnet")
@@ -63,9 +78,7 @@ class ConvBNReLU(keras.layers.Layer):
             dtype=self.dtype_policy,
             name="conv",
         )
-        self.bn = keras.layers.BatchNormalization(
-            epsilon=BN_EPSILON, momentum=BN_MOMENTUM, dtype=self.dtype_policy, name="bn"
-        )
+        self.bn = batch_norm("bn", dtype=self.dtype_policy)
 
     def build(self, input_shape):
         self.conv.build(input_shape)

@@ -1,16 +1,69 @@
-"""`SFNet`: the whole segmenter (encoder + aligned FPN decoder), logits at input size."""
+"""`SFNet`: the whole segmenter (encoder + decoder + class heads), logits at input size."""
 
 from __future__ import annotations
 
 import keras
 
-from keras_sfnet.backbones import BACKBONES, get_backbone
-from keras_sfnet.layers.aligned_fpn import LEVELS, AlignedFPN
+from keras_sfnet.backbones import BACKBONES, DECODER_LEVELS, RESNET_BACKBONES, get_backbone
+from keras_sfnet.layers.aligned_fpn import LEVELS
+from keras_sfnet.layers.auxiliary_head import AuxiliaryHead
+from keras_sfnet.layers.lite_aligned_fpn import LITE_LEVELS, LiteAlignedFPN
 from keras_sfnet.layers.resize_like import ResizeLike
+from keras_sfnet.models.compile_defaults import (
+    DEFAULT_DECAY_STEPS,
+    default_compile_arguments,
+    replicate_for_outputs,
+)
+from keras_sfnet.models.configurations import get_configuration
+from keras_sfnet.models.decoder_switches import (
+    build_decoder,
+    changed_switches,
+    check_switches,
+    is_released,
+)
+from keras_sfnet.models.dtype_policy_scope import built_under_dtype_policy
+from keras_sfnet.models.presets import load_preset_model, save_preset
+from keras_sfnet.models.weight_transfer import load_pretrained_weights
 
-DEFAULT_DECODER_FILTERS = {"resnet18": 128, "resnet50": 256, "resnet101": 256}
+HEADS = ("v1", "lite")
+"""``"v1"``: SFNet's aligned FPN (ECCV 2020); ``"lite"``: SFNet-Lite's GD-FAM head (IJCV 2023)."""
+LITE_BACKBONES = ("resnet18", "stdc1", "stdc2")
+"""The backbones the authors built SFNet-Lite on."""
+# The authors' fpn_dim for each (head, backbone).
+DEFAULT_DECODER_FILTERS = {
+    "resnet18": 128,
+    "resnet50": 256,
+    "resnet101": 256,
+    "dfnet1": 64,
+    "dfnet2": 64,
+    "stdc1": 64,
+    "stdc2": 64,
+    "shufflenetv2": 64,
+}
+LITE_DECODER_FILTERS = 128
 AUX_OUTPUTS = ("aux_p4", "aux_p3", "aux_p2")
 FLOW_OUTPUTS = ("flow_p4", "flow_p3", "flow_p2")
+# The layers whose shapes depend on `num_classes` (freshly initialised when fine-tuning
+# to another number of classes): the main classifier and the auxiliary heads' classifiers.
+CLASS_SPECIFIC_LAYERS = ("classifier", "p4_aux", "p3_aux", "p2_aux")
+
+
+def deep_supervision_outputs(backbone: str) -> tuple[str, ...]:
+    """The output names of ``SFNet(backbone, deep_supervision=True)``, main output first.
+
+    ``("logits", "aux_p4", "aux_p3", "aux_p2")`` for the 4-level encoders; DFNet's
+    three levels give two auxiliary outputs (``"aux_p5_stage4", "aux_p4"`` for v1).
+
+    Example:
+    >>> deep_supervision_outputs("dfnet2")
+    ('logits', 'aux_p4', 'aux_p3')
+    """
+    if backbone not in DECODER_LEVELS:
+        raise ValueError(
+            f"`backbone` must be one of {list(DECODER_LEVELS)}. Received: backbone={backbone!r}"
+        )
+    levels = DECODER_LEVELS[backbone][:-1]
+    return ("logits", *(f"aux_{k.lower()}" for k in reversed(levels)))
 
 
 def _check_images(inputs) -> None:
@@ -47,25 +100,58 @@ class SFNet(keras.Model):
 
     Input: ImageNet-normalised RGB images, NHWC (``(x / 255 - mean) / std`` with mean
     ``(0.485, 0.456, 0.406)``, std ``(0.229, 0.224, 0.225)``), any height, width and
-    batch. Output: class logits (float32, not softmax) at the input size. With
+    batch. Output: class logits (float32, not softmax) at the input size.
+
+    Structure (the keras-hub backbone / decoder / head split): ``backbone`` (the
+    encoder, a ``{"P2".."P5"}`` pyramid), ``decoder`` (:class:`AlignedFPN`, returns
+    class-agnostic features), then the class-specific layers that live here:
+    ``classifier`` (1x1 conv with bias, float32), the auxiliary heads ``p4_aux``,
+    ``p3_aux``, ``p2_aux`` (deep supervision only) and ``segmentation_output``
+    (align-corners resize to the input size). With
     ``deep_supervision=True`` the output is a dict ``{"logits", "aux_p4", "aux_p3",
     "aux_p2"}``: the auxiliary logits at strides 16, 8, 4 (coarse to fine), for
-    training; :meth:`inference_model` gives the main logits alone.
+    training; :meth:`inference_model` gives the main logits alone. The auxiliary
+    outputs follow the encoder's ``decoder_levels`` (DFNet v1: ``"aux_p5_stage4"``,
+    ``"aux_p4"``); ``aux_output_names`` lists them.
+
+    The whole family (see :func:`keras_sfnet.list_models` and :meth:`from_name`):
+    ``head="v1"`` on ResNet-18/50/101, DFNet v1/v2 (``"dfnet1"``, ``"dfnet2"``),
+    STDC1/2 (``"stdc1"``, ``"stdc2"``) and ShuffleNetV2 x1.0 (``"shufflenetv2"``);
+    ``head="lite"`` (SFNet-Lite, :class:`~keras_sfnet.layers.LiteAlignedFPN`) on
+    ResNet-18 and STDC1/2.
 
     Args:
-        backbone: str (``"resnet18"``, ``"resnet50"``, ``"resnet101"``) or a Keras
-            model mapping images to a ``{"P2".."P5"}`` pyramid. Defaults to
+        backbone: str, one of ``keras_sfnet.backbones.BACKBONES`` (``"resnet18"``,
+            ``"dfnet1"``, ``"stdc2"``, ``"shufflenetv2"``, ...), or a Keras model mapping
+            images to a pyramid dict (``{"P2".."P5"}``; its ``decoder_levels``
+            attribute, if any, says which keys the v1 head reads). Defaults to
             ``"resnet18"``.
         num_classes: int >= 1. Defaults to 19 (Cityscapes).
         deep_supervision: bool, add the auxiliary heads. Defaults to False.
-        decoder_filters: int or None, the decoder width (``fpn_dim``). Defaults to 128
-            for ResNet-18 and 256 otherwise (the authors' choice).
+        decoder_filters: int or None, the decoder width (``fpn_dim``). Defaults to the
+            authors' choice: 128 for ResNet-18 and the Lite head, 256 for ResNet-50/101,
+            64 for DFNet, STDC and ShuffleNetV2 with the v1 head.
         dilated: bool, the released stage-3/4 dilations of a named ResNet backbone.
             Defaults to True.
         stem: str, ``"deep"`` (authors) or ``"standard"`` (torchvision 7x7) for a named
             ResNet backbone. Defaults to ``"deep"``.
         input_shape: tuple. Defaults to ``(None, None, 3)``.
         dropout: float, spatial dropout of the PPM and auxiliary heads. Defaults to 0.1.
+        head: str, ``"v1"`` or ``"lite"``. Defaults to ``"v1"``.
+        decoder: the paper's ablation switches (Tables 1, 2; defaults = the released
+            network): ``"aligned_fpn"`` (default), ``"fpn"`` (plain bilinear top-down),
+            ``"fcn"`` (context head + 3x3 conv on P5, stride 32) or ``"dilated_fcn"``
+            (the same on a stride-8 dilated encoder).
+        context: head on P5: ``"ppm"`` (default), ``"none"``, ``"aspp"``,
+            ``"non_local"``, ``"dense_aspp"``.
+        fam_levels: subset of ``("P3", "P4", "P5")``, the coarse levels whose
+            upsampling is a FAM (the rest are bilinear); None = all for
+            ``"aligned_fpn"``, none for ``"fpn"``.
+        flow_kernel_size: odd int, the flow conv's kernel. Defaults to 3.
+        fam_upsampling: ``"bilinear"`` (default), ``"deconvolution"``, ``"nearest"``.
+        flow_estimator: ``"conv"`` (FlowNet-S style, default) or ``"correlation"``.
+        alignment: ``"fam"`` (default) or ``"dcn"`` (deformable conv, v2).
+        final_fusion: ``"resize"`` (released, default) or ``"fam"`` (paper 3.3).
 
     Example:
     >>> model = SFNet(backbone="resnet18", num_classes=19)
@@ -74,6 +160,7 @@ class SFNet(keras.Model):
     (1, 64, 96, 19)
     """
 
+    @built_under_dtype_policy
     def __init__(
         self,
         backbone="resnet18",
@@ -84,8 +171,43 @@ class SFNet(keras.Model):
         stem: str = "deep",
         input_shape=(None, None, 3),
         dropout: float = 0.1,
+        head: str = "v1",
+        decoder: str = "aligned_fpn",
+        context: str = "ppm",
+        fam_levels=None,
+        flow_kernel_size: int = 3,
+        fam_upsampling: str = "bilinear",
+        flow_estimator: str = "conv",
+        alignment: str = "fam",
+        final_fusion: str = "resize",
         **kwargs,
     ):
+        if head not in HEADS:
+            raise ValueError(f"`head` must be one of {list(HEADS)}. Received: head={head!r}")
+        if head == "lite" and deep_supervision:
+            raise ValueError(
+                "`head='lite'` has no deep supervision (the authors' Lite models train on "
+                "the main output only; their `dsn` branch is never called). "
+                "Received: deep_supervision=True"
+            )
+        switches = check_switches(
+            {
+                "decoder": decoder,
+                "context": context,
+                "fam_levels": fam_levels,
+                "flow_kernel_size": flow_kernel_size,
+                "fam_upsampling": fam_upsampling,
+                "flow_estimator": flow_estimator,
+                "alignment": alignment,
+                "final_fusion": final_fusion,
+            },
+            deep_supervision=deep_supervision,
+        )
+        if head == "lite" and not is_released(switches):
+            raise ValueError(
+                "The decoder switches (the paper's ablations) apply to head='v1' only. "
+                f"Received: head='lite' with {changed_switches(switches)}"
+            )
         if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
             raise ValueError(
                 f"`num_classes` must be an integer >= 1. Received: num_classes={num_classes!r}"
@@ -106,17 +228,48 @@ class SFNet(keras.Model):
                     f"`backbone` must be one of {list(BACKBONES)} or a keras.Model. "
                     f"Received: backbone={backbone!r}"
                 )
+            if head == "lite" and backbone not in LITE_BACKBONES:
+                raise ValueError(
+                    f"The SFNet family has no `head='lite'` on backbone={backbone!r}: the "
+                    f"Lite head exists on {list(LITE_BACKBONES)}; head='v1' exists on "
+                    f"{list(BACKBONES)}."
+                )
             backbone_name = backbone
+            if backbone in RESNET_BACKBONES:
+                encoder_kwargs = {"stem": stem, "dilated": dilated}
+                # The dilated-FCN baseline runs on a stride-8 encoder.
+                if decoder == "dilated_fcn":
+                    encoder_kwargs["output_stride"] = 8
+            elif stem != "deep" or dilated is not True:
+                raise ValueError(
+                    "`stem` and `dilated` apply to the ResNet backbones only. Received: "
+                    f"backbone={backbone!r}, stem={stem!r}, dilated={dilated!r}"
+                )
+            elif not is_released(switches):
+                raise ValueError(
+                    "The decoder switches (the paper's ablations) are defined on the ResNet "
+                    f"backbones {list(RESNET_BACKBONES)}. Received: backbone={backbone!r} "
+                    f"with {changed_switches(switches)}"
+                )
+            else:
+                encoder_kwargs = {}
             encoder = get_backbone(
-                backbone, stem=stem, dilated=dilated, input_shape=input_shape, name="backbone"
+                backbone, input_shape=input_shape, name="backbone", **encoder_kwargs
             )
             if decoder_filters is None:
-                decoder_filters = DEFAULT_DECODER_FILTERS[backbone]
+                decoder_filters = (
+                    LITE_DECODER_FILTERS if head == "lite" else DEFAULT_DECODER_FILTERS[backbone]
+                )
         elif isinstance(backbone, keras.Model):
+            if decoder == "dilated_fcn":
+                raise ValueError(
+                    "decoder='dilated_fcn' builds its own stride-8 encoder; pass a backbone "
+                    "name, or decoder='fcn' with your own dilated encoder."
+                )
             backbone_name = None
             encoder = backbone
             if decoder_filters is None:
-                decoder_filters = 128
+                decoder_filters = 128 if head == "v1" else LITE_DECODER_FILTERS
         else:
             raise ValueError(
                 f"`backbone` must be one of {list(BACKBONES)} or a keras.Model. "
@@ -125,28 +278,46 @@ class SFNet(keras.Model):
 
         inputs = keras.Input(shape=input_shape, name="image")
         pyramid = encoder(inputs)
-        if not isinstance(pyramid, dict) or any(k not in pyramid for k in LEVELS):
+        if head == "lite":
+            levels = LITE_LEVELS
+        else:
+            levels = tuple(getattr(encoder, "decoder_levels", LEVELS))
+        if not isinstance(pyramid, dict) or any(k not in pyramid for k in levels):
+            received = sorted(pyramid) if isinstance(pyramid, dict) else type(pyramid).__name__
             raise ValueError(
-                f"The backbone must return a dict with keys {list(LEVELS)}. "
-                f"Received: {type(pyramid).__name__}"
+                f"The backbone must return a dict with keys {list(levels)}. Received: {received}"
             )
-        decoder = AlignedFPN(
-            num_classes,
-            decoder_filters,
-            deep_supervision=deep_supervision,
-            dropout=dropout,
-            name="decoder",
+        if head == "lite":
+            decoder = LiteAlignedFPN(decoder_filters, dropout=dropout, name="decoder")
+        else:
+            decoder = build_decoder(
+                switches, decoder_filters, deep_supervision, dropout, name="decoder", levels=levels
+            )
+        decoded = decoder({k: pyramid[k] for k in levels})
+        level_names = [k.lower() for k in levels[:-1]]
+        classifier = keras.layers.Conv2D(
+            num_classes, 1, use_bias=True, dtype="float32", name="classifier"
         )
-        head = decoder({k: pyramid[k] for k in LEVELS})
-        logits = ResizeLike(dtype="float32", name="segmentation_output")([head["logits"], inputs])
+        coarse_logits = classifier(decoded["features"])
+        logits = ResizeLike(dtype="float32", name="segmentation_output")([coarse_logits, inputs])
+        # Ordered fine to coarse (P2, P3, P4) like the authors' `dsn.0` .. `dsn.2`.
+        aux_heads = []
+        aux_logits = {}
         if deep_supervision:
-            outputs = {"logits": logits, **{k: head[k] for k in AUX_OUTPUTS}}
+            for level in level_names:
+                aux_head = AuxiliaryHead(num_classes, decoder_filters, dropout, name=f"{level}_aux")
+                aux_logits[f"aux_{level}"] = aux_head(decoded[f"aux_features_{level}"])
+                aux_heads.append(aux_head)
+            # Coarse to fine, as the authors' `dsn` outputs.
+            outputs = {"logits": logits, **{k: aux_logits[k] for k in reversed(aux_logits)}}
         else:
             outputs = logits
         super().__init__(inputs=inputs, outputs=outputs, **kwargs)
 
         self.backbone = encoder
         self.decoder = decoder
+        self.classifier = classifier
+        self.aux_heads = aux_heads
         self.backbone_name = backbone_name
         self.num_classes = num_classes
         self.deep_supervision = bool(deep_supervision)
@@ -155,8 +326,11 @@ class SFNet(keras.Model):
         self.stem = stem
         self.image_shape = input_shape
         self.dropout = dropout
+        self.head = head
+        self.aux_output_names = tuple(reversed(aux_logits))
         self._logits_tensor = logits
-        self._flow_tensors = {k: head[k] for k in FLOW_OUTPUTS}
+        self._flow_tensors = {k: v for k, v in decoded.items() if k.startswith("flow_")}
+        self.switches = switches
 
     def call(self, inputs, training=None, mask=None):
         _check_images(inputs)
@@ -176,7 +350,8 @@ class SFNet(keras.Model):
     def flow_model(self) -> keras.Model:
         """A model sharing these weights that also returns each FAM's semantic flow.
 
-        Outputs ``{"logits", "flow_p4", "flow_p3", "flow_p2"}``; a flow has the size
+        Outputs ``{"logits", "flow_p4", "flow_p3", "flow_p2"}`` (only the levels that
+        have an aligner when ``fam_levels`` is a subset); a flow has the size
         of its level (strides 16, 8, 4), channel 0 = x, 1 = y, in pixels of that level.
 
         Example:
@@ -195,6 +370,7 @@ class SFNet(keras.Model):
         return {
             "name": self.name,
             "trainable": self.trainable,
+            "dtype": keras.dtype_policies.serialize(self.dtype_policy),
             "backbone": backbone,
             "num_classes": self.num_classes,
             "deep_supervision": self.deep_supervision,
@@ -203,7 +379,26 @@ class SFNet(keras.Model):
             "stem": self.stem,
             "input_shape": self.image_shape,
             "dropout": self.dropout,
+            "head": self.head,
+            **{k: list(v) if isinstance(v, tuple) else v for k, v in self.switches.items()},
         }
+
+    @classmethod
+    def from_name(cls, name: str, num_classes: int = 19, **kwargs) -> SFNet:
+        """Builds a named configuration of the family (see :func:`keras_sfnet.list_models`).
+
+        Names follow the authors' README (``"sfnet_dfv1"``, ``"sfnet_stdc2"``,
+        ``"sfnet_lite_r18"``, ``"sfnet_lite_stdcv1"``, ...).
+
+        Args:
+            name: str, a configuration name.
+            num_classes: int. Defaults to 19.
+            **kwargs: other :class:`SFNet` arguments (``input_shape``, ``name``, ...).
+
+        Example:
+        >>> model = SFNet.from_name("sfnet_lite_stdc2", num_classes=19)
+        """
+        return cls(num_classes=num_classes, **get_configuration(name).model_kwargs(), **kwargs)
 
     @classmethod
     def from_config(cls, config):
@@ -211,3 +406,151 @@ class SFNet(keras.Model):
         if isinstance(config.get("backbone"), dict):
             config["backbone"] = keras.saving.deserialize_keras_object(config["backbone"])
         return cls(**config)
+
+    def __call__(self, *args, **kwargs):
+        # Before Keras' generic input-spec check, so that users get our message.
+        _check_images(args[0] if args else kwargs.get("inputs"))
+        return super().__call__(*args, **kwargs)
+
+    def compile(
+        self,
+        optimizer="auto",
+        loss="auto",
+        metrics="auto",
+        *,
+        ignore_index: int = 255,
+        learning_rate: float = 0.01,
+        decay_steps: int = DEFAULT_DECAY_STEPS,
+        aux_weight: float = 1.0,
+        loss_weights=None,
+        **kwargs,
+    ):
+        """Configures training; with no arguments, the authors' recipe.
+
+        ``"auto"`` means: SGD (momentum 0.9, coupled weight decay 5e-4) with poly
+        decay (power 0.9) from ``learning_rate`` to 0 over ``decay_steps``;
+        cross-entropy ignoring ``ignore_index`` (``loss="ohem"``: the authors' OHEM
+        cross-entropy); :class:`~keras_sfnet.metrics.MeanIoU`. With deep supervision
+        the same loss applies to every output (weights 1.0 and ``aux_weight``) and
+        ``fit`` takes plain ``(images, labels)`` data: the labels are given to every
+        output. Other arguments are ``keras.Model.compile``'s.
+
+        Args:
+            optimizer: ``"auto"`` or a Keras optimizer.
+            loss: ``"auto"`` / ``"cross_entropy"``, ``"ohem"``, or a Keras loss
+                (dict per output allowed).
+            metrics: ``"auto"`` or Keras metrics.
+            ignore_index: int, the label of unlabelled pixels. Defaults to 255.
+            learning_rate: float, initial learning rate of ``"auto"``. Defaults to 0.01.
+            decay_steps: int, steps of the poly decay of ``"auto"`` (set it to the
+                length of your run). Defaults to 50000 (the paper's Cityscapes run).
+            aux_weight: float, weight of each auxiliary loss. Defaults to 1.0.
+            loss_weights: Keras' ``loss_weights``; None for the defaults above.
+
+        Example:
+        >>> model = SFNet(num_classes=4, decoder_filters=16)
+        >>> model.compile()
+        """
+        arguments = default_compile_arguments(
+            self,
+            optimizer,
+            loss,
+            metrics,
+            ignore_index=ignore_index,
+            learning_rate=learning_rate,
+            decay_steps=decay_steps,
+            aux_weight=aux_weight,
+            loss_weights=loss_weights,
+        )
+        super().compile(**arguments, **kwargs)
+
+    def compile_from_config(self, config):
+        # Keras skips a custom `compile` on load unless this is overridden.
+        config = keras.saving.deserialize_keras_object(config)
+        self.compile(**config)
+        if self.built:
+            self.optimizer.build(self.trainable_variables)
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        y = replicate_for_outputs(y, y_pred)
+        return super().compute_loss(
+            x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=training
+        )
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        y = replicate_for_outputs(y, y_pred)
+        return super().compute_metrics(x, y, y_pred, sample_weight=sample_weight)
+
+    def load_pretrained_weights(self, source, allow_new_heads: bool = True) -> list[str]:
+        """Loads pretrained weights, keeping fresh class heads if ``num_classes`` differs.
+
+        See :func:`keras_sfnet.models.load_pretrained_weights`: ``source`` is a
+        ``.keras`` file, a ``.weights.h5`` file, a preset (folder or handle), an
+        authors' ``.pth`` checkpoint or a ``keras.Model``. Returns the names of the
+        layers left freshly initialised (also logged).
+
+        Example:
+        >>> model = SFNet("resnet18", num_classes=5)
+        >>> model.load_pretrained_weights("sfnet_r18_cityscapes.pth")  # doctest: +SKIP
+        ['classifier']
+        """
+        return load_pretrained_weights(self, source, allow_new_heads=allow_new_heads)
+
+    def save_to_preset(
+        self,
+        preset_dir,
+        *,
+        class_names=None,
+        palette=None,
+        mean_iou: float | None = None,
+        preprocessor=None,
+        metadata: dict | None = None,
+    ) -> str:
+        """Writes a preset folder: ``config.json``, ``model.weights.h5``,
+        ``preprocessor.json`` and ``metadata.json`` (the keras-hub layout).
+
+        Args:
+            preset_dir: folder to write.
+            class_names: sequence of ``num_classes`` names, or None.
+            palette: ``(num_classes, 3)`` RGB colours, or None.
+            mean_iou: float in [0, 1] or None, the validation mIoU.
+            preprocessor: an image converter layer, or None (the authors' ImageNet
+                normalisation of uint8 RGB images).
+            metadata: dict of more JSON fields (``dataset``, ``source``, ...).
+
+        Example:
+        >>> model = SFNet(num_classes=2, decoder_filters=16)
+        >>> model.save_to_preset("my_preset", class_names=["road", "car"])  # doctest: +SKIP
+        """
+        return save_preset(
+            self,
+            preset_dir,
+            class_names=class_names,
+            palette=palette,
+            mean_iou=mean_iou,
+            preprocessor=preprocessor,
+            metadata=metadata,
+        )
+
+    @classmethod
+    def from_preset(cls, preset, num_classes: int | None = None, **kwargs) -> SFNet:
+        """Builds the model of a preset folder or ``hf://`` / ``kaggle://`` handle.
+
+        Args:
+            preset: a folder written by :meth:`save_to_preset`, ``"hf://owner/repo"``
+                (needs ``huggingface_hub``) or ``"kaggle://owner/model/keras/variant"``
+                (needs ``kagglehub``).
+            num_classes: int or None (the preset's). Another number of classes keeps
+                every weight but the class-specific layers, freshly initialised.
+            **kwargs: other constructor arguments to change (``dtype``,
+                ``deep_supervision``, ``input_shape``, ...).
+
+        Example:
+        >>> model = SFNet.from_preset("runs/cs_r18/preset", num_classes=5)  # doctest: +SKIP
+        """
+        model = load_preset_model(preset, num_classes=num_classes, **kwargs)
+        if not isinstance(model, cls):
+            raise TypeError(
+                f"The preset '{preset}' holds a {type(model).__name__}, not a {cls.__name__}."
+            )
+        return model

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 
 import keras
+
+from keras_sfnet.layers.unbiased_batch_normalization import UnbiasedBatchNormalization
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["convert_to_sync_batchnorm", "iter_layers"]
 
@@ -47,6 +52,11 @@ def convert_to_sync_batchnorm(model: keras.layers.Layer, synchronized: bool = Tr
     workers: one all-reduce per layer and step) instead of each replica's
     slice, as `torch.nn.SyncBatchNorm` in the authors' multi-GPU training.
     Outside a strategy, or with one replica, nothing changes numerically.
+    keras_sfnet's own layers (`UnbiasedBatchNormalization`, built by
+    `keras_sfnet.layers.conv_bn_relu.batch_norm`) then also take the element
+    count ``n`` of the unbiased moving-variance update over the global batch;
+    plain `keras.layers.BatchNormalization` layers (e.g. in a foreign encoder)
+    keep Keras' biased update, and a warning names them.
     The model is changed in place (Keras reads `synchronized` at call time);
     call this before the first `fit`/`compile` trace. TensorFlow backend only.
 
@@ -68,6 +78,7 @@ def convert_to_sync_batchnorm(model: keras.layers.Layer, synchronized: bool = Tr
             f"Received: backend={keras.config.backend()!r}"
         )
     count = 0
+    biased = []
     for layer in iter_layers(model):
         if (
             isinstance(layer, keras.layers.BatchNormalization)
@@ -75,4 +86,14 @@ def convert_to_sync_batchnorm(model: keras.layers.Layer, synchronized: bool = Tr
         ):
             layer.synchronized = bool(synchronized)
             count += 1
+            if not isinstance(layer, UnbiasedBatchNormalization):
+                biased.append(layer.name)
+    if biased:
+        logger.warning(
+            "%d batch-norm layers are plain keras.layers.BatchNormalization and update their "
+            "moving variance with the biased batch variance (PyTorch uses the unbiased one); "
+            "build them with keras_sfnet.layers.UnbiasedBatchNormalization to match: %s",
+            len(biased),
+            ", ".join(biased[:10]) + (" ..." if len(biased) > 10 else ""),
+        )
     return count

@@ -8,14 +8,51 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from keras_sfnet.parameter_message import Parameter, ParameterMessage
+
 __all__ = ["TrainConfig"]
 
-DATASETS = ("cityscapes", "camvid", "ade20k", "pascal_context", "folder", "synthetic")
+DATASETS = (
+    "cityscapes", "camvid", "ade20k", "pascal_context", "folder", "synthetic",
+    "mapillary", "mapillary_19", "mapillary_v2", "mapillary_v2_19", "bdd100k", "idd", "idd_19",
+    "kitti",
+)  # fmt: skip
+SYNTHETIC_LAYOUTS = ("cityscapes", "mapillary", "mapillary_v2", "bdd100k", "idd", "kitti")
+
+
+def _dataset(value: Any) -> str:
+    key = str(value).lower().replace("-", "_")
+    if "+" in key:  # merged: checked when the members are resolved
+        parts = key.split("+")
+        if len(parts) < 2 or not all(parts):
+            raise ValueError(
+                "`dataset` may join dataset names with '+' (e.g. "
+                f"'cityscapes+mapillary+bdd100k+idd'). Received: dataset={value!r}"
+            )
+        return key
+    return _choice("dataset", key, DATASETS)
 MIXED_PRECISION = ("off", "float16", "bfloat16")
 DISTRIBUTIONS = ("auto", "none", "mirrored", "multi_worker")
+HEADS = ("v1", "lite")
 LOSSES = ("ohem", "cross_entropy")
 OPTIMIZERS = ("sgd", "adamw")
 AUGMENTATIONS = ("released", "paper", "crop_only")
+# SFNet's decoder switches (the paper's ablations), see `keras_sfnet.SFNet`.
+DECODER_SWITCHES = (
+    "decoder",
+    "context",
+    "fam_levels",
+    "flow_kernel_size",
+    "fam_upsampling",
+    "flow_estimator",
+    "alignment",
+    "final_fusion",
+)
+
+
+def _received(name: str, value: Any) -> Parameter:
+    """The `name=value` a Keras-style argument error ends with."""
+    return Parameter(name, repr(value), code=False)
 
 
 def _pair(name: str, value: Any, cast=int) -> tuple:
@@ -23,13 +60,21 @@ def _pair(name: str, value: Any, cast=int) -> tuple:
         first, second = value
         return cast(first), cast(second)
     except (TypeError, ValueError):
-        raise ValueError(f"`{name}` must be a pair. Received: {name}={value!r}") from None
+        raise ValueError(
+            ParameterMessage(Parameter(name), " must be a pair. Received: ", _received(name, value))
+        ) from None
 
 
 def _choice(name: str, value: Any, choices: Sequence[str]) -> str:
     key = str(value).lower().replace("-", "_")
     if key not in choices:
-        raise ValueError(f"`{name}` must be one of {list(choices)}. Received: {name}={value!r}")
+        raise ValueError(
+            ParameterMessage(
+                Parameter(name),
+                f" must be one of {list(choices)}. Received: ",
+                _received(name, value),
+            )
+        )
     return key
 
 
@@ -37,7 +82,11 @@ def _positive(name: str, value: Any, allow_none: bool = False) -> int | None:
     if value is None and allow_none:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"`{name}` must be an integer >= 1. Received: {name}={value!r}")
+        raise ValueError(
+            ParameterMessage(
+                Parameter(name), " must be an integer >= 1. Received: ", _received(name, value)
+            )
+        )
     return value
 
 
@@ -58,10 +107,28 @@ class TrainConfig:
 
     Args:
         dataset: str, one of `"cityscapes"`, `"camvid"`, `"ade20k"`,
-            `"pascal_context"`, `"folder"`, `"synthetic"` (a synthetic
-            Cityscapes-layout dataset generated into `data_root`, or into
-            `output/data`, when it is missing). Defaults to `"cityscapes"`.
-        data_root: str or `None`. Dataset folder.
+            `"pascal_context"`, `"folder"`, the driving datasets
+            (`"mapillary"`, `"mapillary_19"`, `"mapillary_v2"`,
+            `"mapillary_v2_19"`, `"bdd100k"`, `"idd"`, `"idd_19"`, `"kitti"`;
+            see `docs/datasets.md`), 19-class datasets joined by `+` (merged
+            training, e.g. `"cityscapes+mapillary+bdd100k+idd"`), or
+            `"synthetic"` (a synthetic dataset in the `synthetic_layout`
+            generated into `data_root`, or into `output/data`, when it is
+            missing). Defaults to `"cityscapes"`.
+        data_root: str, dict or `None`. Dataset folder; for a merged dataset a
+            folder holding one sub-folder per member (`cityscapes/`,
+            `mapillary/`, ...) or a dict `{name: folder}`.
+        dataset_weights: list, dict or `None`. Merged datasets: sampling
+            weight of each member (list in `dataset` order, or dict by name);
+            `None` = the file counts (as concatenating them).
+        short_side: int or `None`. Resize the shorter image side to this
+            before the random scale (the authors' `pre_size`; Mapillary).
+        coarse_boost_classes: list of trainIds or `None`. Cityscapes: add
+            crops centred on these classes in `gtCoarse/train_extra` (the
+            authors' `--coarse_boost_classes`; see `docs/datasets.md`).
+        coarse_boost_fraction: float or `None`, share of the training crops
+            taken from the coarse boost (`None`: 0.5 x classes / 19).
+        coarse_boost_tile: int, centroid tile size. Defaults to 1024.
         train_split: str, defaults to `"train"`.
         val_split: str or `None` (no validation), defaults to `"val"`.
         num_classes: int or `None`. Required for `"folder"`; otherwise taken
@@ -72,12 +139,23 @@ class TrainConfig:
         synthetic_num_train, synthetic_num_val: int, image counts of a
             generated synthetic dataset. Default 80 and 20.
         synthetic_image_size: (height, width), defaults to `(256, 512)`.
-        backbone: str, defaults to `"resnet18"`.
+        synthetic_layout: str, the layout of a generated synthetic dataset:
+            `"cityscapes"` (default), `"mapillary"`, `"mapillary_v2"`,
+            `"bdd100k"`, `"idd"` or `"kitti"` (`generate_synthetic_layout`).
+        backbone: str, defaults to `"resnet18"` (any of `keras_sfnet.backbones.BACKBONES`:
+            `"dfnet1"`, `"stdc2"`, `"shufflenetv2"`, ...).
+        head: `"v1"` (SFNet) or `"lite"` (SFNet-Lite: ResNet-18, STDC1/2). Defaults
+            to `"v1"`.
         decoder_filters: int or `None` (the authors' width).
-        dilated: bool, the authors' dilated layer3/layer4 (output stride 8)
-            for ResNet backbones; `False` keeps strides 16 and 32 (about a
-            third of the training FLOPs of ResNet-18 at the same input size).
-            Defaults to `True`.
+        decoder_options: dict of SFNet's decoder switches (`decoder`,
+            `context`, `fam_levels`, `flow_kernel_size`, `fam_upsampling`,
+            `flow_estimator`, `alignment`, `final_fusion`; see
+            `keras_sfnet.SFNet`), e.g. the paper's ablation rows in
+            `configs/ablations/`. Defaults to `{}` (the released network).
+        dilated: bool, the released ResNet's dilations (2 in layer3, 4 in
+            layer4; strides and MACs unchanged). `False` uses plain 3x3 convs,
+            which TensorFlow runs faster on CPU (no space-to-batch lowering).
+            ResNet backbones only. Defaults to `True`.
         deep_supervision: bool, train with the auxiliary heads (loss weight
             `aux_weight` each). Defaults to `False`.
         sync_batchnorm: bool, synchronise batch-norm statistics across
@@ -139,7 +217,12 @@ class TrainConfig:
     """
 
     dataset: str = "cityscapes"
-    data_root: str | None = None
+    data_root: Any = None
+    dataset_weights: Any = None
+    short_side: int | None = None
+    coarse_boost_classes: list[int] | None = None
+    coarse_boost_fraction: float | None = None
+    coarse_boost_tile: int = 1024
     train_split: str = "train"
     val_split: str | None = "val"
     num_classes: int | None = None
@@ -150,8 +233,11 @@ class TrainConfig:
     synthetic_num_train: int = 80
     synthetic_num_val: int = 20
     synthetic_image_size: tuple[int, int] = (256, 512)
+    synthetic_layout: str = "cityscapes"
     backbone: str = "resnet18"
+    head: str = "v1"
     decoder_filters: int | None = None
+    decoder_options: dict = dataclasses.field(default_factory=dict)
     dilated: bool = True
     deep_supervision: bool = False
     sync_batchnorm: bool = False
@@ -189,13 +275,37 @@ class TrainConfig:
     verbose: Any = "auto"
 
     def __post_init__(self) -> None:
-        self.dataset = _choice("dataset", self.dataset, DATASETS)
+        self.dataset = _dataset(self.dataset)
+        self.synthetic_layout = _choice("synthetic_layout", self.synthetic_layout, SYNTHETIC_LAYOUTS)
+        _positive("short_side", self.short_side, allow_none=True)
+        _positive("coarse_boost_tile", self.coarse_boost_tile)
+        if self.coarse_boost_classes is not None:
+            if isinstance(self.coarse_boost_classes, str):
+                self.coarse_boost_classes = [int(c) for c in self.coarse_boost_classes.split(",")]
+            self.coarse_boost_classes = [int(c) for c in self.coarse_boost_classes]
+            if self.dataset != "cityscapes" or not all(0 <= c < 19 for c in self.coarse_boost_classes):
+                raise ValueError(
+                    "`coarse_boost_classes` must be Cityscapes trainIds (0..18) with "
+                    f"dataset='cityscapes'. Received: coarse_boost_classes="
+                    f"{self.coarse_boost_classes!r}, dataset={self.dataset!r}"
+                )
+        if self.coarse_boost_fraction is not None and not 0.0 <= float(self.coarse_boost_fraction) <= 1.0:
+            raise ValueError(
+                "`coarse_boost_fraction` must be in [0, 1] or None. "
+                f"Received: coarse_boost_fraction={self.coarse_boost_fraction!r}"
+            )
+        if self.dataset_weights is not None and "+" not in self.dataset:
+            raise ValueError(
+                "`dataset_weights` is for merged datasets ('a+b+...'). "
+                f"Received: dataset={self.dataset!r}"
+            )
         self.mixed_precision = _choice(
             "mixed_precision", "off" if self.mixed_precision in (None, False) else self.mixed_precision,
             MIXED_PRECISION,
         )  # fmt: skip
         self.distribution = _choice("distribution", self.distribution, DISTRIBUTIONS)
         self.optimizer = _choice("optimizer", self.optimizer, OPTIMIZERS)
+        self.head = _choice("head", self.head, HEADS)
         self.loss = _choice("loss", self.loss, LOSSES + ("ce",))
         if self.loss == "ce":
             self.loss = "cross_entropy"
@@ -208,6 +318,17 @@ class TrainConfig:
             )
         else:
             self.augmentation = dict(self.augmentation)
+        if not isinstance(self.decoder_options, Mapping):
+            raise ValueError(
+                "`decoder_options` must be a dict of SFNet decoder switches. "
+                f"Received: decoder_options={self.decoder_options!r}"
+            )
+        self.decoder_options = dict(self.decoder_options)
+        unknown = sorted(set(self.decoder_options) - set(DECODER_SWITCHES))
+        if unknown:
+            raise ValueError(
+                f"Unknown `decoder_options` {unknown}. Known switches: {list(DECODER_SWITCHES)}"
+            )
         self.crop_size = _pair("crop_size", self.crop_size)
         self.synthetic_image_size = _pair("synthetic_image_size", self.synthetic_image_size)
         _positive("batch_size", self.batch_size)
@@ -223,11 +344,23 @@ class TrainConfig:
             )
         if self.dataset == "folder" and self.num_classes is None:
             raise ValueError(
-                "`num_classes` is required for dataset='folder'. Received: num_classes=None"
+                ParameterMessage(
+                    Parameter("num_classes"),
+                    " is required for ",
+                    Parameter("dataset", "'folder'", code=False),
+                    ". Received: ",
+                    _received("num_classes", None),
+                )
             )
         if self.dataset != "synthetic" and self.data_root is None:
             raise ValueError(
-                f"`data_root` is required for dataset={self.dataset!r}. Received: data_root=None"
+                ParameterMessage(
+                    Parameter("data_root"),
+                    " is required for ",
+                    _received("dataset", self.dataset),
+                    ". Received: ",
+                    _received("data_root", None),
+                )
             )
         if self.jit_compile not in ("auto", True, False):
             raise ValueError(

@@ -23,7 +23,9 @@ from keras_sfnet.data import (
     list_files,
     load_dataset,
 )
-from keras_sfnet.data.synthetic import generate_synthetic_cityscapes
+from keras_sfnet.data.coarse_boost import coarse_boost_centers
+from keras_sfnet.data.merged import merged_dataset_members
+from keras_sfnet.data.synthetic import generate_synthetic_layout
 from keras_sfnet.losses import (
     OHEMCrossEntropy,
     SegmentationCrossEntropy,
@@ -32,6 +34,8 @@ from keras_sfnet.losses import (
 )
 from keras_sfnet.metrics import MeanIoU
 from keras_sfnet.models import SFNet
+from keras_sfnet.models.sfnet import deep_supervision_outputs
+from keras_sfnet.parameter_message import Parameter, ParameterMessage
 from keras_sfnet.training.checkpointing import (
     TrainingCheckpoint,
     read_checkpoint_state,
@@ -71,14 +75,18 @@ class _Data:
     name: str  # load_dataset name
     root: str
     info: DatasetInfo
-    folder_kwargs: dict
+    folder_kwargs: dict  # list_files and load_dataset
+    load_kwargs: dict = dataclasses.field(default_factory=dict)  # load_dataset
+    train_kwargs: dict = dataclasses.field(default_factory=dict)  # training load_dataset
 
 
 def resolve_dataset(config: TrainConfig) -> tuple[str, str, DatasetInfo]:
     """The `load_dataset` name, root folder and `DatasetInfo` of a config.
 
-    For `dataset="synthetic"`, generates the synthetic Cityscapes-layout
-    dataset into `data_root` (default `{output}/data`) unless it is there.
+    For `dataset="synthetic"`, generates the synthetic dataset (in the
+    `synthetic_layout`) into `data_root` (default `{output}/data`) unless it
+    is there. A merged dataset (`"a+b"`) returns the first member's info (all
+    members share the label space).
 
     Returns:
         `(name, root, info)`.
@@ -96,14 +104,17 @@ def resolve_dataset(config: TrainConfig) -> tuple[str, str, DatasetInfo]:
             "image_size": list(config.synthetic_image_size),
             "seed": config.seed,
         }
+        if config.synthetic_layout != "cityscapes":
+            expected["layout"] = config.synthetic_layout
         current = None
         if os.path.exists(marker):
             with open(marker, encoding="utf-8") as f:
                 current = json.load(f)
         if current != expected:
             logger.info("Generating the synthetic dataset in %s.", root)
-            generate_synthetic_cityscapes(
+            generate_synthetic_layout(
                 root,
+                config.synthetic_layout,
                 num_train=config.synthetic_num_train,
                 num_val=config.synthetic_num_val,
                 image_size=config.synthetic_image_size,
@@ -111,19 +122,59 @@ def resolve_dataset(config: TrainConfig) -> tuple[str, str, DatasetInfo]:
             )
             with open(marker, "w", encoding="utf-8") as f:
                 json.dump(expected, f)
-        return "cityscapes", root, get_dataset_info("cityscapes")
+        name = config.synthetic_layout
+        return name, root, get_dataset_info(name, root)
+    if "+" in config.dataset:
+        info = merged_dataset_members(config.dataset, config.data_root)[0][2]
+        return config.dataset, config.data_root, info
     if config.dataset == "folder":
         info = DatasetInfo(
             name="folder", num_classes=config.num_classes, ignore_index=config.ignore_index
         )
         return "folder", config.data_root, info
-    info = get_dataset_info(config.dataset)
+    info = get_dataset_info(config.dataset, config.data_root)
     if config.num_classes is not None and config.num_classes != info.num_classes:
         raise ValueError(
             f"Dataset '{config.dataset}' has {info.num_classes} classes. "
             f"Received: num_classes={config.num_classes}"
         )
     return config.dataset, config.data_root, info
+
+
+def _load_kwargs(
+    config: TrainConfig, name: str, root: Any, info: DatasetInfo, chief: bool
+) -> tuple[dict, dict]:
+    """`load_dataset` arguments: `(for every split, for training only)`."""
+    load_kwargs: dict[str, Any] = {}
+    train_kwargs: dict[str, Any] = {}
+    if config.short_side is not None:
+        load_kwargs["short_side"] = config.short_side
+    if "+" in name:
+        train_kwargs["weights"] = config.dataset_weights
+    if config.coarse_boost_classes:
+        classes = config.coarse_boost_classes
+        fraction = config.coarse_boost_fraction
+        if fraction is None:
+            fraction = 0.5 * len(classes) / info.num_classes
+        # Cached in the run folder (computing them reads every coarse label).
+        output = os.fspath(config.output)
+        tag = "-".join(str(c) for c in sorted(set(classes)))
+        cache = os.path.join(
+            output, f"coarse_boost_centers_tile{config.coarse_boost_tile}_{tag}.json"
+        )
+        if chief:
+            os.makedirs(output, exist_ok=True)
+        centers = coarse_boost_centers(
+            root, classes, tile_size=config.coarse_boost_tile,
+            cache_path=cache if chief or os.path.exists(cache) else None,
+        )  # fmt: skip
+        if sorted(centers.classes) != sorted(set(classes)):
+            logger.warning(
+                "Coarse boost: classes %s have no coarse crop centre.",
+                sorted(set(classes) - set(centers.classes)),
+            )
+        train_kwargs.update(crop_centers=centers, crop_centers_fraction=float(fraction))
+    return load_kwargs, train_kwargs
 
 
 def _augmentation(config: TrainConfig) -> AugmentationConfig:
@@ -152,11 +203,13 @@ def build_training_model(config: TrainConfig, num_classes: int) -> SFNet:
     with precision_policy(config.mixed_precision):
         model = SFNet(
             backbone=config.backbone,
+            head=config.head,
             num_classes=num_classes,
             deep_supervision=config.deep_supervision,
             decoder_filters=config.decoder_filters,
             dilated=config.dilated,
             dropout=config.dropout,
+            **config.decoder_options,
         )
     if config.sync_batchnorm:
         convert_to_sync_batchnorm(model)
@@ -223,7 +276,11 @@ def compile_for_training(
     if jit_compile == "auto" and num_replicas > 1:
         jit_compile = False
     if config.deep_supervision:
-        losses, weights = deep_supervision_losses(loss, aux_weight=config.aux_weight)
+        losses, weights = deep_supervision_losses(
+            loss,
+            aux_weight=config.aux_weight,
+            output_names=deep_supervision_outputs(config.backbone),
+        )
         model.compile(
             optimizer=build_optimizer(config, total_steps),
             loss=losses,
@@ -265,12 +322,14 @@ def _train_data(
             shard=(pipelines, context.input_pipeline_id) if pipelines > 1 else None,
             class_uniform=config.class_uniform,
             **data.folder_kwargs,
+            **data.load_kwargs,
+            **data.train_kwargs,
         )
         if skip_steps:
             # Every step takes one batch per local replica from this pipeline.
             dataset = dataset.skip(skip_steps * (context.num_replicas_in_sync // pipelines))
         if config.deep_supervision:
-            dataset = dataset.map(replicate_labels())
+            dataset = dataset.map(replicate_labels(deep_supervision_outputs(config.backbone)))
         return dataset
 
     if strategy.num_replicas_in_sync == 1:
@@ -292,6 +351,7 @@ def _val_data(config: TrainConfig, data: _Data, num_replicas: int) -> tf.data.Da
         info=data.info,
         batch_size=num_replicas,
         **data.folder_kwargs,
+        **data.load_kwargs,
     )
     if num_replicas == 1:
         # The pipeline's length is unknown to tf.data; stating it spares Keras'
@@ -304,7 +364,7 @@ def _val_data(config: TrainConfig, data: _Data, num_replicas: int) -> tf.data.Da
         # validations, and a finite dataset runs out.
         dataset = dataset.take(config.val_steps)
     if config.deep_supervision:
-        dataset = dataset.map(replicate_labels())
+        dataset = dataset.map(replicate_labels(deep_supervision_outputs(config.backbone)))
     return dataset
 
 
@@ -322,8 +382,13 @@ def _plan(config: TrainConfig, data: _Data) -> tuple[int, int]:
 def _check_resume(config: TrainConfig, output: str, state: dict | None) -> None:
     if state is not None and not config.resume:
         raise FileExistsError(
-            f"'{output}' already holds a checkpoint (step {state['step']}). Pass resume=True "
-            "(`--resume`) to continue it, or use a new or emptied output folder."
+            ParameterMessage(
+                f"'{output}' already holds a checkpoint (step {state['step']}). Pass ",
+                Parameter("resume", "True"),
+                " to continue it, or start over with ",
+                Parameter("fresh", python="clear_run(output)"),
+                " or a new output folder.",
+            )
         )
     path = os.path.join(output, CONFIG_FILE)
     if state is None or not os.path.exists(path):
@@ -464,7 +529,7 @@ def train(config: TrainConfig, callbacks: Sequence[keras.callbacks.Callback] = (
             "masks_dir": config.masks_dir,
             "mask_suffix": config.mask_suffix,
         }
-    data = _Data(name, root, info, folder_kwargs)
+    data = _Data(name, root, info, folder_kwargs, *_load_kwargs(config, name, root, info, chief))
     total_steps, steps_per_epoch = _plan(config, data)
     if chief:
         os.makedirs(output, exist_ok=True)

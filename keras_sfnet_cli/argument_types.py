@@ -1,10 +1,23 @@
-"""Argument types shared by the command-line tools (``--scales``, ``--window``)."""
+"""Argument types shared by the command-line tools (`--scales`, `--window`, existing paths)."""
 
 from __future__ import annotations
 
 import argparse
+import os
 
-__all__ = ["scales_argument", "window_argument"]
+__all__ = ["existing_path", "scales_argument", "window_argument"]
+
+
+def existing_path(text: str) -> str:
+    """An input path that must exist (checked while parsing, before any model loads).
+
+    Example:
+    >>> existing_path(".")
+    '.'
+    """
+    if not os.path.exists(text):
+        raise argparse.ArgumentTypeError(f"'{text}' does not exist")
+    return text
 
 
 def scales_argument(text: str) -> tuple[float, ...]:
@@ -29,7 +42,10 @@ def window_argument(text: str):
     >>> window_argument("512x1024")
     (512, 1024)
     """
-    parts = [int(v) for v in text.lower().replace("x", ",").split(",") if v.strip()]
+    try:
+        parts = [int(v) for v in text.lower().replace("x", ",").split(",") if v.strip()]
+    except ValueError:
+        parts = []
     if len(parts) not in (1, 2):
         raise argparse.ArgumentTypeError(f"expected SIZE or HxW, got {text!r}")
     return parts[0] if len(parts) == 1 else tuple(parts)

@@ -1,0 +1,85 @@
+"""BDD100K semantic segmentation (10K images, 19 Cityscapes trainIds): layout and labels."""
+
+from __future__ import annotations
+
+import os
+
+import tensorflow as tf
+
+from keras_sfnet.data.dataset_info import CITYSCAPES_CLASS_NAMES, CITYSCAPES_PALETTE, DatasetInfo
+from keras_sfnet.data.layouts import _check_root, _join, _list_images, _missing, _no_images
+
+__all__ = ["bdd100k_info", "list_bdd100k"]
+
+_LAYOUT = """\
+{root}/   (bdd100k/seg of the 10K segmentation release, as the authors' loader)
+  images/{split}/{name}.jpg        labels/{split}/{name}_train_id.png
+or {root}/ (bdd100k of the current release)
+  images/10k/{split}/{name}.jpg    labels/sem_seg/masks/{split}/{name}.png
+(labels: Cityscapes trainIds 0..18, 255 = ignore)"""
+
+
+def bdd100k_info() -> DatasetInfo:
+    """The `DatasetInfo` of BDD100K: the 19 Cityscapes classes, stored as trainIds.
+
+    Example:
+    >>> bdd100k_info().num_classes
+    19
+    """
+    return DatasetInfo(
+        name="bdd100k", num_classes=19, class_names=CITYSCAPES_CLASS_NAMES,
+        palette=CITYSCAPES_PALETTE,
+    )  # fmt: skip
+
+
+def _folders(root: str, split: str) -> tuple[str, str, str]:
+    """(image_dir, label_dir, label suffix) of the first layout found under `root`."""
+    candidates = [
+        (_join(root, "images", split), _join(root, "labels", split), "_train_id.png"),
+        (_join(root, "seg", "images", split), _join(root, "seg", "labels", split), "_train_id.png"),
+        (_join(root, "images", "10k", split), _join(root, "labels", "sem_seg", "masks", split), ".png"),
+    ]  # fmt: skip
+    for image_dir, label_dir, suffix in candidates:
+        if tf.io.gfile.isdir(image_dir) and tf.io.gfile.isdir(label_dir):
+            return image_dir, label_dir, suffix
+    raise _missing("Split folder", candidates[0][0], _LAYOUT, root=root, split=split)
+
+
+def list_bdd100k(root: str | os.PathLike, split: str = "train") -> list[tuple[str, str]]:
+    """Lists BDD100K semantic-segmentation image/label pairs.
+
+    Args:
+        root: str or path. `bdd100k/seg` (10K release) or `bdd100k` (either
+            release; see the layout in the error message).
+        split: str, defaults to `"train"`. `"train"`, `"val"` or `"trainval"`.
+
+    Returns:
+        A sorted list of `(image_path, label_path)`.
+
+    Example:
+    >>> from keras_sfnet.data import synthetic
+    >>> import tempfile
+    >>> root = synthetic.generate_synthetic_layout(tempfile.mkdtemp(), "bdd100k",
+    ...                                            num_train=2, num_val=1)
+    >>> list_bdd100k(root, "val")[0][1].endswith("_train_id.png")
+    True
+    """
+    splits = ("train", "val", "trainval")
+    if split not in splits:
+        raise ValueError(f"`split` must be one of {list(splits)}. Received: split={split!r}")
+    if split == "trainval":
+        return list_bdd100k(root, "train") + list_bdd100k(root, "val")
+    root = _check_root(root, _LAYOUT)
+    image_dir, label_dir, suffix = _folders(root, split)
+    images = _list_images(image_dir, (".jpg", ".jpeg", ".png"))
+    if not images:
+        raise _no_images(image_dir, "'*.jpg' images")
+    pairs = []
+    for image in images:
+        label = _join(label_dir, os.path.splitext(os.path.basename(image))[0] + suffix)
+        if not tf.io.gfile.exists(label):
+            raise FileNotFoundError(
+                f"Image '{image}' has no matching label file: expected '{label}'."
+            )
+        pairs.append((image, label))
+    return pairs

@@ -1,0 +1,89 @@
+"""Benchmarks SFNet per runtime and prints a Markdown table (see benchmarks/README.md).
+
+    sfnet-benchmark --backbone resnet18 --size 512 1024 --threads 2 \\
+        --torch-reference /path/to/SFSegNets [--json out.json]
+    sfnet-benchmark --quick   # CI smoke run: 256x512, 2 repeats
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+
+from keras_sfnet_cli.argument_types import existing_path
+from keras_sfnet_cli.command import new_parser, run_command
+from keras_sfnet_cli.output_checks import check_writable
+
+__all__ = ["build_parser", "check", "main", "run"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = new_parser(__doc__)
+    add = parser.add_argument
+    add("--backbone", default="resnet18", help="encoder: resnet18, dfnet1, stdc2, ...")
+    add("--head", default="v1", choices=("v1", "lite"), help="SFNet (v1) or SFNet-Lite head")
+    add("--size", type=int, nargs=2, default=(512, 1024), metavar=("H", "W"), help="input size")
+    add("--batch", type=int, default=1, help="images per call")
+    add("--threads", type=int, default=2, help="TensorFlow intra-op threads")
+    add("--warmup", type=int, default=0, help="extra untimed calls")
+    add("--repeats", type=int, default=5, help="timed calls")
+    add("--runtimes", nargs="+", default=None, help="a subset of the runtimes (default: all)")
+    add("--torch-reference", type=existing_path, default=None, help="SFSegNets checkout")
+    add("--no-train", action="store_true", help="skip the training step")
+    add("--no-pipeline", action="store_true", help="skip the input pipeline")
+    add("--no-warp", action="store_true", help="skip the warp profile")
+    add("--quick", action="store_true", help="256x512, 2 repeats, small pipeline")
+    add("--json", default=None, help="also write the report as JSON")
+    return parser
+
+
+def check(args: argparse.Namespace) -> None:
+    """The JSON report's location (before TensorFlow loads)."""
+    if args.json:
+        check_writable(args.json)
+
+
+def run(args: argparse.Namespace) -> int:
+    # torch's OpenMP threads must not spin between runs: runtimes are interleaved.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    from keras_sfnet.benchmark import harness
+
+    harness.configure_threads(args.threads)  # before TensorFlow runs anything
+    import keras_sfnet.kernels  # noqa: F401  (loads the fused warp when built)
+    from keras_sfnet.benchmark import BenchmarkConfig, format_report, run_benchmark
+
+    quick = {}
+    if args.quick:
+        quick = {
+            "input_size": (256, 512),
+            "repeats": 2,
+            "pipeline_size": (256, 512),
+            "pipeline_crop": (256, 256),
+        }
+    settings = {
+        "backbone": args.backbone,
+        "head": args.head,
+        "input_size": tuple(args.size),
+        "batch": args.batch,
+        "threads": args.threads,
+        "warmup": args.warmup,
+        "repeats": args.repeats,
+        "runtimes": tuple(args.runtimes or harness.ALL_RUNTIMES),
+        "torch_reference": args.torch_reference,
+        "train": not args.no_train,
+        "pipeline": not args.no_pipeline,
+        "warp": not args.no_warp,
+    }
+    report = run_benchmark(BenchmarkConfig(**{**settings, **quick}))
+    print(format_report(report))
+    if args.json:
+        with open(args.json, "w") as handle:
+            json.dump(report, handle, indent=2, default=str)
+        print(f"wrote {args.json}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`sfnet-benchmark`: see the module docstring."""
+    return run_command(build_parser(), run, argv, check=check)

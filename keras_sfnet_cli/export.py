@@ -1,0 +1,189 @@
+"""Exports an SFNet model to SavedModel, TFLite, ONNX or TensorRT, checked against Keras.
+
+Every export reloads the artifact in its runtime and compares it with the Keras model
+on random and rendered street images; if parity fails nothing is written and the exit
+status is 1. The output location (and TensorRT, for engines) is checked before the
+model loads.
+
+    sfnet-export --model sfnet_r18.keras --format saved_model --output serving/sfnet/1
+    sfnet-export --model sfnet_r18.keras --format tflite --output sfnet.tflite \\
+        --input-size 512 1024 --quantization int8 --calibration-data "val/*.png"
+    sfnet-export --model sfnet_r18.keras --format onnx --output sfnet.onnx \\
+        --onnx-warp grid_sample
+    sfnet-export --model sfnet_r18.keras --format tensorrt --output sfnet.engine \\
+        --input-size 1024 2048 --quantization float16
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import os
+
+from keras_sfnet_cli.argument_types import existing_path
+from keras_sfnet_cli.command import UsageError, new_parser, run_command
+from keras_sfnet_cli.output_checks import check_writable
+
+__all__ = ["build_parser", "check", "main", "run"]
+
+FORMATS = ("saved_model", "tflite", "onnx", "tensorrt")
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = new_parser(__doc__)
+    add = parser.add_argument
+    add("--model", required=True, type=existing_path, help=".keras file or authors' .pth")
+    add("--format", required=True, choices=FORMATS, help="artifact format")
+    add("--output", required=True, help="artifact path (a folder for saved_model)")
+    add("--input-size", nargs=2, type=int, metavar=("H", "W"), default=None,
+        help="fixed input size (default: dynamic where the format allows)")  # fmt: skip
+    add("--quantization", default="none", choices=("none", "float16", "dynamic", "int8"),
+        help="weights/compute precision")  # fmt: skip
+    add("--calibration-data", nargs="+", default=None,
+        help="images, folders or globs for int8 calibration (default: synthetic street scenes)")  # fmt: skip
+    add("--calibration-samples", type=int, default=32, help="int8 calibration images")
+    add("--io-dtype", default="float32", choices=("float32", "int8", "uint8"),
+        help="tflite input/output type")  # fmt: skip
+    add("--include-probabilities", action="store_true", help="saved_model: add a softmax output")
+    add("--include-logits", action="store_true", help="saved_model: add a logits output")
+    add("--include-preprocessing", action="store_true",
+        help="tflite/onnx: the model takes uint8 RGB images (normalisation inside)")  # fmt: skip
+    add("--opset", type=int, default=17, help="onnx opset")
+    add("--onnx-resize", default="resize", choices=("resize", "matmul"), help="onnx resize ops")
+    add("--onnx-warp", default=None, choices=("gather", "grid_sample"),
+        help="warp ops (default: gather for onnx, grid_sample for tensorrt)")  # fmt: skip
+    add("--rtol", type=float, default=None,
+        help="float parity tolerance (default: 1e-4, float16 2e-2)")  # fmt: skip
+    add("--min-agreement", type=float, default=0.95, help="quantised: pixel agreement")
+    add("--max-miou-drop", type=float, default=0.1, help="quantised: largest mIoU drop")
+    add("--parity-images", nargs="+", default=None, help="extra parity images, folders, globs")
+    add("--keep-rejected", action="store_true", help="keep a refused artifact as .rejected")
+    add("--report", default=None, help="write the parity report as JSON here")
+    return parser
+
+
+def _image_paths(patterns) -> list[str]:
+    paths = []
+    for pattern in patterns:
+        if os.path.isdir(pattern):
+            for root, _, names in os.walk(pattern):
+                paths += [
+                    os.path.join(root, n) for n in names if n.lower().endswith(IMAGE_EXTENSIONS)
+                ]
+        else:
+            paths += glob.glob(pattern)
+    if not paths:
+        raise FileNotFoundError(f"No images found in {patterns}")
+    return sorted(paths)
+
+
+def _read_rgb(path: str):
+    import cv2
+
+    image = cv2.imread(path, cv2.IMREAD_COLOR)
+    if image is None:
+        raise ValueError(f"Cannot read image '{path}'")
+    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+
+
+def _calibration_images(patterns, limit: int) -> list:
+    """uint8 RGB images; the export normalises them with its ImageConverter."""
+    return [_read_rgb(path) for path in _image_paths(patterns)[:limit]]
+
+
+def _options(args) -> dict:
+    if args.format == "saved_model":
+        return {
+            "include_probabilities": args.include_probabilities,
+            "include_logits": args.include_logits,
+        }
+    if args.format == "tflite":
+        return {
+            "io_dtype": args.io_dtype,
+            "num_calibration_samples": args.calibration_samples,
+            "include_preprocessing": args.include_preprocessing,
+        }
+    if args.format == "onnx":
+        return {
+            "opset": args.opset,
+            "resize": args.onnx_resize,
+            "warp": args.onnx_warp or "gather",
+            "include_preprocessing": args.include_preprocessing,
+        }
+    return {
+        "warp": args.onnx_warp or "grid_sample",
+        "num_calibration_samples": args.calibration_samples,
+    }
+
+
+def check(args: argparse.Namespace) -> None:
+    """Output locations and flag combinations (before TensorFlow loads)."""
+    if args.calibration_data and args.quantization != "int8":
+        raise UsageError("--calibration-data is only used with --quantization int8")
+    check_writable(args.output, directory=args.format == "saved_model")
+    if args.report:
+        check_writable(args.report)
+
+
+def _check_before_loading(args) -> None:
+    """What can fail in seconds is checked before the model loads (20-50 s)."""
+    from keras_sfnet.export.export_model import SUPPORTED_QUANTIZATIONS
+
+    supported = SUPPORTED_QUANTIZATIONS[args.format]
+    if args.quantization not in supported:
+        raise UsageError(
+            f"--format {args.format} supports --quantization {', '.join(supported)}; "
+            f"got {args.quantization}"
+        )
+    if args.format == "tensorrt":
+        from keras_sfnet.export import TensorRTUnavailableError
+        from keras_sfnet.export.tensorrt import tensorrt_status
+
+        status = tensorrt_status()
+        if not status["available"]:
+            raise TensorRTUnavailableError(status["reason"])
+        if args.input_size is None:
+            raise UsageError("TensorRT engines are built for one size: pass --input-size H W")
+
+
+def run(args: argparse.Namespace) -> int:
+    _check_before_loading(args)
+    from keras_sfnet.export import ParityCheck, export_model
+
+    images = None
+    if args.parity_images:
+        images = [_read_rgb(p) for p in _image_paths(args.parity_images)]
+    parity = ParityCheck(
+        rtol=args.rtol,
+        min_agreement=args.min_agreement,
+        max_miou_drop=args.max_miou_drop,
+        images=images,
+    )
+    calibration = None
+    if args.calibration_data:
+        calibration = _calibration_images(args.calibration_data, args.calibration_samples)
+    report = export_model(
+        args.model,
+        args.output,
+        args.format,
+        input_size=args.input_size,
+        quantization=args.quantization,
+        calibration_data=calibration,
+        parity=parity,
+        keep_rejected=args.keep_rejected,
+        **_options(args),
+    )
+    print(f"wrote {report.path} ({report.size_bytes / 2**20:.1f} MiB)")
+    print(f"parity: {report.summary()}")
+    if args.report:
+        with open(args.report, "w") as f:
+            json.dump(report.__dict__, f, indent=2, default=str)
+        print(f"wrote the parity report to {args.report}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`sfnet-export`: see the module docstring."""
+    return run_command(build_parser(), run, argv, check=check)

@@ -1,0 +1,261 @@
+"""Trains SFNet (Keras model.fit) on a dataset folder or generated synthetic scenes.
+
+Settings come from --config (a JSON/YAML file of keras_sfnet.training.TrainConfig
+fields, e.g. the paper's recipes in configs/), then from the flags given; the
+defaults shown apply to what neither sets. Writes to --output: config.json,
+checkpoints/ (last + best), logs/training.csv, logs/tensorboard/ and, at the end,
+model.keras. An interrupted run continues with --resume; --fresh starts the output
+folder over.
+
+Multi-GPU: --distribution mirrored (or auto with several GPUs). Several machines:
+set TF_CONFIG on each and start the same command on every one.
+
+Example:
+    sfnet-train --dataset synthetic --crop-size 128 128 --batch-size 8 \\
+        --steps 300 --lr 0.02 --loss cross_entropy --output runs/synthetic
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from keras_sfnet_cli.argument_types import existing_path
+from keras_sfnet_cli.command import UsageError, new_parser, run_command
+from keras_sfnet_cli.help_format import with_default
+
+__all__ = ["CONFIG_DEFAULTS", "build_parser", "check", "config_from_args", "main", "run"]
+
+# Choices the parser offers (kept here so that --help needs no TensorFlow;
+# tests/test_command_line.py checks them against keras_sfnet.training.train_config).
+DATASETS = (
+    "cityscapes", "camvid", "ade20k", "pascal_context", "folder", "synthetic",
+    "mapillary", "mapillary_19", "mapillary_v2", "mapillary_v2_19", "bdd100k", "idd", "idd_19",
+    "kitti",
+)  # fmt: skip
+SYNTHETIC_LAYOUTS = ("cityscapes", "mapillary", "mapillary_v2", "bdd100k", "idd", "kitti")
+LOSSES = ("ohem", "cross_entropy")
+AUGMENTATIONS = ("released", "paper", "crop_only")
+MIXED_PRECISION = ("off", "float16", "bfloat16")
+DISTRIBUTIONS = ("auto", "none", "mirrored", "multi_worker")
+
+#: The `TrainConfig` defaults that --help shows (checked against TrainConfig by the tests).
+CONFIG_DEFAULTS = {
+    "dataset": "cityscapes",
+    "train_split": "train",
+    "val_split": "val",
+    "backbone": "resnet18",
+    "crop_size": (1024, 1024),
+    "batch_size": 16,
+    "steps": 50000,
+    "learning_rate": 0.01,
+    "momentum": 0.9,
+    "weight_decay": 5e-4,
+    "warmup_steps": 0,
+    "loss": "ohem",
+    "ohem_min_kept": 100000,
+    "augmentation": "released",
+    "class_uniform": 0.0,
+    "mixed_precision": "off",
+    "distribution": "auto",
+    "output": "runs/sfnet",
+    "validate_every": 1,
+    "seed": 0,
+    "verbose": "auto",
+}
+
+# flag dest -> TrainConfig field
+_FIELDS = {
+    "dataset": "dataset",
+    "data_root": "data_root",
+    "dataset_weights": "dataset_weights",
+    "short_side": "short_side",
+    "coarse_boost_classes": "coarse_boost_classes",
+    "coarse_boost_fraction": "coarse_boost_fraction",
+    "synthetic_layout": "synthetic_layout",
+    "train_split": "train_split",
+    "val_split": "val_split",
+    "num_classes": "num_classes",
+    "backbone": "backbone",
+    "head": "head",
+    "decoder_filters": "decoder_filters",
+    "deep_supervision": "deep_supervision",
+    "sync_bn": "sync_batchnorm",
+    "initial_weights": "initial_weights",
+    "crop_size": "crop_size",
+    "batch_size": "batch_size",
+    "steps": "steps",
+    "epochs": "epochs",
+    "steps_per_epoch": "steps_per_epoch",
+    "lr": "learning_rate",
+    "momentum": "momentum",
+    "weight_decay": "weight_decay",
+    "warmup_steps": "warmup_steps",
+    "loss": "loss",
+    "ohem_min_kept": "ohem_min_kept",
+    "augmentation": "augmentation",
+    "class_uniform": "class_uniform",
+    "mixed_precision": "mixed_precision",
+    "distribution": "distribution",
+    "output": "output",
+    "resume": "resume",
+    "checkpoint_every": "checkpoint_every",
+    "validate_every": "validate_every",
+    "val_steps": "val_steps",
+    "seed": "seed",
+    "deterministic": "deterministic",
+    "verbose": "verbose",
+}
+
+
+def _dataset_name(value: str) -> str:
+    key = value.lower().replace("-", "_")
+    if key not in DATASETS and not ("+" in key and all(key.split("+"))):
+        raise argparse.ArgumentTypeError(
+            f"must be one of {', '.join(DATASETS)} or names joined by '+' (got {value!r})"
+        )
+    return key
+
+
+def _data_root(value: str) -> str | dict[str, str]:
+    if "=" not in value:
+        return value
+    try:
+        return dict(item.split("=", 1) for item in value.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected DIR or name=DIR,name=DIR (got {value!r})"
+        ) from None
+
+
+def _weights(value: str) -> list[float]:
+    try:
+        return [float(v) for v in value.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected numbers like 2,1,1,1 (got {value!r})") from None
+
+
+def _default(text: str, field: str) -> str:
+    return with_default(text, CONFIG_DEFAULTS[field])
+
+
+def build_parser() -> argparse.ArgumentParser:
+    # Every flag defaults to None ("not given") so that --config's values stand;
+    # the help shows the TrainConfig default that applies when neither sets it.
+    parser = new_parser(__doc__, verbose_flag=False)
+    add = parser.add_argument
+    add("--config", type=existing_path, help="JSON/YAML file of TrainConfig settings")
+    add(
+        "--dataset", type=_dataset_name, metavar="NAME",
+        help=_default(f"one of {', '.join(DATASETS)}, or 19-class datasets joined by '+' "
+                      "(e.g. cityscapes+mapillary+bdd100k+idd)", "dataset"),
+    )  # fmt: skip
+    add(
+        "--data-root", type=_data_root,
+        help="dataset folder (synthetic: where to generate it; merged: a folder of one "
+        "sub-folder per dataset, or name=DIR,name=DIR)",
+    )  # fmt: skip
+    add(
+        "--dataset-weights", type=_weights, metavar="W1,W2,...",
+        help="merged datasets: sampling weight of each (default: their file counts)",
+    )  # fmt: skip
+    add("--short-side", type=int, help="resize the shorter image side first (Mapillary)")
+    add(
+        "--coarse-boost-classes", metavar="ID,ID,...",
+        help="Cityscapes trainIds boosted with gtCoarse crops (authors: 14,15,16,3,12,17,4)",
+    )  # fmt: skip
+    add("--coarse-boost-fraction", type=float, help="share of coarse-boost crops")
+    add(
+        "--synthetic-layout", "--layout", choices=SYNTHETIC_LAYOUTS,
+        help="layout of the generated synthetic dataset (--dataset synthetic)",
+    )  # fmt: skip
+    add("--train-split", help=_default("training split", "train_split"))
+    add("--val-split", help=_default("validation split; 'none' disables validation", "val_split"))
+    add("--num-classes", type=int, help="class count (default: the dataset's)")
+    add("--backbone", help=_default("encoder, a name of keras_sfnet.backbones", "backbone"))
+    add("--head", choices=("v1", "lite"), help="SFNet (v1, default) or SFNet-Lite (lite) head")
+    add("--decoder-filters", type=int, help="decoder width (default: the authors')")
+    add("--deep-supervision", action="store_true", default=None, help="auxiliary heads")
+    add("--sync-bn", action="store_true", default=None, help="synchronised batch norm")
+    add("--initial-weights", type=existing_path, help=".weights.h5 or .keras file to start from")
+    add("--crop-size", type=int, nargs=2, metavar=("H", "W"), help=_default("crop", "crop_size"))
+    add("--batch-size", type=int, help=_default("global batch size", "batch_size"))
+    add("--steps", type=int, help=_default("total optimizer steps", "steps"))
+    add("--epochs", type=int, help="epochs (when --steps is not given)")
+    add("--steps-per-epoch", type=int, help="steps per epoch (default: files // batch)")
+    add("--lr", type=float, help=_default("initial learning rate", "learning_rate"))
+    add("--momentum", type=float, help=_default("SGD momentum", "momentum"))
+    add("--weight-decay", type=float, help=_default("coupled weight decay", "weight_decay"))
+    add("--warmup-steps", type=int, help=_default("linear warm-up steps", "warmup_steps"))
+    add("--loss", choices=LOSSES, help=_default("loss", "loss"))
+    add("--ohem-min-kept", type=int, help=_default("OHEM pixels kept", "ohem_min_kept"))
+    add("--augmentation", choices=AUGMENTATIONS, help=_default("recipe", "augmentation"))
+    add("--class-uniform", type=float, help=_default("class-uniform crop rate", "class_uniform"))
+    add("--mixed-precision", choices=MIXED_PRECISION, help=_default("policy", "mixed_precision"))
+    add("--distribution", choices=DISTRIBUTIONS, help=_default("strategy", "distribution"))
+    add("--output", help=_default("run folder", "output"))
+    add("--resume", action="store_true", default=None, help="continue --output's run")
+    add("--fresh", action="store_true", help="delete --output's run first (keeps data/)")
+    add(
+        "--checkpoint-every", type=int, help="steps between last checkpoints (default: every epoch)"
+    )
+    add("--validate-every", type=int, help=_default("epochs between validations", "validate_every"))
+    add("--val-steps", type=int, help="validation images per validation (default: all)")
+    add("--seed", type=int, help=_default("random seed", "seed"))
+    add("--deterministic", action="store_true", default=None, help="deterministic TF ops")
+    add("--no-tensorboard", action="store_true", help="no TensorBoard logs")
+    add("--verbose", type=int, choices=(0, 1, 2), help=_default("Keras progress", "verbose"))
+    return parser
+
+
+def config_from_args(args: argparse.Namespace):
+    """The `TrainConfig` of parsed arguments: `--config` file, then the flags."""
+    from keras_sfnet.training import TrainConfig
+
+    overrides = {}
+    for flag, field in _FIELDS.items():
+        value = getattr(args, flag)
+        if value is not None:
+            overrides[field] = value
+    if overrides.get("val_split", "").lower() == "none":
+        overrides["val_split"] = None
+    if args.no_tensorboard:
+        overrides["tensorboard"] = False
+    if args.config:
+        return TrainConfig.from_file(args.config, **overrides)
+    return TrainConfig(**overrides)
+
+
+def check(args: argparse.Namespace) -> None:
+    """Refuses contradictory flags (before TensorFlow loads)."""
+    if args.fresh and args.resume:
+        raise UsageError("--fresh starts over and --resume continues: pass one of them")
+
+
+def run(args: argparse.Namespace):
+    """Trains as `args` say; returns the `keras_sfnet.training.TrainResult`."""
+    check(args)
+    from keras_sfnet.training import clear_run, train
+
+    config = config_from_args(args)
+    if args.fresh:
+        clear_run(config.output)
+    result = train(config)
+    if result.model_path:
+        history = {k: v[-1] for k, v in result.history.items() if v}
+        print(f"Trained {result.step} steps ({result.wall_time:.0f} s). Last epoch: {history}")
+        print(f"Model: {result.model_path}; checkpoints: {result.checkpoint_dir}")
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`sfnet-train`: see the module docstring."""
+    return run_command(
+        build_parser(),
+        run,
+        argv,
+        check=check,
+        aliases={field: flag for flag, field in _FIELDS.items()},
+        log_level=logging.INFO,
+        log_format="%(asctime)s %(levelname)s %(message)s",
+    )
