@@ -17,3 +17,16 @@ def test_demo_config_takes_overrides():
     assert config.steps == 7 and config.output == "runs/x"
     assert config.backbone == DEMO_SETTINGS["backbone"]
     assert config.crop_size == tuple(DEMO_SETTINGS["crop_size"])
+
+
+def test_int8_calibration_defaults_to_the_runs_training_images(tmp_path):
+    from keras_sfnet.data.synthetic import generate_synthetic_cityscapes
+    from keras_sfnet.export.calibration import run_training_images
+
+    run = tmp_path / "run"
+    generate_synthetic_cityscapes(run / "data", num_train=3, num_val=1, image_size=(32, 64))
+    TrainConfig(dataset="synthetic", steps=1, output=str(run)).save(str(run / "config.json"))
+    images = run_training_images(run / "model.keras", num_samples=2)
+    assert len(images) == 2
+    assert images[0].shape == (32, 64, 3) and images[0].dtype.name == "uint8"
+    assert run_training_images(tmp_path / "elsewhere" / "model.keras") is None
