@@ -50,15 +50,7 @@ def run(args: argparse.Namespace):
     if args.verbose is not None:
         overrides["verbose"] = args.verbose
     result = run_demo(args.output, fresh=args.fresh, **overrides)
-    training = result.training
-    print(
-        f"Trained SFNet ResNet-18 for {training.step} steps (this call: {training.wall_time:.0f} s)."
-    )
-    print(f"Validation mIoU {result.miou:.3f}, pixel accuracy {result.pixel_accuracy:.3f}")
-    for name, iou in sorted(result.per_class_iou.items(), key=lambda kv: -kv[1]):
-        print(f"  {name:>14s} {iou:.3f}")
-    print(f"Prediction: {result.prediction_path}; model: {training.model_path}")
-    print(f"Total {result.wall_time:.0f} s")
+    print(result.summary())
     return result
 
 

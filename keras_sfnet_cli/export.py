@@ -42,7 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     add("--quantization", default="none", choices=("none", "float16", "dynamic", "int8"),
         help="weights/compute precision")  # fmt: skip
     add("--calibration-data", nargs="+", default=None,
-        help="images, folders or globs for int8 calibration (default: synthetic street scenes)")  # fmt: skip
+        help="images, folders or globs for int8 calibration (default: the training images "
+        "of the run that wrote --model, else synthetic street scenes)")  # fmt: skip
     add("--calibration-samples", type=int, default=32, help="int8 calibration images")
     add("--io-dtype", default="float32", choices=("float32", "int8", "uint8"),
         help="tflite input/output type")  # fmt: skip
@@ -164,6 +165,16 @@ def run(args: argparse.Namespace) -> int:
     calibration = None
     if args.calibration_data:
         calibration = _calibration_images(args.calibration_data, args.calibration_samples)
+    elif args.quantization == "int8":
+        from keras_sfnet.export.calibration import run_training_images
+
+        # The training images of the run that wrote the model (its config.json).
+        calibration = run_training_images(args.model, args.calibration_samples)
+        print(
+            f"int8 calibration: {len(calibration)} training images of the run"
+            if calibration
+            else "int8 calibration: rendered street scenes (no training run beside the model)"
+        )
     report = export_model(
         args.model,
         args.output,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 import pytest
@@ -61,9 +62,14 @@ def test_timing_stats_and_interleaving():
 
 def test_peak_memory_sees_an_allocation():
     with PeakMemory(interval_s=0.001) as memory:
-        block = np.ones(50_000_000 // 8)
+        block = np.ones(50_000_000 // 8)  # 50 MB, written: resident
         block += 1
-    assert memory.peak_bytes >= memory.start_bytes
+        time.sleep(0.05)  # several samples while it is resident
+        del block  # freed before exit: only the sampling thread can have seen it
+    assert memory.delta_bytes >= 40_000_000, memory.delta_bytes
+    with PeakMemory(interval_s=0.001) as idle:
+        time.sleep(0.01)
+    assert idle.delta_bytes < 40_000_000, idle.delta_bytes
 
 
 def test_fam_warp_shapes():

@@ -169,7 +169,9 @@ def test_run_demo_writes_model_scores_and_picture(tmp_path):
     assert result.training.step == 2
     assert 0.0 <= result.miou <= 1.0
     picture = cv2.imread(result.prediction_path)
-    assert picture.shape == (2 * 64, 3 * 96, 3)
+    # One validation image: six panels (image, truth, prediction, overlay, errors, flow)
+    # enlarged to >= 384 px wide, titled, and a legend.
+    assert picture.shape[1] > 6 * 384 and picture.shape[0] > 4 * 64
     scores = json.loads(Path(result.evaluation_path).read_text())
     assert scores
     assert (tmp_path / "demo" / "model.keras").is_file()
@@ -179,3 +181,16 @@ def test_run_demo_writes_model_scores_and_picture(tmp_path):
     again = run_demo(tmp_path / "demo", **tiny)
     assert again.training.initial_step == 2 and again.training.history == {}
     assert again.miou == pytest.approx(result.miou)
+    assert again.summary().startswith("Nothing trained in this call")
+    assert result.summary().startswith("Trained 2 steps in")
+    # The CSV row of step 2 holds the rate that step used (poly decay: > 0), not the
+    # schedule's next value (0 after the last step).
+    with open(tmp_path / "demo" / "logs" / "training.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert [int(r["step"]) for r in rows] == [2]
+    assert float(rows[0]["learning_rate"]) > 0
+    # The final model carries no optimizer state (half the size); checkpoints keep it.
+    import keras
+
+    reloaded = keras.saving.load_model(tmp_path / "demo" / "model.keras")
+    assert reloaded.optimizer is None

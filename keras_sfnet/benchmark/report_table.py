@@ -9,6 +9,13 @@ def _num(value, fmt="{:.3f}") -> str:
     return "-" if value is None else fmt.format(value)
 
 
+def _percent(row: dict) -> str:
+    fraction = row.get("fraction_of_matmul")
+    if fraction is None or "int8" in row.get("runtime", ""):
+        return "- (int8)"
+    return f"{100 * fraction:.0f}%"
+
+
 def format_report(report: dict) -> str:
     """The report as Markdown: header, one row per runtime, warp/training/pipeline lines.
 
@@ -53,11 +60,18 @@ def format_report(report: dict) -> str:
         lines.append(
             f"| {row['runtime']} | {row['median_s']:.3f} | {row['p90_s']:.3f} | "
             f"{row['fps']:.2f} | {_num(row['ratio_vs_torch'], '{:.2f}x')} | "
-            f"{row['gflops_achieved']:.1f} | {100 * row['fraction_of_matmul']:.0f}% | "
+            f"{row['gflops_achieved']:.1f} | {_percent(row)} | "
             f"{row['peak_memory_mib']:.0f} | {row['note']} |"
         )
     for name, error in report.get("errors", {}).items():
         lines.append(f"| {name} | failed | | | | | | | {error} |")
+    if report.get("rows"):
+        lines += [
+            "",
+            "GFLOP/s counts the float model's MACs (2 FLOPs each) per second for every row; "
+            "% of matmul compares it with the float32 matmul ceiling above and is left out for "
+            "int8 rows, whose integer kernels (VNNI / AMX int8) have a different peak.",
+        ]
     warp = report.get("warp")
     if warp:
         lines += ["", "Flow warp (the three FAM warps of one batch):"]

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+import os
 from collections.abc import Callable, Iterable, Iterator
 
 import numpy as np
 
-__all__ = ["calibration_samples", "synthetic_calibration_images"]
+logger = logging.getLogger(__name__)
+
+__all__ = ["calibration_samples", "run_training_images", "synthetic_calibration_images"]
 
 DEFAULT_CALIBRATION_SIZE = (256, 512)
 
@@ -119,3 +123,58 @@ def calibration_samples(
             raise ValueError("The calibration data yielded no images.")
 
     return generate
+
+
+def run_training_images(
+    model_path: str | os.PathLike, num_samples: int = 32
+) -> list[np.ndarray] | None:
+    """uint8 RGB training images of the run that wrote ``model_path``, or None.
+
+    A training run (``keras_sfnet.training.train``, ``tools/train.py``,
+    ``tools/run_demo.py``) writes ``config.json`` beside its ``model.keras``; its
+    dataset's training split is the natural int8 calibration set (the activation
+    ranges the model saw). ``num_samples`` images evenly spread over the split are
+    read. Returns None when there is no such config or its data is missing.
+
+    Example:
+    >>> images = run_training_images("runs/demo/model.keras", 32)  # doctest: +SKIP
+    >>> images[0].dtype  # doctest: +SKIP
+    dtype('uint8')
+    """
+    import json
+
+    import cv2
+
+    from keras_sfnet.data import list_files
+
+    folder = os.path.dirname(os.path.abspath(os.fspath(model_path)))
+    config_path = os.path.join(folder, "config.json")
+    if not os.path.isfile(config_path):
+        return None
+    try:
+        with open(config_path, encoding="utf-8") as f:
+            config = json.load(f)
+        dataset = config.get("dataset", "")
+        root = config.get("data_root")
+        if dataset == "synthetic":
+            dataset, root = "cityscapes", root or os.path.join(folder, "data")
+        kwargs = {}
+        if dataset == "folder":
+            kwargs = {
+                k: config[k] for k in ("images_dir", "masks_dir", "mask_suffix") if k in config
+            }
+        files = list_files(dataset, root, config.get("train_split", "train"), **kwargs)
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        logger.info("No training images for calibration from %s: %s", config_path, error)
+        return None
+    if not files:
+        return None
+    picks = np.linspace(0, len(files) - 1, min(num_samples, len(files))).round().astype(int)
+    images = []
+    for index in sorted(set(picks.tolist())):
+        image = cv2.imread(files[index][0], cv2.IMREAD_COLOR)
+        if image is not None:
+            images.append(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
+    if images:
+        logger.info("int8 calibration: %d training images of %s", len(images), root)
+    return images or None

@@ -79,6 +79,39 @@ class DemoResult:
     evaluation_path: str
     wall_time: float
 
+    def summary(self) -> str:
+        """What the call did, as lines for a terminal.
+
+        A call that found the run finished says that nothing was trained
+        (instead of reporting the old steps as this call's work).
+
+        Example:
+        >>> print(run_demo("runs/demo").summary())  # doctest: +SKIP
+        """
+        training = self.training
+        done = training.step - training.initial_step
+        if done <= 0:
+            lines = [
+                f"Nothing trained in this call: {training.output} already holds the finished "
+                f"run ({training.step} steps; --fresh starts over)."
+            ]
+        elif training.initial_step:
+            lines = [
+                f"Resumed at step {training.initial_step}, trained {done} more steps to "
+                f"{training.step} in {training.wall_time:.0f} s."
+            ]
+        else:
+            lines = [
+                f"Trained {training.step} steps in {training.wall_time:.0f} s "
+                f"({training.wall_time / done:.2f} s/step with start-up)."
+            ]
+        lines.append(f"Validation mIoU {self.miou:.3f}, pixel accuracy {self.pixel_accuracy:.3f}")
+        for name, iou in sorted(self.per_class_iou.items(), key=lambda kv: -kv[1]):
+            lines.append(f"  {name:>14s} {iou:.3f}")
+        lines.append(f"Prediction: {self.prediction_path}; model: {training.model_path}")
+        lines.append(f"Total {self.wall_time:.0f} s")
+        return "\n".join(lines)
+
 
 def demo_config(output: str | os.PathLike = "runs/demo", **overrides: Any) -> TrainConfig:
     """The demo's `TrainConfig` (`DEMO_SETTINGS`), with `output` and overrides.

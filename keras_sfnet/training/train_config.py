@@ -35,6 +35,7 @@ MIXED_PRECISION = ("off", "float16", "bfloat16")
 DISTRIBUTIONS = ("auto", "none", "mirrored", "multi_worker")
 HEADS = ("v1", "lite")
 LOSSES = ("ohem", "cross_entropy")
+OPTIMIZERS = ("sgd", "adamw")
 AUGMENTATIONS = ("released", "paper", "crop_only")
 # SFNet's decoder switches (the paper's ablations), see `keras_sfnet.SFNet`.
 DECODER_SWITCHES = (
@@ -97,7 +98,7 @@ class TrainConfig:
     section 4.1): SGD momentum 0.9, coupled weight decay 5e-4, batch 16,
     learning rate 0.01 with poly decay (power 0.9) over 50K iterations, OHEM
     cross-entropy (0.7, 100000 pixels kept), 1024x1024 crops, released-script
-    augmentation. `configs/*.yaml` hold the recipes of each table.
+    augmentation. `configs/*.json` hold the recipes of each table.
 
     Training length is counted in optimizer steps (batches): `steps`, or
     `epochs` x `steps_per_epoch` when `steps` is `None`. An "epoch" is the unit
@@ -170,6 +171,9 @@ class TrainConfig:
         epochs: int or `None`. Used when `steps` is `None`.
         steps_per_epoch: int or `None` (training files // batch size).
         learning_rate: float, defaults to 0.01.
+        optimizer: `"sgd"` (the authors': momentum SGD with coupled weight
+            decay) or `"adamw"` (Adam with decoupled weight decay
+            `weight_decay`, for short runs from scratch). Defaults to `"sgd"`.
         momentum: float, defaults to 0.9.
         weight_decay: float, coupled L2, defaults to 5e-4.
         poly_power: float, defaults to 0.9.
@@ -215,7 +219,7 @@ class TrainConfig:
             paper's recipe). Applied before `init_from`.
 
     Example:
-    >>> config = TrainConfig.from_file("configs/cityscapes_r18.yaml")  # doctest: +SKIP
+    >>> config = TrainConfig.from_file("configs/cityscapes_r18.json")  # doctest: +SKIP
     >>> config = TrainConfig(dataset="synthetic", crop_size=(128, 128), batch_size=8,
     ...                      steps=300, output="runs/demo")
     >>> config.mixed_precision
@@ -255,6 +259,7 @@ class TrainConfig:
     epochs: int | None = None
     steps_per_epoch: int | None = None
     learning_rate: float = 0.01
+    optimizer: str = "sgd"
     momentum: float = 0.9
     weight_decay: float = 5e-4
     poly_power: float = 0.9
@@ -311,6 +316,7 @@ class TrainConfig:
             MIXED_PRECISION,
         )  # fmt: skip
         self.distribution = _choice("distribution", self.distribution, DISTRIBUTIONS)
+        self.optimizer = _choice("optimizer", self.optimizer, OPTIMIZERS)
         self.head = _choice("head", self.head, HEADS)
         self.loss = _choice("loss", self.loss, LOSSES + ("ce",))
         if self.loss == "ce":
@@ -421,7 +427,7 @@ class TrainConfig:
             **overrides: settings replacing the file's (e.g. `data_root=...`).
 
         Example:
-        >>> config = TrainConfig.from_file("configs/camvid_r18.yaml",
+        >>> config = TrainConfig.from_file("configs/camvid_r18.json",
         ...                                data_root="/data/camvid")  # doctest: +SKIP
         """
         path = os.fspath(path)

@@ -229,7 +229,7 @@ def build_training_model(config: TrainConfig, num_classes: int) -> SFNet:
 
 
 def build_optimizer(config: TrainConfig, total_steps: int) -> keras.optimizers.Optimizer:
-    """SGD with coupled weight decay and poly decay (loss-scaled for float16).
+    """SGD with coupled weight decay (or AdamW) and poly decay (loss-scaled for float16).
 
     Example:
     >>> opt = build_optimizer(TrainConfig(dataset="synthetic"), total_steps=1000)
@@ -241,9 +241,14 @@ def build_optimizer(config: TrainConfig, total_steps: int) -> keras.optimizers.O
         end_learning_rate=config.end_learning_rate,
         warmup_steps=min(config.warmup_steps, int(total_steps)),
     )
-    optimizer = CoupledWeightDecaySGD(
-        learning_rate=schedule, momentum=config.momentum, weight_decay=config.weight_decay
-    )
+    if config.optimizer == "adamw":
+        optimizer = keras.optimizers.AdamW(
+            learning_rate=schedule, weight_decay=config.weight_decay
+        )
+    else:
+        optimizer = CoupledWeightDecaySGD(
+            learning_rate=schedule, momentum=config.momentum, weight_decay=config.weight_decay
+        )
     return wrap_loss_scale(optimizer, config.mixed_precision)
 
 
