@@ -25,7 +25,7 @@ def test_list_and_unknown_row(capsys):
     assert tool.main(["--list", "--rows", "2b"]) == 0
     listed = capsys.readouterr().out
     assert "2b_k1" in listed and "2b_k7" in listed and "1a_fcn" not in listed
-    assert tool.main(["--rows", "9z", "--output", "unused"]) == 2
+    assert tool.main(["--rows", "9z", "--output", "unused"]) == 1
     assert "error: Unknown ablation row '9z'" in capsys.readouterr().err
 
 
