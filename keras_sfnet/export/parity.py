@@ -77,9 +77,7 @@ class ParityCheck:
             (Keras then scores 1.0). Defaults to 0.1.
         sizes: sequence of ``(height, width)`` for dynamic-size artifacts. None: the
             artifact's fixed size, else ``DEFAULT_DYNAMIC_SIZES``.
-        num_random: int, random-noise images per size (for the float tolerance; not
-            used to judge quantised artifacts, whose ranges are calibrated on images).
-            Defaults to 1.
+        num_random: int, random-noise images per size. Defaults to 1.
         num_images: int, rendered street scenes per size. Defaults to 2.
         images: optional sequence of uint8 RGB ``(H, W, 3)`` images added to the samples
             (resized to each size).
@@ -283,12 +281,7 @@ def run_parity(
     max_abs, max_ref, agree, total, drops, num = 0.0, 0.0, 0, 0, [], 0
     any_logits = False
     for size in sizes:
-        for index, (image, label) in enumerate(parity_samples(tuple(size), check)):
-            # Random noise checks float tolerances only: a quantised model's ranges are
-            # calibrated on images, so its class map on noise says nothing about quality.
-            noise = index < check.num_random
-            if noise and quantization in ("dynamic", "int8"):
-                continue
+        for image, label in parity_samples(tuple(size), check):
             x = np.asarray(preprocessor(image[None]), np.float32)
             ref = np.asarray(reference(x), np.float32)
             out = np.asarray(candidate(image[None] if candidate_input == "uint8" else x))
