@@ -5,7 +5,7 @@
 About 10 minutes on 2 CPU cores. Re-running the command continues from the
 checkpoints of an interrupted run (a finished run is only re-evaluated); --fresh
 starts over. Writes {output}/model.keras, checkpoints/, logs/, evaluation.json,
-demo.json and prediction.png (validation image, ground truth, prediction, overlay).
+demo.json and prediction.png (validation images, truth, prediction, overlay, errors, flow).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ __all__ = ["DEMO_STEPS", "build_parser", "check", "main", "run"]
 
 #: `keras_sfnet.training.demo.DEMO_SETTINGS["steps"]`, for --help without TensorFlow
 #: (tests/test_command_line.py checks that they agree).
-DEMO_STEPS = 360
+DEMO_STEPS = 400
 
 
 def build_parser() -> argparse.ArgumentParser:

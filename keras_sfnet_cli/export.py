@@ -156,11 +156,20 @@ def run(args: argparse.Namespace) -> int:
     images = None
     if args.parity_images:
         images = [_read_rgb(p) for p in _image_paths(args.parity_images)]
+    eval_data = None
+    if args.quantization in ("dynamic", "int8"):
+        from keras_sfnet.export.calibration import run_validation_pairs
+
+        # The mIoU drop against real labels (the run's validation split), when known.
+        eval_data = run_validation_pairs(args.model)
+        if eval_data:
+            print(f"mIoU drop measured on {len(eval_data)} labelled validation images of the run")
     parity = ParityCheck(
         rtol=args.rtol,
         min_agreement=args.min_agreement,
         max_miou_drop=args.max_miou_drop,
         images=images,
+        eval_data=eval_data,
     )
     calibration = None
     if args.calibration_data:

@@ -1,5 +1,7 @@
 """The demo's training plan and settings (fast checks; the full run is in test_train_tool)."""
 
+import numpy as np
+
 from keras_sfnet.training import TrainConfig
 from keras_sfnet.training.demo import DEMO_SETTINGS, demo_config
 from keras_sfnet.training.trainer import _plan
@@ -30,3 +32,18 @@ def test_int8_calibration_defaults_to_the_runs_training_images(tmp_path):
     assert len(images) == 2
     assert images[0].shape == (32, 64, 3) and images[0].dtype.name == "uint8"
     assert run_training_images(tmp_path / "elsewhere" / "model.keras") is None
+
+
+def test_export_measures_the_miou_drop_on_the_runs_validation_labels(tmp_path):
+    from keras_sfnet.data.synthetic import generate_synthetic_cityscapes
+    from keras_sfnet.export.calibration import run_validation_pairs
+
+    run = tmp_path / "run"
+    generate_synthetic_cityscapes(run / "data", num_train=1, num_val=3, image_size=(32, 64))
+    TrainConfig(dataset="synthetic", steps=1, output=str(run)).save(str(run / "config.json"))
+    pairs = run_validation_pairs(run / "model.keras", num_samples=2)
+    assert len(pairs) == 2
+    image, label = pairs[0]
+    assert image.shape == (32, 64, 3) and label.shape == (32, 64)
+    assert set(np.unique(label)) <= set(range(19)) | {255}  # trainIds, not labelIds
+    assert run_validation_pairs(tmp_path / "model.keras") is None

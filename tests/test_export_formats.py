@@ -56,6 +56,7 @@ def tiny():
 # ---------------------------------------------------------------- SavedModel
 
 
+@pytest.mark.slow  # 125 s under load 12 on 2 cores (--durations, 2026-12-01)
 def test_saved_model_round_trip(tiny, tmp_path):
     path = tmp_path / "sfnet" / "1"
     report = export_saved_model(tiny, path, include_probabilities=True, include_logits=True)
@@ -250,6 +251,7 @@ def test_tflite_with_preprocessing_takes_uint8_images(tiny, tmp_path):
         export_tflite(tiny, tmp_path / "x.tflite", preprocessor=bgr)
 
 
+@pytest.mark.slow  # 70 s under load 12 on 2 cores (--durations, 2026-12-01)
 def test_onnx_with_preprocessing_takes_uint8_images(tiny, tmp_path):
     path = tmp_path / "uint8.onnx"
     report = export_onnx(tiny, path, include_preprocessing=True)
@@ -319,6 +321,7 @@ def test_resnet18_saved_model_round_trip(resnet18, tmp_path):
 # ---------------------------------------------------------------- refusal
 
 
+@pytest.mark.slow  # 64 s under load 12 on 2 cores (--durations, 2026-12-01)
 def test_parity_failure_refuses_and_leaves_nothing(tiny, tmp_path):
     path = tmp_path / "strict.tflite"
     path.write_bytes(b"previous artifact")

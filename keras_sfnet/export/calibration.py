@@ -10,7 +10,12 @@ import numpy as np
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["calibration_samples", "run_training_images", "synthetic_calibration_images"]
+__all__ = [
+    "calibration_samples",
+    "run_training_images",
+    "run_validation_pairs",
+    "synthetic_calibration_images",
+]
 
 DEFAULT_CALIBRATION_SIZE = (256, 512)
 
@@ -125,6 +130,75 @@ def calibration_samples(
     return generate
 
 
+def _run_files(model_path, split_key: str, default_split: str):
+    """`(files, info, root)` of a split of the run that wrote `model_path`, or None."""
+    import json
+
+    from keras_sfnet.data import DatasetInfo, get_dataset_info, list_files
+
+    folder = os.path.dirname(os.path.abspath(os.fspath(model_path)))
+    config_path = os.path.join(folder, "config.json")
+    if not os.path.isfile(config_path):
+        return None
+    try:
+        with open(config_path, encoding="utf-8") as f:
+            config = json.load(f)
+        dataset = config.get("dataset", "")
+        root = config.get("data_root")
+        if dataset == "synthetic":
+            dataset, root = "cityscapes", root or os.path.join(folder, "data")
+        kwargs = {}
+        if dataset == "folder":
+            keys = ("images_dir", "masks_dir", "mask_suffix")
+            kwargs = {k: config[k] for k in keys if k in config}
+            info = DatasetInfo(
+                name="folder",
+                num_classes=config["num_classes"],
+                ignore_index=config.get("ignore_index", 255),
+            )
+        else:
+            info = get_dataset_info(dataset)
+        split = config.get(split_key, default_split)
+        if not split:
+            return None
+        files = list_files(dataset, root, split, **kwargs)
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        logger.info("No %s files of the run in %s: %s", split_key, config_path, error)
+        return None
+    return (files, info, root) if files else None
+
+
+def _spread(files: list, count: int) -> list:
+    picks = np.linspace(0, len(files) - 1, min(count, len(files))).round().astype(int)
+    return [files[i] for i in sorted(set(picks.tolist()))]
+
+
+def run_validation_pairs(
+    model_path: str | os.PathLike, num_samples: int = 16
+) -> list[tuple[np.ndarray, np.ndarray]] | None:
+    """Labelled validation images of the run that wrote ``model_path``, or None.
+
+    ``(uint8 RGB image, label)`` pairs (labels mapped to class indices, 255 =
+    ignore) from the validation split named in the ``config.json`` beside the
+    model: the ``eval_data`` with which an export's mIoU drop is measured against
+    real labels instead of against Keras's own class map.
+
+    Example:
+    >>> pairs = run_validation_pairs("runs/demo/model.keras")  # doctest: +SKIP
+    """
+    from keras_sfnet.data import load_pair
+
+    found = _run_files(model_path, "val_split", "val")
+    if found is None:
+        return None
+    files, info, _ = found
+    pairs = []
+    for image_path, label_path in _spread(files, num_samples):
+        image, label = load_pair(image_path, label_path, info)
+        pairs.append((np.asarray(image, np.uint8), np.asarray(label)))
+    return pairs or None
+
+
 def run_training_images(
     model_path: str | os.PathLike, num_samples: int = 32
 ) -> list[np.ndarray] | None:
@@ -141,38 +215,15 @@ def run_training_images(
     >>> images[0].dtype  # doctest: +SKIP
     dtype('uint8')
     """
-    import json
-
     import cv2
 
-    from keras_sfnet.data import list_files
-
-    folder = os.path.dirname(os.path.abspath(os.fspath(model_path)))
-    config_path = os.path.join(folder, "config.json")
-    if not os.path.isfile(config_path):
+    found = _run_files(model_path, "train_split", "train")
+    if found is None:
         return None
-    try:
-        with open(config_path, encoding="utf-8") as f:
-            config = json.load(f)
-        dataset = config.get("dataset", "")
-        root = config.get("data_root")
-        if dataset == "synthetic":
-            dataset, root = "cityscapes", root or os.path.join(folder, "data")
-        kwargs = {}
-        if dataset == "folder":
-            kwargs = {
-                k: config[k] for k in ("images_dir", "masks_dir", "mask_suffix") if k in config
-            }
-        files = list_files(dataset, root, config.get("train_split", "train"), **kwargs)
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        logger.info("No training images for calibration from %s: %s", config_path, error)
-        return None
-    if not files:
-        return None
-    picks = np.linspace(0, len(files) - 1, min(num_samples, len(files))).round().astype(int)
+    files, _, root = found
     images = []
-    for index in sorted(set(picks.tolist())):
-        image = cv2.imread(files[index][0], cv2.IMREAD_COLOR)
+    for image_path, _ in _spread(files, num_samples):
+        image = cv2.imread(image_path, cv2.IMREAD_COLOR)
         if image is not None:
             images.append(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
     if images:
