@@ -114,12 +114,7 @@ def test_harness_end_to_end_tiny():
 
 
 def test_cli_parses_quick():
-    import importlib.util
-    from pathlib import Path
+    from keras_sfnet_cli.benchmark import build_parser
 
-    path = Path(__file__).resolve().parents[1] / "tools" / "benchmark.py"
-    spec = importlib.util.spec_from_file_location("benchmark_tool", path)
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
-    args = tool.parse_args(["--quick", "--runtimes", "keras-graph", "--no-train"])
+    args = build_parser().parse_args(["--quick", "--runtimes", "keras-graph", "--no-train"])
     assert args.quick and args.runtimes == ["keras-graph"] and args.no_train

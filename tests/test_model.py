@@ -175,9 +175,7 @@ def test_bad_arguments_raise_clear_errors():
 
 def test_bad_inputs_raise_clear_errors():
     model = tiny()
-    with pytest.raises(
-        ValueError, match=r"expected shape=\(None, None, None, 3\), found shape=\(1, 32, 32, 4\)"
-    ):
+    with pytest.raises(ValueError, match=r"3-channel RGB.*inputs.shape=\(1, 32, 32, 4\)"):
         model(np.zeros((1, 32, 32, 4), np.float32))
     with pytest.raises(ValueError, match=r"Received: inputs.shape=\(32, 32, 3\). Add a batch axis"):
         model(np.zeros((32, 32, 3), np.float32))
