@@ -110,6 +110,7 @@ def test_evaluate_equals_cityscapesscripts_end_to_end(model, cityscapes_root, tm
     assert 0.0 <= result.pixel_accuracy <= 1.0
 
 
+@pytest.mark.slow  # 155 s under load 12 on 2 cores (--durations, 2026-12-01)
 def test_evaluate_modes(model, cityscapes_root):
     whole = evaluate(model, data_root=cityscapes_root, max_images=1, verbose=0)
     same = evaluate(model, data_root=cityscapes_root, window=(64, 128), max_images=1, verbose=0)
