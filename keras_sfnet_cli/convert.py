@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
             args.preset,
             class_names=info.class_names if info else None,
             palette=info.palette if info else None,
-            metadata={"source": args.checkpoint.name, "dataset": args.dataset},
+            metadata={"source": Path(args.checkpoint).name, "dataset": args.dataset},
         )
         print(f"wrote preset {args.preset}")
     if args.output is not None:

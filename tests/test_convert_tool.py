@@ -43,6 +43,8 @@ def test_tool_reports_mismatch_and_missing_file(tmp_path, reference_dir, capsys)
         ]
     )
     assert code == 1
-    assert "'head.conv_last.1.weight' has shape (19, 128, 1, 1)" in capsys.readouterr().err
+    assert "the checkpoint has 19 classes, not 21 (tensor 'head.conv_last.1.weight')" in (
+        capsys.readouterr().err
+    )
     assert tool.main([str(tmp_path / "nope.pth"), "--output", str(tmp_path / "m")]) == 2
     assert "nope.pth' does not exist" in capsys.readouterr().err

@@ -39,6 +39,7 @@ def keras_train_step(model: keras.Model, input_shape, num_classes: int) -> Calla
     model.compile(
         optimizer=CoupledWeightDecaySGD(learning_rate=0.01, momentum=0.9, weight_decay=5e-4),
         loss=SegmentationCrossEntropy(ignore_index=255),
+        metrics=[],  # the authors' step computes no metric (SFNet.compile adds MeanIoU by default)
         jit_compile=False,
     )
     rng = np.random.default_rng(0)
