@@ -21,7 +21,7 @@ __all__ = ["DEMO_STEPS", "build_parser", "check", "main", "run"]
 
 #: `keras_sfnet.training.demo.DEMO_SETTINGS["steps"]`, for --help without TensorFlow
 #: (tests/test_command_line.py checks that they agree).
-DEMO_STEPS = 400
+DEMO_STEPS = 600
 
 
 def build_parser() -> argparse.ArgumentParser:
