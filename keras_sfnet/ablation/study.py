@@ -285,13 +285,12 @@ def plot_ablation(results: Iterable[AblationResult], path: str | os.PathLike) ->
         raise ValueError("No result has an mIoU to plot; train with validation first.")
     path = os.fspath(path)
     try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        from matplotlib import pyplot as plt
+        # A Figure of its own (no pyplot): no process-wide backend or figure state.
+        from matplotlib.figure import Figure
     except ImportError:  # pragma: no cover - depends on the environment
         return _plot_opencv(points, path)
-    fig, ax = plt.subplots(figsize=(8, 5.5), dpi=110)
+    fig = Figure(figsize=(8, 5.5), dpi=110)
+    ax = fig.subplots()
     for gmacs, miou, key in points:
         ax.scatter([gmacs], [miou], s=28)
         ax.annotate(key, (gmacs, miou), textcoords="offset points", xytext=(4, 3), fontsize=7)
@@ -301,7 +300,6 @@ def plot_ablation(results: Iterable[AblationResult], path: str | os.PathLike) ->
     ax.grid(True, alpha=0.3)
     fig.tight_layout()
     fig.savefig(path)
-    plt.close(fig)
     return path
 
 
