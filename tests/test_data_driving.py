@@ -292,3 +292,23 @@ def test_coarse_boost_errors(tmp_path):
     _coarse_tree(tmp_path, [(31, 16, 16)])
     with pytest.raises(ValueError, match="no crop centre"):
         data.coarse_boost_centers(tmp_path, classes=(4,), tile_size=32)
+
+
+def test_merged_dataset_takes_the_preprocessor(tmp_path):
+    from keras_sfnet.data.merged import make_merged_dataset, merged_files
+    from keras_sfnet.layers import ImageConverter
+
+    for layout in ("bdd100k", "idd"):
+        synthetic.generate_synthetic_layout(tmp_path / layout, layout, num_train=2, num_val=1)
+    sources = merged_files("bdd100k+idd", tmp_path)
+
+    def first_batch(**kwargs):
+        dataset = make_merged_dataset(
+            sources, training=True, crop_size=(64, 64), batch_size=2, seed=0, **kwargs
+        )
+        return next(iter(dataset))[0].numpy()
+
+    rgb = first_batch()
+    np.testing.assert_array_equal(rgb, first_batch(preprocessor=ImageConverter()))
+    bgr = first_batch(preprocessor=ImageConverter(bgr=True))
+    assert not np.allclose(rgb, bgr)

@@ -20,6 +20,7 @@ from keras_sfnet.data.dataset_catalog import cityscapes_space_name
 from keras_sfnet.data.dataset_info import DatasetInfo, get_dataset_info
 from keras_sfnet.data.layouts import _join, list_files
 from keras_sfnet.data.pipeline import _example_stream, _finish, _mix, _PipelineOptions
+from keras_sfnet.layers.image_converter import ImageConverter
 
 __all__ = [
     "load_merged_dataset",
@@ -126,6 +127,7 @@ def make_merged_dataset(
     check_labels: bool = True,
     short_side: int | None = None,
     prefetch: bool = True,
+    preprocessor: ImageConverter | None = None,
 ) -> tf.data.Dataset:
     """The segmentation pipeline over several datasets that share a label space.
 
@@ -142,7 +144,8 @@ def make_merged_dataset(
             file counts (as concatenating the datasets).
         crop_size, batch_size, augmentation, seed, deterministic,
         num_parallel_calls, shard, class_uniform, check_labels, short_side,
-        prefetch: as in `make_dataset`.
+        prefetch, preprocessor: as in `make_dataset` (every member uses the same
+            `preprocessor`, by default `ImageConverter()`).
 
     Returns:
         A `tf.data.Dataset` of `(images, labels)`.
@@ -167,6 +170,7 @@ def make_merged_dataset(
         training=training, crop_size=crop_size, batch_size=batch_size, seed=seed,
         deterministic=deterministic, repeat=True if training else 1, shuffle=training,
         drop_remainder=training, class_uniform=class_uniform, short_side=short_side,
+        preprocessor=preprocessor,
     )  # fmt: skip
     config = augmentation or AugmentationConfig()
     streams = [
