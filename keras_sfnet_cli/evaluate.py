@@ -57,6 +57,11 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     parser.add_argument("--batch-size", type=int, default=1, help="model inputs per call")
     parser.add_argument(
+        "--short-side", type=int, default=None,
+        help="predict on images resized to this shorter side (e.g. 1080 for Mapillary, as "
+        "trained with --short-side); scored at the labels' resolution",
+    )  # fmt: skip
+    parser.add_argument(
         "--max-images", type=int, default=None, help="evaluate only the first N images"
     )
     parser.add_argument(
@@ -142,6 +147,7 @@ def run(args: argparse.Namespace) -> int:
         split=args.split,
         max_images=args.max_images,
         predictions_dir=args.predictions_dir,
+        short_side=args.short_side,
         verbose=verbose,
     )
     print(result.format_table())

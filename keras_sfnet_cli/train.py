@@ -38,6 +38,12 @@ LOSSES = ("ohem", "cross_entropy")
 AUGMENTATIONS = ("released", "paper", "crop_only")
 MIXED_PRECISION = ("off", "float16", "bfloat16")
 DISTRIBUTIONS = ("auto", "none", "mirrored", "multi_worker")
+DECODERS = ("aligned_fpn", "fpn", "fcn", "dilated_fcn")
+CONTEXT_HEADS = ("ppm", "none", "aspp", "non_local", "dense_aspp")
+UPSAMPLINGS = ("bilinear", "deconvolution", "nearest")
+FLOW_ESTIMATORS = ("conv", "correlation")
+ALIGNMENTS = ("fam", "dcn")
+FINAL_FUSIONS = ("resize", "fam")
 
 #: The `TrainConfig` defaults that --help shows (checked against TrainConfig by the tests).
 CONFIG_DEFAULTS = {
@@ -79,6 +85,7 @@ _FIELDS = {
     "backbone": "backbone",
     "head": "head",
     "decoder_filters": "decoder_filters",
+    "dilated": "dilated",
     "deep_supervision": "deep_supervision",
     "sync_bn": "sync_batchnorm",
     "initial_weights": "initial_weights",
@@ -108,6 +115,26 @@ _FIELDS = {
     "deterministic": "deterministic",
     "verbose": "verbose",
 }
+
+
+# flag dest -> SFNet decoder switch (TrainConfig.decoder_options; docs/ablations.md)
+_SWITCH_FLAGS = {
+    "decoder": "decoder",
+    "context": "context",
+    "fam_levels": "fam_levels",
+    "flow_kernel_size": "flow_kernel_size",
+    "fam_upsampling": "fam_upsampling",
+    "flow_estimator": "flow_estimator",
+    "alignment": "alignment",
+    "final_fusion": "final_fusion",
+}
+
+
+def _levels(value: str) -> list[str]:
+    """``P3,P4`` -> ["P3", "P4"]; ``none`` -> [] (no FAM)."""
+    if value.strip().lower() in ("", "none"):
+        return []
+    return [level.strip().upper() for level in value.split(",") if level.strip()]
 
 
 def _dataset_name(value: str) -> str:
@@ -177,6 +204,19 @@ def build_parser() -> argparse.ArgumentParser:
     add("--backbone", help=_default("encoder, a name of keras_sfnet.backbones", "backbone"))
     add("--head", choices=("v1", "lite"), help="SFNet (v1, default) or SFNet-Lite (lite) head")
     add("--decoder-filters", type=int, help="decoder width (default: the authors')")
+    add("--dilated", action=argparse.BooleanOptionalAction, default=None,
+        help="ResNet dilations in layer3/4 (default: the released network's)")
+    switches = parser.add_argument_group(
+        "ablation switches (ResNet, v1 head; docs/ablations.md; default: the released network)")
+    switches.add_argument("--decoder", choices=DECODERS, help="decoder family")
+    switches.add_argument("--context", choices=CONTEXT_HEADS, help="context head on P5")
+    switches.add_argument("--fam-levels", type=_levels, metavar="P3,P4,P5|none",
+                          help="levels that get a FAM (others: bilinear)")
+    switches.add_argument("--flow-kernel-size", type=int, metavar="K", help="flow conv kernel")
+    switches.add_argument("--fam-upsampling", choices=UPSAMPLINGS, help="upsampling inside FAM")
+    switches.add_argument("--flow-estimator", choices=FLOW_ESTIMATORS, help="flow estimator")
+    switches.add_argument("--alignment", choices=ALIGNMENTS, help="FAM or deformable conv")
+    switches.add_argument("--final-fusion", choices=FINAL_FUSIONS, help="last fusion step")
     add("--deep-supervision", action="store_true", default=None, help="auxiliary heads")
     add("--sync-bn", action="store_true", default=None, help="synchronised batch norm")
     add("--initial-weights", type=existing_path, help=".weights.h5 or .keras file to start from")
@@ -225,12 +265,22 @@ def config_from_args(args: argparse.Namespace):
         value = getattr(args, flag)
         if value is not None:
             overrides[field] = value
+    switches = {
+        switch: getattr(args, flag)
+        for flag, switch in _SWITCH_FLAGS.items()
+        if getattr(args, flag) is not None
+    }
     if overrides.get("val_split", "").lower() == "none":
         overrides["val_split"] = None
     if args.no_tensorboard:
         overrides["tensorboard"] = False
     if args.config:
+        if switches:  # flags refine the file's switches rather than replace them
+            base = TrainConfig.from_file(args.config)
+            overrides["decoder_options"] = {**base.decoder_options, **switches}
         return TrainConfig.from_file(args.config, **overrides)
+    if switches:
+        overrides["decoder_options"] = switches
     return TrainConfig(**overrides)
 
 

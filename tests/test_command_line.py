@@ -116,6 +116,40 @@ def test_cli_copies_match_the_library():
     for name in ("DATASETS", "LOSSES", "AUGMENTATIONS", "MIXED_PRECISION", "DISTRIBUTIONS"):
         assert getattr(train_cli, name) == getattr(train_config, name), name
     assert demo_cli.DEMO_STEPS == DEMO_SETTINGS["steps"]
+    from keras_sfnet.layers import configurable_fpn, context_head, flow_alignment
+    from keras_sfnet.models import decoder_switches
+
+    for module, names in (
+        (decoder_switches, ("DECODERS",)),
+        (context_head, ("CONTEXT_HEADS",)),
+        (flow_alignment, ("UPSAMPLINGS", "FLOW_ESTIMATORS")),
+        (configurable_fpn, ("ALIGNMENTS", "FINAL_FUSIONS")),
+    ):
+        for name in names:
+            assert getattr(train_cli, name) == getattr(module, name), name
+    assert set(train_cli._SWITCH_FLAGS.values()) == set(decoder_switches.DEFAULT_SWITCHES)
+
+
+def test_train_ablation_flags_make_decoder_options(tmp_path):
+    config_file = tmp_path / "row.json"
+    config_file.write_text(
+        '{"dataset": "synthetic", "data_root": "d", "decoder_options": {"context": "aspp"}}'
+    )
+    args = train_cli.build_parser().parse_args(
+        ["--config", str(config_file), "--fam-levels", "p4,P5", "--flow-kernel-size", "5",
+         "--no-dilated"]
+    )  # fmt: skip
+    config = train_cli.config_from_args(args)
+    assert config.decoder_options == {
+        "context": "aspp", "fam_levels": ["P4", "P5"], "flow_kernel_size": 5
+    }  # fmt: skip
+    assert config.dilated is False
+    args = train_cli.build_parser().parse_args(
+        ["--dataset", "synthetic", "--decoder", "fpn", "--fam-levels", "none"]
+    )
+    assert train_cli.config_from_args(args).decoder_options == {"decoder": "fpn", "fam_levels": []}
+    result = _tool("train", "--decoder", "unet")
+    assert result.returncode == 2 and "--decoder" in result.stderr and "aligned_fpn" in result.stderr
 
 
 def test_train_user_errors(files, capsys):

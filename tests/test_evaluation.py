@@ -146,6 +146,23 @@ def test_evaluate_on_user_data_and_errors(model):
         evaluate(model, verbose=0)
 
 
+def test_evaluate_short_side_scores_at_label_resolution(model):
+    rng = np.random.default_rng(1)
+    data = [
+        (rng.integers(0, 256, (33, 47, 3), dtype=np.uint8), rng.integers(0, 19, (33, 47)))
+        for _ in range(2)
+    ]
+    plain = evaluate(model, data, dataset=None, verbose=0)
+    same = evaluate(model, data, dataset=None, short_side=33, verbose=0)
+    np.testing.assert_array_equal(plain.confusion_matrix, same.confusion_matrix)
+    small = evaluate(model, data, dataset=None, short_side=16, verbose=0)
+    assert small.confusion_matrix.sum() == 2 * 33 * 47
+    assert small.settings["short_side"] == 16
+    assert not np.array_equal(small.confusion_matrix, plain.confusion_matrix)
+    with pytest.raises(ValueError, match="`short_side` must be a positive int"):
+        evaluate(model, data, dataset=None, short_side=0, verbose=0)
+
+
 def test_evaluation_result_json_and_table(tmp_path):
     result = EvaluationResult(np.array([[3, 1, 0], [0, 4, 0], [0, 0, 0]]), ["a", "b", "c"], 2)
     assert math.isclose(result.miou, 0.775)
@@ -208,7 +225,7 @@ def test_evaluate_tool(model, cityscapes_root, tmp_path, capsys):
     output = str(tmp_path / "result.json")
     code = tool.main(
         ["--model", model_path, "--data-root", cityscapes_root, "--split", "val", "--output", output,
-         "--quiet"]
+         "--quiet", "--short-side", "48"]
     )  # fmt: skip
     assert code == 0
     printed = capsys.readouterr().out
@@ -216,3 +233,4 @@ def test_evaluate_tool(model, cityscapes_root, tmp_path, capsys):
     saved = json.loads(open(output).read())
     assert {"miou", "per_class_iou", "pixel_accuracy", "num_images"} <= set(saved)
     assert saved["num_images"] == 2
+    assert saved["settings"]["short_side"] == 48

@@ -373,4 +373,6 @@ def test_onnx_export_and_concurrent_trace_keep_their_own_warp(tiny):
     assert "GridSample" not in results["gather"] and "Gather" in results["gather"]
     assert results["traces"]
     for operations in results["traces"]:
-        assert "EagerPyFunc" not in operations and "GatherV2" in operations, operations
+        # The trace's own warp: gathers, or the fused op where it is built and loaded.
+        assert "EagerPyFunc" not in operations, operations
+        assert {"GatherV2", "SfnetFlowWarp"} & operations, operations

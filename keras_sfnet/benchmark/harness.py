@@ -57,6 +57,8 @@ class BenchmarkConfig:
         flops_size: size for the reported MAC count. Defaults to (1024, 1024).
         pause_s: idle pause before each timed run, so that the previous runtime's
             spinning threads release the cores. Defaults to 0.5.
+        prime: bool, one untimed call of the same runtime right before each timed
+            inference call (after the pause): steady-state latency. Defaults to True.
 
     Example:
     >>> config = BenchmarkConfig(input_size=(64, 128), runtimes=("keras-graph",))
@@ -81,6 +83,7 @@ class BenchmarkConfig:
     warp: bool = True
     flops_size: tuple[int, int] = (1024, 1024)
     pause_s: float = 0.5
+    prime: bool = True
 
     def __post_init__(self):
         unknown = [r for r in self.runtimes if r not in ALL_RUNTIMES]
@@ -243,7 +246,12 @@ def run_benchmark(config: BenchmarkConfig) -> dict:
         contenders[name] = fn
     logger.info("timing %s", list(contenders))
     stats = interleaved_timings(
-        contenders, config.warmup, config.repeats, config.batch, pause_s=config.pause_s
+        contenders,
+        config.warmup,
+        config.repeats,
+        config.batch,
+        pause_s=config.pause_s,
+        prime=config.prime,
     )
     torch_median = stats["authors-pytorch"].median_s if "authors-pytorch" in stats else None
     matmul_rates = {n: flops / stats.pop(n).median_s / 1e9 for n, (_, flops) in matmuls.items()}

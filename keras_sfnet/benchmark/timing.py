@@ -74,6 +74,7 @@ def interleaved_timings(
     repeats: int = 5,
     batch: int = 1,
     pause_s: float = 0.0,
+    prime: bool = False,
 ) -> dict[str, TimingStats]:
     """Times several callables in alternating rounds (order reversed every round).
 
@@ -87,6 +88,12 @@ def interleaved_timings(
         batch: images per call.
         pause_s: untimed sleep before each timed call, so that thread pools still
             spinning after the previous contender's run go idle first. Defaults to 0.
+        prime: bool, make one untimed call of the same contender right before each
+            timed one (after the pause), so that every timed call finds its own
+            thread pools awake: steady-state latency, as a frames-per-second loop
+            measures, rather than the wake-up after an idle pause (~10 ms on 2 cores
+            for TensorFlow, which parks its threads sooner than PyTorch's OpenMP).
+            Defaults to False.
 
     Returns:
         name -> :class:`TimingStats`.
@@ -106,6 +113,8 @@ def interleaved_timings(
         for name in order:
             if pause_s:
                 time.sleep(pause_s)
+            if prime:
+                contenders[name]()
             start = time.perf_counter()
             contenders[name]()
             times[name].append(time.perf_counter() - start)

@@ -82,6 +82,7 @@ def evaluate(
     pad_to_multiple: int | None = None,
     max_images: int | None = None,
     predictions_dir: str | os.PathLike | None = None,
+    short_side: int | None = None,
     verbose: int = 1,
 ) -> EvaluationResult:
     """Evaluates a segmentation model: per-class IoU, mIoU and pixel accuracy.
@@ -122,6 +123,10 @@ def evaluate(
         predictions_dir: str, path or `None`. Also write the predictions: for
             Cityscapes labelId PNGs with the benchmark's names, otherwise PNGs of
             class indices.
+        short_side: int or `None`. Predict on the image resized so that its
+            shorter side has this many pixels (as training with `short_side`,
+            e.g. Mapillary at 1080), then resize the prediction (nearest) back
+            to the label's size: scores are always at the label's resolution.
         verbose: int, defaults to 1. 1 shows a progress bar with the running
             mIoU, 0 is silent.
 
@@ -153,6 +158,8 @@ def evaluate(
             pad_to_multiple=pad_to_multiple,
             batch_size=batch_size,
         )
+    if short_side is not None and (isinstance(short_side, bool) or int(short_side) < 1):
+        raise ValueError(f"`short_side` must be a positive int. Received: short_side={short_side!r}")
     num_classes = segmenter.num_classes
     key = str(dataset).lower().replace("-", "_") if dataset else None
 
@@ -193,7 +200,10 @@ def evaluate(
                 f"Image and label sizes differ{f' for {path!r}' if path else ''}: "
                 f"image {image.shape[:2]}, label {label.shape}"
             )
-        prediction = segmenter.predict(image, bgr=False)
+        if short_side is None:
+            prediction = segmenter.predict(image, bgr=False)
+        else:
+            prediction = _predict_at_short_side(segmenter, image, int(short_side))
         confusion.update(label, prediction)
         count += 1
         if predictions_dir is not None:
@@ -221,7 +231,22 @@ def evaluate(
         "overlap": segmenter.overlap,
         "average": segmenter.average,
         "ignore_index": info.ignore_index,
+        "short_side": short_side,
     }
     result = EvaluationResult(confusion.counts, info.class_names, count, settings)
     logger.info("Evaluated %d images: mIoU %.4f", count, result.miou)
     return result
+
+
+def _predict_at_short_side(segmenter, image: np.ndarray, short_side: int) -> np.ndarray:
+    """Class map at `image`'s size, predicted on it resized to `short_side`."""
+    height, width = image.shape[:2]
+    scale = short_side / min(height, width)
+    size = (max(1, round(height * scale)), max(1, round(width * scale)))
+    resized = tf.image.resize(image, size, method="bilinear", antialias=True)
+    resized = tf.cast(tf.clip_by_value(tf.round(resized), 0, 255), tf.uint8).numpy()
+    prediction = segmenter.predict(resized, bgr=False)
+    # Nearest neighbour back to the label grid (pixel centres), for any integer dtype.
+    rows = np.minimum(((np.arange(height) + 0.5) * size[0] / height).astype(np.int64), size[0] - 1)
+    cols = np.minimum(((np.arange(width) + 0.5) * size[1] / width).astype(np.int64), size[1] - 1)
+    return prediction[rows[:, None], cols[None, :]]

@@ -108,6 +108,24 @@ def _build_cuda_object(workdir: Path, compile_flags: list[str]) -> Path:
     return obj
 
 
+def _native_flags(cxx: str) -> list[str]:
+    """``-march=native``, without AVX512-FP16 where the compiler can turn it off.
+
+    TensorFlow's bundled Eigen (2.18-2.20) does not compile its AVX512-FP16 packet
+    code with g++ 12 (``predux_half_dowto4``); the warp kernel is float32 and gains
+    nothing from FP16 vectors, so they are switched off on CPUs that have them.
+    """
+    flags = ["-march=native"]
+    probe = subprocess.run(
+        [cxx, "-mno-avx512fp16", "-x", "c++", "-E", "-o", os.devnull, os.devnull],
+        capture_output=True,
+        check=False,
+    )
+    if probe.returncode == 0:
+        flags.append("-mno-avx512fp16")
+    return flags
+
+
 def build_kernels(
     output_dir: str | os.PathLike | None = None,
     *,
@@ -141,7 +159,7 @@ def build_kernels(
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / LIBRARY_NAME
     compile_flags, link_flags = _tf_flags()
-    flags = list(PORTABLE_FLAGS) + (["-march=native"] if native else [])
+    flags = list(PORTABLE_FLAGS) + (_native_flags(cxx) if native else [])
     with tempfile.TemporaryDirectory() as tmp:
         tmp_target = Path(tmp) / LIBRARY_NAME
         extra: list[str] = []
