@@ -130,3 +130,21 @@ def test_cli_parses_quick():
 
     args = build_parser().parse_args(["--quick", "--runtimes", "keras-graph", "--no-train"])
     assert args.quick and args.runtimes == ["keras-graph"] and args.no_train
+
+
+def test_configuration_the_authors_lack_is_timed_without_reference(tmp_path):
+    config = BenchmarkConfig(
+        backbone="shufflenetv2",
+        input_size=(64, 64),
+        runtimes=("keras-graph",),
+        repeats=1,
+        pause_s=0.0,
+        train=False,
+        pipeline=False,
+        warp=False,
+        flops_size=(64, 64),
+        torch_reference=str(tmp_path),  # never opened: the authors have no ShuffleNetV2 SFNet
+    )
+    report = run_benchmark(config)
+    assert [row["runtime"] for row in report["rows"]] == ["keras-graph"]
+    assert "no authors' network" in report["errors"]["authors-pytorch"]
