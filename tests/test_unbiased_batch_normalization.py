@@ -197,3 +197,42 @@ def test_convert_to_sync_batchnorm_names_plain_keras_layers(caplog):
     with caplog.at_level("WARNING", logger="keras_sfnet.training.sync_batchnorm"):
         assert convert_to_sync_batchnorm(model) == 2
     assert "foreign_bn" in caplog.text and "ours" not in caplog.text.split(":")[-1]
+
+
+def test_inference_is_one_fused_op_with_keras_values_and_gradients():
+    import tensorflow as tf
+
+    rng = np.random.default_rng(3)
+    x = tf.constant(rng.normal(size=(2, 5, 7, 6)), tf.float32)
+    layer = UnbiasedBatchNormalization(epsilon=1e-5)
+    layer.build(x.shape)
+    layer.moving_mean.assign(rng.normal(size=6))
+    layer.moving_variance.assign(rng.uniform(1e-6, 2.0, size=6))  # epsilon matters here
+    layer.gamma.assign(rng.normal(size=6))
+    layer.beta.assign(rng.normal(size=6))
+    weights = tf.constant(rng.normal(size=(2, 5, 7, 6)), tf.float32)
+
+    def value_and_grads(call):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = call(x)
+            loss = tf.reduce_sum(y * weights)
+        return y, tape.gradient(loss, [x, layer.gamma, layer.beta])
+
+    fused, fused_grads = value_and_grads(lambda v: layer(v, training=False))
+    plain, plain_grads = value_and_grads(
+        lambda v: keras.layers.BatchNormalization.call(layer, v, training=False)
+    )
+    expected = (x.numpy() - layer.moving_mean.numpy()) / np.sqrt(
+        layer.moving_variance.numpy().astype(np.float64) + 1e-5
+    ) * layer.gamma.numpy() + layer.beta.numpy()
+    np.testing.assert_allclose(fused.numpy(), expected, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(fused.numpy(), plain.numpy(), rtol=1e-5, atol=1e-5)
+    for got, want in zip(fused_grads, plain_grads):
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-4, atol=1e-4)
+    graph = tf.function(lambda v: layer(v, training=False)).get_concrete_function(x).graph
+    assert "FusedBatchNormV3" in {op.type for op in graph.get_operations()}
+    layer.trainable = False  # frozen BN in a training step: the same inference op
+    frozen, frozen_grads = value_and_grads(lambda v: layer(v, training=True))
+    np.testing.assert_array_equal(frozen.numpy(), fused.numpy())
+    np.testing.assert_array_equal(frozen_grads[0].numpy(), fused_grads[0].numpy())
