@@ -21,6 +21,7 @@ import tensorflow as tf
 
 __all__ = [
     "implementation_scope",
+    "conv_implementation",
     "get_fused_flow_warp",
     "register_fused_flow_warp",
     "spatial_size",
@@ -36,6 +37,7 @@ __all__ = [
 
 RESIZE_IMPLEMENTATIONS = ("op", "matmul")
 WARP_IMPLEMENTATIONS = ("auto", "gather", "fused")
+CONV_IMPLEMENTATIONS = ("auto", "plain", "split")
 #: The implementation choices of the current thread / task (never shared: every new
 #: thread starts from the defaults).
 _choices: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
@@ -53,15 +55,18 @@ def _check_warp(warp) -> None:
 
 
 @contextlib.contextmanager
-def implementation_scope(resize: str | None = None, warp=None):
+def implementation_scope(resize: str | None = None, warp=None, conv: str | None = None):
     """Chooses how the primitives are written into graphs traced inside the scope.
 
     Exporters use it: ``resize="matmul"`` writes align-corners resizes as two matrix
     products (for converters that mis-handle ``ResizeBilinear``), ``warp="gather"``
     keeps the pure-TF warp even when the fused kernel is loaded, and ``warp=fn`` writes
     every warp as ``fn(features, flow)`` (e.g. the ONNX exporter's GridSample marker).
-    Outside any scope the defaults are ``resize="op"`` and ``warp="auto"`` (fused kernel
-    if loaded, else gathers). The choice is read when a graph is traced, so trace inside
+    ``conv="plain"`` keeps every convolution one op (exporters), ``conv="split"`` splits
+    wide inference convolutions over input channels (`SplitInputConv2D`, faster with
+    TensorFlow's oneDNN on CPU). Outside any scope the defaults are ``resize="op"``,
+    ``warp="auto"`` (fused kernel if loaded, else gathers) and ``conv="auto"`` (split
+    when no GPU is visible). The choice is read when a graph is traced, so trace inside
     the scope. The scope is a `contextvars` context: it covers the current thread (or
     asyncio task) only, so a trace running in another thread at the same time keeps its
     own choice. Scopes nest; the innermost choice wins.
@@ -70,6 +75,7 @@ def implementation_scope(resize: str | None = None, warp=None):
         resize: None (keep), ``"op"`` or ``"matmul"``.
         warp: None (keep), ``"auto"``, ``"gather"``, ``"fused"`` or a callable
             ``(features, flow) -> warped`` computing :func:`flow_warp`'s math.
+        conv: None (keep), ``"auto"``, ``"plain"`` or ``"split"``.
 
     Example:
     >>> with implementation_scope(resize="matmul", warp="gather"):
@@ -80,11 +86,17 @@ def implementation_scope(resize: str | None = None, warp=None):
             f"`resize` must be one of {list(RESIZE_IMPLEMENTATIONS)}. Received: resize={resize!r}"
         )
     _check_warp(warp)
+    if conv is not None and conv not in CONV_IMPLEMENTATIONS:
+        raise ValueError(
+            f"`conv` must be one of {list(CONV_IMPLEMENTATIONS)}. Received: conv={conv!r}"
+        )
     current = dict(_choices.get() or {})
     if resize is not None:
         current["resize"] = resize
     if warp is not None:
         current["warp"] = warp
+    if conv is not None:
+        current["conv"] = conv
     token = _choices.set(current)
     try:
         yield
@@ -100,6 +112,11 @@ def _height_width(x: tf.Tensor):
 
 def _implementation(kind: str, default: str):
     return (_choices.get() or {}).get(kind, default)
+
+
+def conv_implementation() -> str:
+    """The current scope's convolution choice: ``"auto"``, ``"plain"`` or ``"split"``."""
+    return _implementation("conv", "auto")
 
 
 def register_fused_flow_warp(fn) -> None:

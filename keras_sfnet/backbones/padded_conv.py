@@ -11,6 +11,7 @@ from __future__ import annotations
 import keras
 
 from keras_sfnet.layers.conv_bn_relu import batch_norm
+from keras_sfnet.layers.split_input_conv import SplitInputConv2D
 
 __all__ = ["avg_pool_3x3_s2", "conv_bn", "max_pool_3x3_s2", "padded_conv"]
 
@@ -41,7 +42,7 @@ def padded_conv(x, filters: int, kernel_size: int, strides: int, name: str, dept
             kernel_size, strides=strides, padding=padding, use_bias=False, name=name
         )
     else:
-        layer = keras.layers.Conv2D(
+        layer = SplitInputConv2D(
             filters, kernel_size, strides=strides, padding=padding, use_bias=False, name=name
         )
     return layer(x)

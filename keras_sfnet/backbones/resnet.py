@@ -5,6 +5,7 @@ from __future__ import annotations
 import keras
 
 from keras_sfnet.layers.conv_bn_relu import batch_norm
+from keras_sfnet.layers.split_input_conv import SplitInputConv2D
 from keras_sfnet.layers.subsample import Subsample2D
 
 RESNET_BLOCKS = {18: (2, 2, 2, 2), 50: (3, 4, 6, 3), 101: (3, 4, 23, 3)}
@@ -14,7 +15,7 @@ STAGE_WIDTHS = (64, 128, 256, 512)
 
 def _conv(x, filters, kernel_size, strides, dilation, name):
     """Convolution with PyTorch's symmetric padding ``kernel_size // 2 * dilation``."""
-    conv = keras.layers.Conv2D
+    conv = SplitInputConv2D
     if kernel_size == 1:
         return conv(filters, 1, strides=strides, use_bias=False, name=name)(x)
     if strides == 1:

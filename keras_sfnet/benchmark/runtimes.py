@@ -94,7 +94,7 @@ def keras_runtime(
 
 def _tflite_bytes(model, input_shape, quantization, calibration: int) -> bytes:
     function = _logits_function(model)
-    with sf_ops.implementation_scope(warp="gather"):
+    with sf_ops.implementation_scope(warp="gather", conv="plain"):
         concrete = function.get_concrete_function(tf.TensorSpec(tuple(input_shape), tf.float32))
     # No trackable object: the converter then freezes the captured variables into
     # constants (with it, they stay resource variables and XNNPACK cannot run them).
@@ -175,7 +175,7 @@ def _onnx_proto(model, input_shape):
 
     function = _logits_function(model)
     spec = tf.TensorSpec(tuple(input_shape), tf.float32, name="image")
-    with sf_ops.implementation_scope(resize="matmul", warp="gather"):
+    with sf_ops.implementation_scope(resize="matmul", warp="gather", conv="plain"):
         proto, _ = tf2onnx.convert.from_function(function, input_signature=[spec], opset=17)
     return proto
 

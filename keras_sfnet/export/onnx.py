@@ -198,6 +198,7 @@ def convert_to_onnx(
     with implementation_scope(
         resize="op" if resize == "resize" else "matmul",
         warp=_grid_sample_marker if warp == "grid_sample" else "gather",
+        conv="plain",
     ):
         model_proto, _ = tf2onnx.convert.from_function(
             logits, input_signature=[spec], opset=opset, custom_op_handlers=handlers

@@ -102,7 +102,7 @@ def export_saved_model(
     module = tf.Module()
     module.model = net  # tracks the weights once (ExportArchive stores them twice)
     with staged_output(path, keep_rejected) as staged:
-        with implementation_scope(resize="op", warp="gather"):
+        with implementation_scope(resize="op", warp="gather", conv="plain"):
             signatures = {
                 SERVING_SIGNATURE: tf.function(
                     serve_uint8, input_signature=[image_spec(size, None, tf.uint8, "images")]

@@ -137,7 +137,7 @@ def trace_logits(
             image = preprocessor(image)
         return model(image, training=False)
 
-    with implementation_scope(resize=resize, warp=warp):
+    with implementation_scope(resize=resize, warp=warp, conv="plain"):
         return logits.get_concrete_function(spec)
 
 

@@ -19,6 +19,7 @@ from keras_sfnet.layers.lite_aligned_fpn import LiteAlignedFPN
 from keras_sfnet.layers.non_local_block import NonLocalBlock
 from keras_sfnet.layers.pyramid_pooling import PyramidPooling
 from keras_sfnet.layers.resize_like import ResizeLike
+from keras_sfnet.layers.split_input_conv import SplitInputConv2D
 from keras_sfnet.layers.subsample import Subsample2D
 from keras_sfnet.layers.unbiased_batch_normalization import UnbiasedBatchNormalization
 
@@ -41,6 +42,7 @@ __all__ = [
     "LiteAlignedFPN",
     "NonLocalBlock",
     "PyramidPooling",
+    "SplitInputConv2D",
     "ResizeLike",
     "Subsample2D",
     "UnbiasedBatchNormalization",

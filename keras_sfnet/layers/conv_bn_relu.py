@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import keras
 
+from keras_sfnet.layers.split_input_conv import SplitInputConv2D
 from keras_sfnet.layers.unbiased_batch_normalization import UnbiasedBatchNormalization
 
 BN_EPSILON = 1e-5
@@ -69,7 +70,7 @@ class ConvBNReLU(keras.layers.Layer):
         self.dilation_rate = dilation_rate
         self.use_bias = use_bias
         self.activation = activation
-        self.conv = keras.layers.Conv2D(
+        self.conv = SplitInputConv2D(
             filters,
             kernel_size,
             padding="same",
@@ -85,7 +86,7 @@ class ConvBNReLU(keras.layers.Layer):
         self.bn.build(tuple(input_shape[:-1]) + (self.filters,))
 
     def call(self, inputs, training=None):
-        x = self.bn(self.conv(inputs), training=training)
+        x = self.bn(self.conv(inputs, training=training), training=training)
         if self.activation:
             x = keras.ops.relu(x)
         return x
