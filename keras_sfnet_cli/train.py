@@ -117,17 +117,18 @@ _FIELDS = {
 }
 
 
-# flag dest -> SFNet decoder switch (TrainConfig.decoder_options; docs/ablations.md)
-_SWITCH_FLAGS = {
-    "decoder": "decoder",
-    "context": "context",
-    "fam_levels": "fam_levels",
-    "flow_kernel_size": "flow_kernel_size",
-    "fam_upsampling": "fam_upsampling",
-    "flow_estimator": "flow_estimator",
-    "alignment": "alignment",
-    "final_fusion": "final_fusion",
-}
+# SFNet decoder switches with a flag of the same name (TrainConfig.decoder_options;
+# docs/ablations.md)
+_SWITCH_FLAGS = (
+    "decoder",
+    "context",
+    "fam_levels",
+    "flow_kernel_size",
+    "fam_upsampling",
+    "flow_estimator",
+    "alignment",
+    "final_fusion",
+)
 
 
 def _levels(value: str) -> list[str]:
@@ -265,23 +266,18 @@ def config_from_args(args: argparse.Namespace):
         value = getattr(args, flag)
         if value is not None:
             overrides[field] = value
-    switches = {
-        switch: getattr(args, flag)
-        for flag, switch in _SWITCH_FLAGS.items()
-        if getattr(args, flag) is not None
-    }
+    switches = {name: getattr(args, name) for name in _SWITCH_FLAGS}
+    switches = {name: value for name, value in switches.items() if value is not None}
     if overrides.get("val_split", "").lower() == "none":
         overrides["val_split"] = None
     if args.no_tensorboard:
         overrides["tensorboard"] = False
-    if args.config:
-        if switches:  # flags refine the file's switches rather than replace them
-            base = TrainConfig.from_file(args.config)
-            overrides["decoder_options"] = {**base.decoder_options, **switches}
-        return TrainConfig.from_file(args.config, **overrides)
-    if switches:
-        overrides["decoder_options"] = switches
-    return TrainConfig(**overrides)
+    config = TrainConfig.from_file(args.config, **overrides) if args.config else None
+    if config is None:
+        return TrainConfig(**overrides, decoder_options=switches)
+    if switches:  # flags refine the file's switches rather than replace them
+        config = config.replace(decoder_options={**config.decoder_options, **switches})
+    return config
 
 
 def check(args: argparse.Namespace) -> None:

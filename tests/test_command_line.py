@@ -127,7 +127,7 @@ def test_cli_copies_match_the_library():
     ):
         for name in names:
             assert getattr(train_cli, name) == getattr(module, name), name
-    assert set(train_cli._SWITCH_FLAGS.values()) == set(decoder_switches.DEFAULT_SWITCHES)
+    assert set(train_cli._SWITCH_FLAGS) == set(decoder_switches.DEFAULT_SWITCHES)
 
 
 def test_train_ablation_flags_make_decoder_options(tmp_path):

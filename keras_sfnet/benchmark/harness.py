@@ -226,11 +226,12 @@ def run_benchmark(config: BenchmarkConfig) -> dict:
         memory[name] = peak.delta_bytes
 
     torch_net = None
-    reference_key = (config.backbone, config.head, False)
+    has_reference = False
     if config.torch_reference:
         from keras_sfnet.benchmark.torch_reference import BUILDERS
 
-        if reference_key not in BUILDERS:
+        has_reference = (config.backbone, config.head, False) in BUILDERS
+        if not has_reference:
             # e.g. ShuffleNetV2 (the paper's Table 1(d)): timed alone, no ratio column.
             logger.warning(
                 "The authors' code has no network for backbone=%r, head=%r: "
@@ -241,7 +242,7 @@ def run_benchmark(config: BenchmarkConfig) -> dict:
             errors["authors-pytorch"] = (
                 f"no authors' network for backbone={config.backbone!r}, head={config.head!r}"
             )
-    if config.torch_reference and reference_key in BUILDERS:
+    if has_reference:
         from keras_sfnet.benchmark.torch_reference import load_authors_network, torch_runtime
 
         torch_net = load_authors_network(

@@ -23,7 +23,7 @@ from keras_sfnet.data.layouts import list_files
 from keras_sfnet.data.reading import _as_pairs, load_pair, resolve_info
 from keras_sfnet.layers.image_converter import ImageConverter
 
-__all__ = ["load_dataset", "make_dataset"]
+__all__ = ["load_dataset", "make_dataset", "resize_image_to_short_side"]
 
 logger = logging.getLogger(__name__)
 
@@ -241,13 +241,25 @@ class _PipelineOptions:
         )  # fmt: skip
 
 
-def _resize_short_side(image, label, short_side):
-    height, width = tf.shape(label)[0], tf.shape(label)[1]
+def resize_image_to_short_side(image, short_side: int):
+    """A uint8 ``(H, W, 3)`` image resized (bilinear, antialiased) so that its shorter
+    side is ``short_side``: the validation resize of ``make_dataset(short_side=...)``.
+
+    Example:
+    >>> resize_image_to_short_side(tf.zeros((4, 6, 3), tf.uint8), 2).shape
+    TensorShape([2, 3, 3])
+    """
+    height, width = tf.shape(image)[0], tf.shape(image)[1]
     scale = float(short_side) / tf.cast(tf.minimum(height, width), tf.float32)
     size = tf.cast(tf.round(tf.cast(tf.stack([height, width]), tf.float32) * scale), tf.int32)
     image = tf.image.resize(image, size, method="bilinear", antialias=True)
-    label = tf.image.resize(label[..., None], size, method="nearest")[..., 0]
-    return tf.cast(tf.clip_by_value(tf.round(image), 0, 255), tf.uint8), label
+    return tf.cast(tf.clip_by_value(tf.round(image), 0, 255), tf.uint8)
+
+
+def _resize_short_side(image, label, short_side):
+    image = resize_image_to_short_side(image, short_side)
+    label = tf.image.resize(label[..., None], tf.shape(image)[:2], method="nearest")[..., 0]
+    return image, label
 
 
 def _example_stream(

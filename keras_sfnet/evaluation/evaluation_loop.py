@@ -13,6 +13,7 @@ import tensorflow as tf
 
 from keras_sfnet.data.dataset_info import BUILTIN_DATASETS, DatasetInfo, get_dataset_info
 from keras_sfnet.data.layouts import list_files
+from keras_sfnet.data.pipeline import resize_image_to_short_side
 from keras_sfnet.data.reading import examples_dataset
 from keras_sfnet.evaluation.cityscapes_submission import (
     cityscapes_prediction_name,
@@ -241,10 +242,8 @@ def evaluate(
 def _predict_at_short_side(segmenter, image: np.ndarray, short_side: int) -> np.ndarray:
     """Class map at `image`'s size, predicted on it resized to `short_side`."""
     height, width = image.shape[:2]
-    scale = short_side / min(height, width)
-    size = (max(1, round(height * scale)), max(1, round(width * scale)))
-    resized = tf.image.resize(image, size, method="bilinear", antialias=True)
-    resized = tf.cast(tf.clip_by_value(tf.round(resized), 0, 255), tf.uint8).numpy()
+    resized = resize_image_to_short_side(image, short_side).numpy()
+    size = resized.shape[:2]
     prediction = segmenter.predict(resized, bgr=False)
     # Nearest neighbour back to the label grid (pixel centres), for any integer dtype.
     rows = np.minimum(((np.arange(height) + 0.5) * size[0] / height).astype(np.int64), size[0] - 1)

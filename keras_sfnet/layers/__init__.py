@@ -42,8 +42,8 @@ __all__ = [
     "LiteAlignedFPN",
     "NonLocalBlock",
     "PyramidPooling",
-    "SplitInputConv2D",
     "ResizeLike",
+    "SplitInputConv2D",
     "Subsample2D",
     "UnbiasedBatchNormalization",
 ]

@@ -50,7 +50,7 @@ class SplitInputConv2D(keras.layers.Conv2D):
     (1, 6, 6, 8)
     """
 
-    def _splits(self, inputs) -> bool:
+    def _splits(self) -> bool:
         channels = self.kernel.shape[2]
         if (
             self.rank != 2
@@ -67,7 +67,7 @@ class SplitInputConv2D(keras.layers.Conv2D):
         return choice == "split"
 
     def call(self, inputs, training=None):
-        if training or not self._splits(inputs):
+        if training or not self._splits():
             return super().call(inputs)
         kernel = self.kernel
         channels = kernel.shape[2]
