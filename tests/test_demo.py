@@ -1,6 +1,7 @@
 """The demo's training plan and settings (fast checks; the full run is in test_train_tool)."""
 
 import numpy as np
+import pytest
 
 from keras_sfnet.training import TrainConfig
 from keras_sfnet.training.demo import DEMO_SETTINGS, demo_config
@@ -47,3 +48,22 @@ def test_export_measures_the_miou_drop_on_the_runs_validation_labels(tmp_path):
     assert image.shape == (32, 64, 3) and label.shape == (32, 64)
     assert set(np.unique(label)) <= set(range(19)) | {255}  # trainIds, not labelIds
     assert run_validation_pairs(tmp_path / "model.keras") is None
+
+
+@pytest.mark.parametrize(
+    "options", [{"backbone": "dfnet1"}, {"backbone": "resnet18", "decoder": "fcn", "context": "none"}]
+)
+def test_demo_picture_for_networks_without_a_p2_flow(tmp_path, options):
+    """DFNet's finest flow is P4's; the FCN rows have none: the demo still draws."""
+    import cv2
+
+    import keras_sfnet
+    from keras_sfnet.data.synthetic import generate_synthetic_cityscapes
+    from keras_sfnet.training.demo import _write_prediction
+
+    generate_synthetic_cityscapes(tmp_path / "data", num_train=1, num_val=2, image_size=(64, 128))
+    model = keras_sfnet.SFNet(num_classes=19, **options)
+    path = str(tmp_path / "prediction.png")
+    _write_prediction(model, str(tmp_path / "data"), path, num_images=2)
+    picture = cv2.imread(path)
+    assert picture is not None and picture.shape[0] > 128 and picture.std() > 0

@@ -155,9 +155,14 @@ def _write_prediction(model, root: str, path: str, num_images: int = 3, title: s
         images.append(image)
         truths.append(label)
         predictions.append(result["class_map"])
-        flows.append((result["flow_p2"], 4))
+        # The finest semantic flow the network has: P2 for SFNet and SFNet-Lite, P4 for
+        # DFNet and for FAMs on coarse levels only; none for the FCN ablation rows.
+        levels = [value for key, value in result.items() if key.startswith("flow_")]
+        if levels:
+            finest = max(levels, key=lambda flow: flow.shape[0])
+            flows.append((finest, round(image.shape[0] / finest.shape[0])))
     figure = prediction_figure(
-        images, truths, predictions, info.class_names, info.palette, flows=flows,
+        images, truths, predictions, info.class_names, info.palette, flows=flows or None,
         ignore_index=info.ignore_index, title=title,
     )  # fmt: skip
     if not cv2.imwrite(path, figure[..., ::-1]):
