@@ -1,53 +1,59 @@
 """keras_sfnet: SFNet scene parsing for Keras 3, exact to the authors' network.
 
+The model core (``SFNet``, the layers, backbones, losses, metrics, ``Segmenter``,
+checkpoint conversion, ``.keras`` and presets) runs on every Keras 3 backend
+(TensorFlow, JAX, PyTorch) and imports TensorFlow only on the TensorFlow backend.
+Subpackages load on first access, so ``import keras_sfnet`` stays cheap; the ones that
+are TensorFlow by nature (``data`` pipelines, ``export``, ``kernels``) say what to
+install when TensorFlow is missing.
+
 Example:
 >>> import keras_sfnet
 >>> model = keras_sfnet.SFNet(backbone="resnet18", num_classes=19)
 """
 
-from keras_sfnet import (
-    backbones,
-    convert,
-    data,
-    evaluation,
-    export,
-    inference,
-    kernels,  # loads the fused flow-warp kernel when it was built
-    layers,
-    losses,
-    metrics,
-    models,
-    ops,
-    training,
-    visualize,
-)
-from keras_sfnet.evaluation import evaluate
-from keras_sfnet.inference import Segmenter
+from __future__ import annotations
+
+import importlib
+
 from keras_sfnet.layers.image_converter import ImageConverter
 from keras_sfnet.models.configurations import list_models
 from keras_sfnet.models.sfnet import SFNet
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "ImageConverter",
-    "SFNet",
-    "Segmenter",
+_SUBPACKAGES = (
     "backbones",
     "convert",
     "data",
-    "evaluate",
     "evaluation",
     "export",
     "inference",
     "kernels",
     "layers",
-    "list_models",
     "losses",
     "metrics",
     "models",
     "ops",
     "training",
     "visualize",
-    "__version__",
-]
+)
+_LAZY_NAMES = {
+    "Segmenter": "keras_sfnet.inference.segmenter",
+    "evaluate": "keras_sfnet.evaluation",
+}
+
+__all__ = ["ImageConverter", "SFNet", "Segmenter", "evaluate", "list_models", "__version__"]
+__all__ += list(_SUBPACKAGES)
+
+
+def __getattr__(name: str):
+    if name in _SUBPACKAGES:
+        return importlib.import_module(f"keras_sfnet.{name}")
+    if name in _LAZY_NAMES:
+        return getattr(importlib.import_module(_LAZY_NAMES[name]), name)
+    raise AttributeError(f"module 'keras_sfnet' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

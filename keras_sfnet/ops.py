@@ -1,12 +1,16 @@
 """Exactness primitives of SFNet: align-corners resize, flow warp, adaptive pooling.
 
 These three operations decide whether the port reproduces the authors' network to
-float32 rounding. Each one is written with plain TensorFlow ops that convert to
-TFLite builtins and to ONNX (no tensorflow-addons, no Flex ops), works on dynamic
-batch/height/width, and is differentiable. All TensorFlow-only calls of the package
-live here, so the layers can stay on `keras.ops`.
+float32 rounding. This module is their one public home and dispatcher:
 
-Conventions (NHWC throughout):
+- on the TensorFlow backend (and for TensorFlow tensors, e.g. inside ``tf.data``) they
+  run as plain TensorFlow ops that convert to TFLite builtins and to ONNX (no
+  tensorflow-addons, no Flex ops), on dynamic batch/height/width
+  (:mod:`keras_sfnet.ops_impl.tf_ops`), plus the optional fused warp kernel;
+- on JAX and PyTorch they run as ``keras.ops`` with the same math
+  (:mod:`keras_sfnet.ops_impl.keras_ops`); importing this module needs no TensorFlow.
+
+All are differentiable. Conventions (NHWC throughout):
 - align-corners sampling: output pixel ``i`` of ``n_out`` reads input position
   ``i * (n_in - 1) / (n_out - 1)`` (0 when ``n_out == 1``).
 - flow channel 0 is the x (width) displacement, channel 1 the y (height) one.
@@ -17,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 
-import tensorflow as tf
+import keras
 
 __all__ = [
     "implementation_scope",
@@ -32,6 +36,7 @@ __all__ = [
     "flow_warp_gather",
     "adaptive_avg_pool",
     "adaptive_pool_matrix",
+    "uses_tensorflow",
 ]
 
 
@@ -44,6 +49,31 @@ _choices: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
     "keras_sfnet_implementations", default=None
 )
 _fused_flow_warp = None
+
+
+def uses_tensorflow(x=None) -> bool:
+    """True when the primitives run as TensorFlow ops for ``x``.
+
+    That is on the TensorFlow backend, or for a TensorFlow tensor on any backend (the
+    ``tf.data`` preprocessing of a JAX or PyTorch run).
+
+    Example:
+    >>> uses_tensorflow() == (keras.config.backend() == "tensorflow")
+    True
+    """
+    if keras.config.backend() == "tensorflow":
+        return True
+    return x is not None and type(x).__module__.startswith("tensorflow")
+
+
+def _impl(x=None):
+    if uses_tensorflow(x):
+        from keras_sfnet.ops_impl import tf_ops
+
+        return tf_ops
+    from keras_sfnet.ops_impl import keras_ops
+
+    return keras_ops
 
 
 def _check_warp(warp) -> None:
@@ -69,7 +99,8 @@ def implementation_scope(resize: str | None = None, warp=None, conv: str | None 
     when no GPU is visible). The choice is read when a graph is traced, so trace inside
     the scope. The scope is a `contextvars` context: it covers the current thread (or
     asyncio task) only, so a trace running in another thread at the same time keeps its
-    own choice. Scopes nest; the innermost choice wins.
+    own choice. Scopes nest; the innermost choice wins. On JAX and PyTorch the resize
+    choice is honoured and the warp is always the gather warp (or the callable).
 
     Args:
         resize: None (keep), ``"op"`` or ``"matmul"``.
@@ -79,7 +110,7 @@ def implementation_scope(resize: str | None = None, warp=None, conv: str | None 
 
     Example:
     >>> with implementation_scope(resize="matmul", warp="gather"):
-    ...     y = resize_align_corners(tf.zeros([1, 4, 4, 1]), (7, 7))
+    ...     y = resize_align_corners(keras.ops.zeros([1, 4, 4, 1]), (7, 7))
     """
     if resize is not None and resize not in RESIZE_IMPLEMENTATIONS:
         raise ValueError(
@@ -104,12 +135,6 @@ def implementation_scope(resize: str | None = None, warp=None, conv: str | None 
         _choices.reset(token)
 
 
-def _height_width(x: tf.Tensor):
-    """``(H, W)`` as two Python ints where static, else scalar int32 tensors."""
-    dynamic = tf.shape(x)
-    return tuple(int(x.shape[i]) if x.shape[i] is not None else dynamic[i] for i in (1, 2))
-
-
 def _implementation(kind: str, default: str):
     return (_choices.get() or {}).get(kind, default)
 
@@ -123,74 +148,63 @@ def register_fused_flow_warp(fn) -> None:
     """Registers a fused warp kernel ``fn(features, flow) -> warped`` (or None to remove).
 
     Called by :mod:`keras_sfnet.kernels` when its compiled op loads. The kernel must
-    compute exactly :func:`flow_warp`'s math, gradients included.
+    compute exactly :func:`flow_warp`'s math, gradients included. It is a TensorFlow
+    kernel: it is used on the TensorFlow backend only.
     """
     global _fused_flow_warp
     _fused_flow_warp = fn
 
 
 def get_fused_flow_warp():
-    """The registered fused warp kernel, or None when the pure-TF warp is in use."""
+    """The registered fused warp kernel, or None when the gather warp is in use."""
     return _fused_flow_warp
 
 
-def spatial_size(x: tf.Tensor):
+def spatial_size(x):
     """``(H, W)`` of an NHWC tensor: Python ints where static, else an int32 tensor.
 
     Static sizes keep exported graphs free of shape arithmetic.
 
     Example:
-    >>> spatial_size(tf.zeros([1, 8, 16, 3]))
+    >>> spatial_size(keras.ops.zeros([1, 8, 16, 3]))
     (8, 16)
     """
-    static = x.shape[1:3]
-    if static.is_fully_defined():
-        return tuple(int(d) for d in static)
-    return tf.shape(x)[1:3]
+    return _impl(x).spatial_size(x)
 
 
-def _size_tensor(size) -> tf.Tensor:
-    if isinstance(size, (tuple, list)):
-        if any(tf.is_tensor(s) for s in size):
-            return tf.stack([tf.cast(s, tf.int32) for s in size])
-        return tf.constant([int(s) for s in size], tf.int32)
-    return tf.cast(size, tf.int32)
-
-
-def resize_align_corners(x: tf.Tensor, size) -> tf.Tensor:
+def resize_align_corners(x, size):
     """Bilinear resize with ``align_corners=True`` (PyTorch's ``F.interpolate``).
 
     Output pixel ``(i, j)`` samples the input at
     ``(i * (H_in - 1) / (H_out - 1), j * (W_in - 1) / (W_out - 1))`` with bilinear
     weights, so the four corner pixels of input and output coincide. This is NOT what
-    ``tf.image.resize`` or Keras ``UpSampling2D`` compute (half-pixel centres).
+    ``tf.image.resize``, ``keras.ops.image.resize`` or Keras ``UpSampling2D`` compute
+    (half-pixel centres).
 
-    Uses TensorFlow's ``ResizeBilinear`` op with ``align_corners=True`` (what
-    ``tf.compat.v1.image.resize_bilinear(..., align_corners=True)`` runs); it matches the
-    authors' resize to ~1e-7 and converts to a TFLite builtin. The output has the
-    input's dtype.
+    On TensorFlow it is the ``ResizeBilinear`` op with ``align_corners=True`` (it
+    matches the authors' resize to ~1e-7 and converts to a TFLite builtin); on JAX and
+    PyTorch two separable gathers with linear weights computed in float64. The output
+    has the input's dtype.
 
     Args:
         x: tensor ``(B, H, W, C)``.
-        size: ``(H_out, W_out)`` as ints or scalar int tensors.
+        size: ``(H_out, W_out)`` as ints (or scalar int tensors on TensorFlow).
 
     Returns:
         Tensor ``(B, H_out, W_out, C)``.
 
     Example:
-    >>> y = resize_align_corners(tf.zeros([1, 9, 13, 4]), (37, 53))
+    >>> y = resize_align_corners(keras.ops.zeros([1, 9, 13, 4]), (37, 53))
     >>> tuple(y.shape)
     (1, 37, 53, 4)
     """
+    impl = _impl(x)
     if _implementation("resize", "op") == "matmul":
-        return resize_align_corners_matmul(x, size)
-    y = tf.raw_ops.ResizeBilinear(
-        images=x, size=_size_tensor(size), align_corners=True, half_pixel_centers=False
-    )
-    return tf.cast(y, x.dtype)
+        return impl.resize_align_corners_matmul(x, size)
+    return impl.resize_align_corners(x, size)
 
 
-def align_corners_matrix(n_out, n_in, dtype=tf.float32) -> tf.Tensor:
+def align_corners_matrix(n_out, n_in, dtype="float32"):
     """Interpolation matrix ``A`` (n_out x n_in) of 1-D align-corners linear resizing.
 
     ``y = A @ x`` resizes a length-``n_in`` signal to ``n_out`` samples:
@@ -198,22 +212,13 @@ def align_corners_matrix(n_out, n_in, dtype=tf.float32) -> tf.Tensor:
     ``p = i * (n_in - 1) / (n_out - 1)``.
 
     Example:
-    >>> align_corners_matrix(3, 2).numpy().tolist()
+    >>> keras.ops.convert_to_numpy(align_corners_matrix(3, 2)).tolist()
     [[1.0, 0.0], [0.5, 0.5], [0.0, 1.0]]
     """
-    n_out = tf.convert_to_tensor(n_out, tf.int32)
-    n_in = tf.convert_to_tensor(n_in, tf.int32)
-    scale = tf.cast(n_in - 1, tf.float32) / tf.cast(tf.maximum(n_out - 1, 1), tf.float32)
-    pos = tf.cast(tf.range(n_out), tf.float32) * scale
-    lo = tf.minimum(tf.cast(tf.floor(pos), tf.int32), n_in - 1)
-    hi = tf.minimum(lo + 1, n_in - 1)
-    frac = pos - tf.cast(lo, tf.float32)
-    mat = tf.one_hot(lo, n_in, dtype=tf.float32) * (1.0 - frac)[:, None]
-    mat += tf.one_hot(hi, n_in, dtype=tf.float32) * frac[:, None]
-    return tf.cast(mat, dtype)
+    return _impl(n_out).align_corners_matrix(n_out, n_in, dtype)
 
 
-def resize_align_corners_matmul(x: tf.Tensor, size) -> tf.Tensor:
+def resize_align_corners_matmul(x, size):
     """Align-corners bilinear resize as two small matrix products.
 
     Numerically the same as :func:`resize_align_corners` (separable bilinear
@@ -222,18 +227,14 @@ def resize_align_corners_matmul(x: tf.Tensor, size) -> tf.Tensor:
     FLOPs than the resize op; meant for export paths, not the default graph.
 
     Example:
-    >>> y = resize_align_corners_matmul(tf.ones([1, 2, 2, 1]), (3, 3))
-    >>> float(tf.reduce_max(tf.abs(y - 1.0)))
+    >>> y = resize_align_corners_matmul(keras.ops.ones([1, 2, 2, 1]), (3, 3))
+    >>> float(keras.ops.max(keras.ops.abs(y - 1.0)))
     0.0
     """
-    in_h, in_w = _height_width(x)
-    mh = align_corners_matrix(size[0], in_h, x.dtype)
-    mw = align_corners_matrix(size[1], in_w, x.dtype)
-    y = tf.einsum("ih,bhwc->biwc", mh, x)
-    return tf.einsum("jw,biwc->bijc", mw, y)
+    return _impl(x).resize_align_corners_matmul(x, size)
 
 
-def flow_warp(features: tf.Tensor, flow: tf.Tensor, implementation=None) -> tf.Tensor:
+def flow_warp(features, flow, implementation=None):
     """Warps ``features`` onto the flow's grid, exactly as the SFNet authors do.
 
     For each output pixel ``(row, col)`` of the flow's ``h x w`` grid the sampling
@@ -252,7 +253,8 @@ def flow_warp(features: tf.Tensor, flow: tf.Tensor, implementation=None) -> tf.T
     Coordinates and weights are computed in float32 whatever the features' dtype
     (float16 cannot address pixel 2047 with sub-pixel precision); the output has the
     features' dtype. Gradients flow to both ``features`` and ``flow``. Implemented
-    with four gathers: converts to TFLite builtins and to ONNX.
+    with four gathers (converts to TFLite builtins and to ONNX); on TensorFlow the
+    fused kernel of :mod:`keras_sfnet.kernels` runs instead once it is loaded.
 
     Args:
         features: ``(B, H_in, W_in, C)`` tensor to sample from.
@@ -265,8 +267,8 @@ def flow_warp(features: tf.Tensor, flow: tf.Tensor, implementation=None) -> tf.T
         ``(B, h, w, C)`` tensor.
 
     Example:
-    >>> x = tf.random.normal([2, 4, 5, 3])
-    >>> y = flow_warp(x, tf.zeros([2, 7, 9, 2]))  # zero flow = align-corners resize
+    >>> x = keras.random.normal([2, 4, 5, 3])
+    >>> y = flow_warp(x, keras.ops.zeros([2, 7, 9, 2]))  # zero flow = align-corners resize
     >>> tuple(y.shape)
     (2, 7, 9, 3)
     """
@@ -274,92 +276,47 @@ def flow_warp(features: tf.Tensor, flow: tf.Tensor, implementation=None) -> tf.T
     warp = implementation if implementation is not None else _implementation("warp", "auto")
     if callable(warp):
         return warp(features, flow)
-    if warp == "fused" and _fused_flow_warp is None:
+    on_tf = uses_tensorflow(features)
+    if warp == "fused" and on_tf and _fused_flow_warp is None:
+        from keras_sfnet import kernels
+
+        kernels.load_on_first_use()
+    if warp == "fused" and (_fused_flow_warp is None or not on_tf):
         raise RuntimeError(
-            "warp='fused' was requested but the fused flow-warp kernel is not loaded; "
-            "build it (see keras_sfnet.kernels) or use warp='gather'."
+            "warp='fused' was requested but the fused flow-warp kernel is not loaded "
+            f"(it is a TensorFlow kernel; backend: {keras.config.backend()}); build and "
+            "load it (keras_sfnet.kernels.load_fused_flow_warp) on TensorFlow, or use "
+            "warp='gather'."
         )
-    if warp in ("auto", "fused") and _fused_flow_warp is not None:
-        return _fused_flow_warp(features, flow)
-    return flow_warp_gather(features, flow)
+    if warp in ("auto", "fused") and on_tf:
+        if _fused_flow_warp is None:
+            from keras_sfnet import kernels  # loads the built kernel once (TensorFlow)
+
+            kernels.load_on_first_use()
+        if _fused_flow_warp is not None:
+            return _fused_flow_warp(features, flow)
+    return _impl(features).flow_warp_gather(features, flow)
 
 
-def flow_warp_gather(features: tf.Tensor, flow: tf.Tensor) -> tf.Tensor:
-    """Pure-TF :func:`flow_warp` (four gathers); what exports always use."""
-    dtype = features.dtype
-    flow = tf.cast(flow, tf.float32)
-    fshape = tf.shape(features)
-    batch, in_h, in_w, channels = fshape[0], fshape[1], fshape[2], fshape[3]
-    gshape = tf.shape(flow)
-    out_h, out_w = gshape[1], gshape[2]
-    out_hf = tf.cast(out_h, tf.float32)
-    out_wf = tf.cast(out_w, tf.float32)
-
-    # Base grid: linspace(-1, 1, n) (a single sample sits at -1, as torch.linspace).
-    cols = tf.cast(tf.range(out_w), tf.float32)
-    rows = tf.cast(tf.range(out_h), tf.float32)
-    base_x = -1.0 + 2.0 * cols / tf.maximum(out_wf - 1.0, 1.0)
-    base_y = -1.0 + 2.0 * rows / tf.maximum(out_hf - 1.0, 1.0)
-    gx = base_x[None, None, :] + flow[..., 0] / out_wf
-    gy = base_y[None, :, None] + flow[..., 1] / out_hf
-
-    # Normalised -> source pixel coordinates (align_corners=True).
-    x = (gx + 1.0) * 0.5 * tf.cast(in_w - 1, tf.float32)
-    y = (gy + 1.0) * 0.5 * tf.cast(in_h - 1, tf.float32)
-    x0f = tf.floor(x)
-    y0f = tf.floor(y)
-    wx1 = x - x0f
-    wy1 = y - y0f
-    wx0 = 1.0 - wx1
-    wy0 = 1.0 - wy1
-    x0 = tf.cast(x0f, tf.int32)
-    y0 = tf.cast(y0f, tf.int32)
-    x1 = x0 + 1
-    y1 = y0 + 1
-
-    flat = tf.reshape(features, tf.stack([-1, channels]))
-    batch_offset = tf.reshape(tf.range(batch) * in_h * in_w, [-1, 1, 1])
-
-    def corner(yi, xi, weight):
-        valid = (xi >= 0) & (xi < in_w) & (yi >= 0) & (yi < in_h)
-        weight = weight * tf.cast(valid, tf.float32)
-        xc = tf.clip_by_value(xi, 0, in_w - 1)
-        yc = tf.clip_by_value(yi, 0, in_h - 1)
-        index = batch_offset + yc * in_w + xc
-        values = tf.gather(flat, index)
-        # expand_dims, not [..., None]: a new-axis StridedSlice on a dynamic shape
-        # has no TFLite builtin (it would force TF Select ops).
-        return values * tf.expand_dims(tf.cast(weight, dtype), -1)
-
-    return (
-        corner(y0, x0, wy0 * wx0)
-        + corner(y0, x1, wy0 * wx1)
-        + corner(y1, x0, wy1 * wx0)
-        + corner(y1, x1, wy1 * wx1)
-    )
+def flow_warp_gather(features, flow):
+    """:func:`flow_warp` with four gathers, never the fused kernel (what exports use)."""
+    return _impl(features).flow_warp_gather(features, flow)
 
 
-def adaptive_pool_matrix(bins: int, n, dtype=tf.float32) -> tf.Tensor:
+def adaptive_pool_matrix(bins: int, n, dtype="float32"):
     """Averaging matrix (bins x n) of PyTorch's 1-D adaptive average pooling.
 
     Bin ``i`` averages the half-open range ``[floor(i * n / bins),
     ceil((i + 1) * n / bins))``; ranges overlap when ``bins`` does not divide ``n``.
 
     Example:
-    >>> adaptive_pool_matrix(2, 3).numpy().tolist()
+    >>> keras.ops.convert_to_numpy(adaptive_pool_matrix(2, 3)).tolist()
     [[0.5, 0.5, 0.0], [0.0, 0.5, 0.5]]
     """
-    n = tf.convert_to_tensor(n, tf.int32)
-    i = tf.range(bins, dtype=tf.int32)
-    start = (i * n) // bins
-    end = ((i + 1) * n + bins - 1) // bins
-    j = tf.range(n, dtype=tf.int32)
-    mask = (j[None, :] >= start[:, None]) & (j[None, :] < end[:, None])
-    mat = tf.cast(mask, tf.float32) / tf.cast(end - start, tf.float32)[:, None]
-    return tf.cast(mat, dtype)
+    return _impl(n).adaptive_pool_matrix(bins, n, dtype)
 
 
-def adaptive_avg_pool(x: tf.Tensor, bins: int) -> tf.Tensor:
+def adaptive_avg_pool(x, bins: int):
     """Adaptive average pooling to ``bins x bins`` exactly as PyTorch computes it.
 
     ``out[b, i, j, c] = mean over rows [floor(i*H/bins), ceil((i+1)*H/bins)) and
@@ -367,14 +324,8 @@ def adaptive_avg_pool(x: tf.Tensor, bins: int) -> tf.Tensor:
     small matrix products (exact for dynamic H, W; exports everywhere).
 
     Example:
-    >>> y = adaptive_avg_pool(tf.ones([1, 8, 16, 4]), 6)
+    >>> y = adaptive_avg_pool(keras.ops.ones([1, 8, 16, 4]), 6)
     >>> tuple(y.shape)
     (1, 6, 6, 4)
     """
-    if bins == 1:
-        return tf.reduce_mean(x, axis=[1, 2], keepdims=True)
-    in_h, in_w = _height_width(x)
-    ph = adaptive_pool_matrix(bins, in_h, x.dtype)
-    pw = adaptive_pool_matrix(bins, in_w, x.dtype)
-    y = tf.einsum("ih,bhwc->biwc", ph, x)
-    return tf.einsum("jw,biwc->bijc", pw, y)
+    return _impl(x).adaptive_avg_pool(x, bins)

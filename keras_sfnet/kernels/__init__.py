@@ -1,12 +1,14 @@
 """keras_sfnet.kernels: the optional fused flow-warp TensorFlow op.
 
-Importing this package loads ``_flow_warp_op.so`` from this folder when it has been
-built (``python tools/build_kernels.py`` or ``python -m keras_sfnet.kernels.build``)
-and registers it with :func:`keras_sfnet.ops.register_fused_flow_warp`, so that
-:func:`keras_sfnet.ops.flow_warp` runs the fused kernel (one pass instead of four
-gathers). Without the library, or when it fails to load, the pure-TF warp is used:
+The first TensorFlow-backend :func:`keras_sfnet.ops.flow_warp` (or an explicit
+:func:`load`) loads ``_flow_warp_op.so`` from this folder when it has been built
+(``python tools/build_kernels.py`` or ``python -m keras_sfnet.kernels.build``) and
+registers it with :func:`keras_sfnet.ops.register_fused_flow_warp`, so that warps run
+the fused kernel (one pass instead of four gathers); ``import keras_sfnet`` loads
+nothing. Without the library, or when it fails to load, the pure-TF warp is used:
 results are the same either way and the choice is logged (INFO). Set
-``KERAS_SFNET_KERNELS=0`` to never load it. Graphs compiled with XLA
+``KERAS_SFNET_KERNELS=0`` to never load it automatically. It is a TensorFlow op: on
+JAX and PyTorch the gather warp runs and this package is never imported. Graphs compiled with XLA
 (``jit_compile=True``) and exports (``implementation_scope(warp="gather")``) always use
 the pure-TF warp.
 
@@ -27,13 +29,14 @@ import tensorflow as tf
 from keras_sfnet import ops as sf_ops
 from keras_sfnet.kernels.locations import default_library_path
 
-__all__ = ["fused_flow_warp", "is_loaded", "library_path", "load", "unload"]
+__all__ = ["fused_flow_warp", "is_loaded", "library_path", "load", "load_on_first_use", "unload"]
 
 logger = logging.getLogger(__name__)
 
 _library = None
 _library_path: Path | None = None
 _gradient_registered = False
+_first_use_done = False
 
 
 def _in_xla_context() -> bool:
@@ -131,6 +134,8 @@ def unload() -> None:
     Example:
     >>> unload()
     """
+    global _first_use_done
+    _first_use_done = True
     sf_ops.register_fused_flow_warp(None)
 
 
@@ -154,7 +159,24 @@ def library_path() -> Path | None:
     return _library_path
 
 
-if os.environ.get("KERAS_SFNET_KERNELS", "1").lower() in ("0", "false", "no", "off"):
-    logger.info("flow warp: pure-TF gathers (KERAS_SFNET_KERNELS=0)")
-else:
-    load()
+def load_on_first_use() -> bool:
+    """Loads the default kernel once per process, unless ``KERAS_SFNET_KERNELS=0``.
+
+    Called by :func:`keras_sfnet.ops.flow_warp` on its first TensorFlow warp; later
+    calls (and a process where :func:`unload` was called) do nothing.
+
+    Returns:
+        Whether the op is loaded.
+
+    Example:
+    >>> load_on_first_use() in (True, False)
+    True
+    """
+    global _first_use_done
+    if _first_use_done:
+        return is_loaded()
+    _first_use_done = True
+    if os.environ.get("KERAS_SFNET_KERNELS", "1").lower() in ("0", "false", "no", "off"):
+        logger.info("flow warp: pure-TF gathers (KERAS_SFNET_KERNELS=0)")
+        return False
+    return load()
