@@ -18,83 +18,76 @@ Example:
 ...                      crop_size=(128, 128), batch_size=4, seed=0)
 """
 
-from keras_sfnet.data import synthetic
-from keras_sfnet.data.augment import (
-    augment_example,
-    class_uniform_center,
-    color_jitter,
-    gaussian_blur,
-)
-from keras_sfnet.data.augmentation_config import AugmentationConfig
-from keras_sfnet.data.bdd100k import bdd100k_info, list_bdd100k
-from keras_sfnet.data.coarse_boost import (
-    AUTHORS_COARSE_BOOST_CLASSES,
-    class_centroids,
-    coarse_boost_centers,
-    list_cityscapes_coarse,
-)
-from keras_sfnet.data.crop_centers import CropCenters
-from keras_sfnet.data.dataset_catalog import DRIVING_DATASETS
-from keras_sfnet.data.dataset_info import (
-    ADE20K_CLASS_NAMES,
-    CAMVID_CLASS_NAMES,
-    CAMVID_PALETTE,
-    CITYSCAPES_CLASS_NAMES,
-    CITYSCAPES_LABEL_ID_TO_TRAIN_ID,
-    CITYSCAPES_LABELS,
-    CITYSCAPES_PALETTE,
-    PASCAL_CONTEXT_CLASS_NAMES,
-    DatasetInfo,
-    get_dataset_info,
-    make_palette,
-)
-from keras_sfnet.data.idd import (
-    IDD_LEVEL3_CLASS_NAMES,
-    IDD_LEVEL3_TO_CITYSCAPES,
-    idd_info,
-    list_idd,
-)
-from keras_sfnet.data.kitti import KITTI_VAL_INDICES, kitti_info, list_kitti
-from keras_sfnet.data.layouts import (
-    list_ade20k,
-    list_camvid,
-    list_cityscapes,
-    list_files,
-    list_folder,
-    list_pascal_context,
-    read_list_file,
-)
-from keras_sfnet.data.mapillary import (
-    MAPILLARY_V12_CLASS_NAMES,
-    MAPILLARY_V20_CLASS_NAMES,
-    list_mapillary,
-    mapillary_info,
-    mapillary_to_cityscapes,
-)
-from keras_sfnet.data.merged import load_merged_dataset, make_merged_dataset, merged_files
-from keras_sfnet.data.pipeline import load_dataset, make_dataset
-from keras_sfnet.data.preprocessing import (
-    IMAGENET_MEAN,
-    IMAGENET_STD,
-    ImageConverter,
-    denormalize_image,
-)
-from keras_sfnet.data.reading import (
-    decode_image_file,
-    decode_label_file,
-    examples_dataset,
-    load_pair,
-    map_label,
-    read_example,
-    resolve_info,
-)
-from keras_sfnet.data.synthetic import (
-    generate_synthetic_cityscapes,
-    generate_synthetic_layout,
-    render_street_scene,
-)
-from keras_sfnet.data.validation import validate_dataset
+from keras_sfnet.lazy_exports import lazy_exports
 
+#: Public name -> the module that defines it (imported on first access).
+_EXPORTS = {
+    "synthetic": "keras_sfnet.data.synthetic",
+    "augment_example": "keras_sfnet.data.augment",
+    "class_uniform_center": "keras_sfnet.data.augment",
+    "color_jitter": "keras_sfnet.data.augment",
+    "gaussian_blur": "keras_sfnet.data.augment",
+    "AugmentationConfig": "keras_sfnet.data.augmentation_config",
+    "bdd100k_info": "keras_sfnet.data.bdd100k",
+    "list_bdd100k": "keras_sfnet.data.bdd100k",
+    "AUTHORS_COARSE_BOOST_CLASSES": "keras_sfnet.data.coarse_boost",
+    "class_centroids": "keras_sfnet.data.coarse_boost",
+    "coarse_boost_centers": "keras_sfnet.data.coarse_boost",
+    "list_cityscapes_coarse": "keras_sfnet.data.coarse_boost",
+    "CropCenters": "keras_sfnet.data.crop_centers",
+    "DRIVING_DATASETS": "keras_sfnet.data.dataset_catalog",
+    "ADE20K_CLASS_NAMES": "keras_sfnet.data.dataset_info",
+    "CAMVID_CLASS_NAMES": "keras_sfnet.data.dataset_info",
+    "CAMVID_PALETTE": "keras_sfnet.data.dataset_info",
+    "CITYSCAPES_CLASS_NAMES": "keras_sfnet.data.dataset_info",
+    "CITYSCAPES_LABEL_ID_TO_TRAIN_ID": "keras_sfnet.data.dataset_info",
+    "CITYSCAPES_LABELS": "keras_sfnet.data.dataset_info",
+    "CITYSCAPES_PALETTE": "keras_sfnet.data.dataset_info",
+    "PASCAL_CONTEXT_CLASS_NAMES": "keras_sfnet.data.dataset_info",
+    "DatasetInfo": "keras_sfnet.data.dataset_info",
+    "get_dataset_info": "keras_sfnet.data.dataset_info",
+    "make_palette": "keras_sfnet.data.dataset_info",
+    "IDD_LEVEL3_CLASS_NAMES": "keras_sfnet.data.idd",
+    "IDD_LEVEL3_TO_CITYSCAPES": "keras_sfnet.data.idd",
+    "idd_info": "keras_sfnet.data.idd",
+    "list_idd": "keras_sfnet.data.idd",
+    "KITTI_VAL_INDICES": "keras_sfnet.data.kitti",
+    "kitti_info": "keras_sfnet.data.kitti",
+    "list_kitti": "keras_sfnet.data.kitti",
+    "list_ade20k": "keras_sfnet.data.layouts",
+    "list_camvid": "keras_sfnet.data.layouts",
+    "list_cityscapes": "keras_sfnet.data.layouts",
+    "list_files": "keras_sfnet.data.layouts",
+    "list_folder": "keras_sfnet.data.layouts",
+    "list_pascal_context": "keras_sfnet.data.layouts",
+    "read_list_file": "keras_sfnet.data.layouts",
+    "MAPILLARY_V12_CLASS_NAMES": "keras_sfnet.data.mapillary",
+    "MAPILLARY_V20_CLASS_NAMES": "keras_sfnet.data.mapillary",
+    "list_mapillary": "keras_sfnet.data.mapillary",
+    "mapillary_info": "keras_sfnet.data.mapillary",
+    "mapillary_to_cityscapes": "keras_sfnet.data.mapillary",
+    "load_merged_dataset": "keras_sfnet.data.merged",
+    "make_merged_dataset": "keras_sfnet.data.merged",
+    "merged_files": "keras_sfnet.data.merged",
+    "load_dataset": "keras_sfnet.data.pipeline",
+    "make_dataset": "keras_sfnet.data.pipeline",
+    "IMAGENET_MEAN": "keras_sfnet.data.preprocessing",
+    "IMAGENET_STD": "keras_sfnet.data.preprocessing",
+    "ImageConverter": "keras_sfnet.data.preprocessing",
+    "denormalize_image": "keras_sfnet.data.preprocessing",
+    "decode_image_file": "keras_sfnet.data.reading",
+    "decode_label_file": "keras_sfnet.data.reading",
+    "examples_dataset": "keras_sfnet.data.reading",
+    "load_pair": "keras_sfnet.data.reading",
+    "map_label": "keras_sfnet.data.reading",
+    "read_example": "keras_sfnet.data.reading",
+    "resolve_info": "keras_sfnet.data.reading",
+    "generate_synthetic_cityscapes": "keras_sfnet.data.synthetic",
+    "generate_synthetic_layout": "keras_sfnet.data.synthetic",
+    "render_street_scene": "keras_sfnet.data.synthetic",
+    "validate_dataset": "keras_sfnet.data.validation",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 __all__ = [
     "ADE20K_CLASS_NAMES",
     "AUTHORS_COARSE_BOOST_CLASSES",
@@ -112,6 +105,7 @@ __all__ = [
     "IDD_LEVEL3_TO_CITYSCAPES",
     "IMAGENET_MEAN",
     "IMAGENET_STD",
+    "ImageConverter",
     "KITTI_VAL_INDICES",
     "MAPILLARY_V12_CLASS_NAMES",
     "MAPILLARY_V20_CLASS_NAMES",
@@ -125,7 +119,6 @@ __all__ = [
     "decode_image_file",
     "decode_label_file",
     "denormalize_image",
-    "ImageConverter",
     "examples_dataset",
     "gaussian_blur",
     "generate_synthetic_cityscapes",

@@ -1,24 +1,29 @@
 """keras_sfnet.inference: class maps for user images, test-time augmentation, file prediction."""
 
-from keras_sfnet.inference.file_prediction import PredictionReport, list_inputs, predict_files
-from keras_sfnet.inference.flow_pictures import flow_pictures, upsample_flow
-from keras_sfnet.inference.image_input import prepare_image
-from keras_sfnet.inference.logits_function import logits_function, main_logits
-from keras_sfnet.inference.model_loading import load_segmentation_model
-from keras_sfnet.inference.segmenter import Segmenter
-from keras_sfnet.inference.sliding_window import (
-    sliding_window_boxes,
-    sliding_window_logits,
-    sliding_window_tensor,
-)
-from keras_sfnet.inference.test_time_augmentation import (
-    augmented_logits_function,
-    predict_logits,
-    resize_images,
-    softmax,
-)
-from keras_sfnet.layers.image_converter import ImageConverter
+from keras_sfnet.lazy_exports import lazy_exports
 
+#: Public name -> the module that defines it (imported on first access).
+_EXPORTS = {
+    "PredictionReport": "keras_sfnet.inference.file_prediction",
+    "list_inputs": "keras_sfnet.inference.file_prediction",
+    "predict_files": "keras_sfnet.inference.file_prediction",
+    "flow_pictures": "keras_sfnet.inference.flow_pictures",
+    "upsample_flow": "keras_sfnet.inference.flow_pictures",
+    "prepare_image": "keras_sfnet.inference.image_input",
+    "logits_function": "keras_sfnet.inference.logits_function",
+    "main_logits": "keras_sfnet.inference.logits_function",
+    "load_segmentation_model": "keras_sfnet.inference.model_loading",
+    "Segmenter": "keras_sfnet.inference.segmenter",
+    "sliding_window_boxes": "keras_sfnet.inference.sliding_window",
+    "sliding_window_logits": "keras_sfnet.inference.sliding_window",
+    "sliding_window_tensor": "keras_sfnet.inference.sliding_window",
+    "augmented_logits_function": "keras_sfnet.inference.test_time_augmentation",
+    "predict_logits": "keras_sfnet.inference.test_time_augmentation",
+    "resize_images": "keras_sfnet.inference.test_time_augmentation",
+    "softmax": "keras_sfnet.inference.test_time_augmentation",
+    "ImageConverter": "keras_sfnet.layers.image_converter",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 __all__ = [
     "ImageConverter",
     "PredictionReport",
@@ -26,11 +31,10 @@ __all__ = [
     "augmented_logits_function",
     "flow_pictures",
     "list_inputs",
-    "predict_files",
-    "upsample_flow",
     "load_segmentation_model",
     "logits_function",
     "main_logits",
+    "predict_files",
     "predict_logits",
     "prepare_image",
     "resize_images",
@@ -38,4 +42,5 @@ __all__ = [
     "sliding_window_logits",
     "sliding_window_tensor",
     "softmax",
+    "upsample_flow",
 ]

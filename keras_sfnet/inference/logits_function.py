@@ -6,7 +6,9 @@ from collections.abc import Callable
 
 import keras
 import numpy as np
-import tensorflow as tf
+from keras import ops
+
+from keras_sfnet.inference.compiled_function import compiled_function
 
 __all__ = ["check_batch_options", "logits_function", "main_logits"]
 
@@ -68,8 +70,8 @@ def logits_function(
     padded at the bottom and right to a multiple of `m` with zeros (the ImageNet
     mean colour after normalisation) and the logits are cropped back, for models
     that need sizes divisible by their output stride (SFNet itself does not).
-    The model is called through one `tf.function` traced once for any batch
-    size, height and width.
+    On TensorFlow the model is called through one `tf.function` traced once for
+    any batch size, height and width; on JAX and PyTorch it runs eagerly.
 
     Args:
         model: Keras model mapping normalised NHWC images to logits (or a dict
@@ -88,9 +90,10 @@ def logits_function(
     """
     check_batch_options(batch_size, pad_to_multiple)
 
-    @tf.function(input_signature=[tf.TensorSpec([None, None, None, 3], tf.float32)])
-    def call(x):
-        return tf.cast(main_logits(model(x, training=False)), tf.float32)
+    def forward(x):
+        return ops.cast(main_logits(model(x, training=False)), "float32")
+
+    call = compiled_function(forward, image_signature=True)
 
     def run(images: np.ndarray) -> np.ndarray:
         images = np.asarray(images, np.float32)
@@ -107,7 +110,7 @@ def logits_function(
                 pad_w = -width % pad_to_multiple
                 if pad_h or pad_w:
                     chunk = np.pad(chunk, ((0, 0), (0, pad_h), (0, pad_w), (0, 0)))
-            logits = call(tf.constant(chunk)).numpy()
+            logits = ops.convert_to_numpy(call(ops.convert_to_tensor(chunk)))
             outputs.append(logits[:, :height, :width])
         return np.concatenate(outputs, axis=0)
 

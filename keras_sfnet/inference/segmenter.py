@@ -7,7 +7,9 @@ from collections.abc import Sequence
 
 import keras
 import numpy as np
-import tensorflow as tf
+from keras import ops
+
+from keras_sfnet.inference.compiled_function import compiled_function
 
 from keras_sfnet.inference.image_input import prepare_image
 from keras_sfnet.inference.logits_function import main_logits
@@ -295,16 +297,16 @@ class Segmenter:
                 )
             model = self._source_model.flow_model()
 
-            @tf.function(input_signature=[tf.TensorSpec([None, None, None, 3], tf.float32)])
             def call(x):
                 return model(x, training=False)
 
-            self._flow_model = call
+            self._flow_model = compiled_function(call, image_signature=True)
         items, single = self._as_list(image)
         if not single:
             raise ValueError("`predict_flows` takes one image. Received a batch or list of images.")
         x = self._normalised(items[0], bgr)[None]
-        out = {k: v.numpy() for k, v in self._flow_model(tf.constant(x)).items()}
+        outputs = self._flow_model(ops.convert_to_tensor(x))
+        out = {k: ops.convert_to_numpy(v) for k, v in outputs.items()}
         result = {"class_map": np.argmax(out.pop("logits")[0], axis=-1).astype(np.int32)}
         result.update({k: v[0].astype(np.float32) for k, v in sorted(out.items())})
         return result

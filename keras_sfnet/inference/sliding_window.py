@@ -6,7 +6,7 @@ import math
 from collections.abc import Callable
 
 import numpy as np
-import tensorflow as tf
+from keras import ops
 
 __all__ = ["sliding_window_boxes", "sliding_window_logits", "sliding_window_tensor"]
 
@@ -95,15 +95,17 @@ def sliding_window_logits(
     """
     images = np.asarray(images, np.float32)
 
-    def call(x: tf.Tensor) -> tf.Tensor:
-        return tf.constant(np.asarray(logits_fn(x.numpy()), np.float32))
+    def call(x):
+        return ops.convert_to_tensor(np.asarray(logits_fn(ops.convert_to_numpy(x)), np.float32))
 
-    return sliding_window_tensor(call, tf.constant(images), window, overlap).numpy()
+    return ops.convert_to_numpy(
+        sliding_window_tensor(call, ops.convert_to_tensor(images), window, overlap)
+    )
 
 
 def sliding_window_tensor(
-    call: Callable[[tf.Tensor], tf.Tensor], images: tf.Tensor, window, overlap: float
-) -> tf.Tensor:
+    call: Callable, images, window, overlap: float
+):
     """Graph code of `sliding_window_logits`: tiles batched into one `call`, averaged.
 
     `images` must have a static shape; a window covering the image calls `call` on
@@ -119,22 +121,24 @@ def sliding_window_tensor(
         float32 `(N, H, W, C)` tensor.
 
     Example:
-    >>> sliding_window_tensor(lambda x: x[..., :2], tf.ones([1, 8, 8, 3]), 4, 0.5).shape
-    TensorShape([1, 8, 8, 2])
+    >>> tuple(sliding_window_tensor(lambda x: x[..., :2], ops.ones([1, 8, 8, 3]), 4, 0.5).shape)
+    (1, 8, 8, 2)
     """
     num, height, width = (int(d) for d in images.shape[:3])
     boxes = sliding_window_boxes(height, width, window, overlap)
     if len(boxes) == 1:
-        return tf.cast(call(images), tf.float32)
-    tiles = tf.concat([images[:, top:bot, left:right] for top, left, bot, right in boxes], axis=0)
-    tile_logits = tf.cast(call(tiles), tf.float32)
+        return ops.cast(call(images), "float32")
+    tiles = ops.concatenate(
+        [images[:, top:bot, left:right] for top, left, bot, right in boxes], axis=0
+    )
+    tile_logits = ops.cast(call(tiles), "float32")
     total = None
     count = np.zeros((1, height, width, 1), np.float32)
     for i, (top, left, bottom, right) in enumerate(boxes):
-        padded = tf.pad(
+        padded = ops.pad(
             tile_logits[i * num : (i + 1) * num],
             [[0, 0], [top, height - bottom], [left, width - right], [0, 0]],
         )
         total = padded if total is None else total + padded
         count[:, top:bottom, left:right] += 1.0
-    return total / tf.constant(count)
+    return total / ops.convert_to_tensor(count)

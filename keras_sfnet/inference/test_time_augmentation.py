@@ -17,7 +17,9 @@ from collections.abc import Callable, Sequence
 
 import keras
 import numpy as np
-import tensorflow as tf
+from keras import ops
+
+from keras_sfnet.inference.compiled_function import compiled_function
 
 from keras_sfnet.inference.logits_function import check_batch_options, main_logits
 from keras_sfnet.inference.sliding_window import _pair, sliding_window_tensor
@@ -75,11 +77,11 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     >>> softmax(np.zeros((1, 2), np.float32)).tolist()
     [[0.5, 0.5]]
     """
-    return tf.nn.softmax(tf.constant(logits, tf.float32), axis=-1).numpy()
+    return ops.convert_to_numpy(ops.softmax(ops.convert_to_tensor(logits, "float32"), axis=-1))
 
 
-def _resize(images: tf.Tensor, size: tuple[int, int]) -> tf.Tensor:
-    return tf.image.resize(images, size, method="bilinear", antialias=True)
+def _resize(images, size: tuple[int, int]):
+    return ops.image.resize(images, size, interpolation="bilinear", antialias=True)
 
 
 def resize_images(images: np.ndarray, size: tuple[int, int]) -> np.ndarray:
@@ -93,39 +95,39 @@ def resize_images(images: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     >>> resize_images(np.zeros((1, 8, 8, 3), np.float32), (4, 6)).shape
     (1, 4, 6, 3)
     """
-    return _resize(tf.constant(images, tf.float32), size).numpy()
+    return ops.convert_to_numpy(_resize(ops.convert_to_tensor(images, "float32"), size))
 
 
-def _augmented(call, images: tf.Tensor, scales, flip, window, overlap, average) -> tf.Tensor:
-    """Averaged output over scales/flips/windows of a static-shape batch, in TF ops."""
+def _augmented(call, images, scales, flip, window, overlap, average):
+    """Averaged output over scales/flips/windows of a static-shape batch (keras.ops)."""
     num, height, width = (int(d) for d in images.shape[:3])
     total = None
     views = 0
     for scale in scales:
         size = (max(1, int(height * scale)), max(1, int(width * scale)))
         scaled = images if size == (height, width) else _resize(images, size)
-        batch = tf.concat([scaled, tf.reverse(scaled, [2])], axis=0) if flip else scaled
+        batch = ops.concatenate([scaled, ops.flip(scaled, axis=2)], axis=0) if flip else scaled
         if window is None:
-            out = tf.cast(call(batch), tf.float32)
+            out = ops.cast(call(batch), "float32")
         else:
             out = sliding_window_tensor(call, batch, window, overlap)
         if average == "probabilities":
-            out = tf.nn.softmax(out, axis=-1)
+            out = ops.softmax(out, axis=-1)
         if tuple(out.shape[1:3]) != (height, width):
             out = resize_align_corners(out, (height, width))
         if flip:
-            out = out[:num] + tf.reverse(out[num:], [2])
+            out = out[:num] + ops.flip(out[num:], axis=2)
         total = out if total is None else total + out
         views += 2 if flip else 1
     if views == 1:
         return total
-    return total / tf.constant(views, tf.float32)
+    return total / float(views)
 
 
 def _chunked_model_call(model, batch_size: int, pad_to_multiple: int | None):
     """`call(x)`: the model's float32 logits of a static-shape batch, `batch_size` at a time."""
 
-    def call(x: tf.Tensor) -> tf.Tensor:
+    def call(x):
         num, height, width = (int(d) for d in x.shape[:3])
         outputs = []
         for start in range(0, num, batch_size):
@@ -133,12 +135,12 @@ def _chunked_model_call(model, batch_size: int, pad_to_multiple: int | None):
             if pad_to_multiple:
                 pad_h, pad_w = -height % pad_to_multiple, -width % pad_to_multiple
                 if pad_h or pad_w:
-                    chunk = tf.pad(chunk, [[0, 0], [0, pad_h], [0, pad_w], [0, 0]])
-            logits = tf.cast(main_logits(model(chunk, training=False)), tf.float32)
+                    chunk = ops.pad(chunk, [[0, 0], [0, pad_h], [0, pad_w], [0, 0]])
+            logits = ops.cast(main_logits(model(chunk, training=False)), "float32")
             if pad_to_multiple and (pad_h or pad_w):
                 logits = logits[:, :height, :width]
             outputs.append(logits)
-        return outputs[0] if len(outputs) == 1 else tf.concat(outputs, axis=0)
+        return outputs[0] if len(outputs) == 1 else ops.concatenate(outputs, axis=0)
 
     return call
 
@@ -203,10 +205,9 @@ def augmented_logits_function(
     call = _chunked_model_call(model, int(batch_size), pad_to_multiple)
     flip = bool(flip)
 
-    @tf.function(autograph=False)
-    def augmented(images):
+    def augmented_views(images):
         x = images if preprocessor is None else preprocessor(images)
-        x = tf.cast(x, tf.float32)
+        x = ops.cast(x, "float32")
         height, width = (int(d) for d in x.shape[1:3])
         if input_size is not None and input_size != (height, width):
             x = _resize(x, input_size)
@@ -215,13 +216,15 @@ def augmented_logits_function(
             out = resize_align_corners(out, (height, width))
         return out
 
+    augmented = compiled_function(augmented_views)
+
     def run(images) -> np.ndarray:
-        images = tf.convert_to_tensor(images)
-        if images.shape.rank != 4 or images.shape[-1] != 3:
+        images = ops.convert_to_tensor(images)
+        if len(images.shape) != 4 or images.shape[-1] != 3:
             raise ValueError(
                 f"`images` must have shape (N, H, W, 3). Received: images.shape={images.shape}"
             )
-        return augmented(images).numpy()
+        return ops.convert_to_numpy(augmented(images))
 
     run.function = augmented  # the compiled function (one trace per input shape/dtype)
     return run
@@ -287,9 +290,11 @@ def predict_logits(
             f"`images` must have shape (N, H, W, 3). Received: images.shape={images.shape}"
         )
 
-    def call(x: tf.Tensor) -> tf.Tensor:
-        return tf.constant(np.asarray(logits_fn(x.numpy()), np.float32))
+    def call(x):
+        return ops.convert_to_tensor(np.asarray(logits_fn(ops.convert_to_numpy(x)), np.float32))
 
-    return _augmented(
-        call, tf.constant(images), scales, bool(flip), window, overlap, average
-    ).numpy()
+    return ops.convert_to_numpy(
+        _augmented(
+            call, ops.convert_to_tensor(images), scales, bool(flip), window, overlap, average
+        )
+    )

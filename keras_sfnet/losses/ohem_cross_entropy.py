@@ -1,13 +1,14 @@
 """Online hard example mining (OHEM) cross-entropy, as SFNet's authors train."""
 
 import keras
-import tensorflow as tf
+from keras import ops
 
 from keras_sfnet.losses._common import (
     _check_ignore_index,
     flatten_valid,
     masked_mean,
     prepare_logits_and_labels,
+    true_class_values,
 )
 
 
@@ -91,23 +92,23 @@ class OHEMCrossEntropy(keras.losses.Loss):
     def call(self, y_true, y_pred):
         logits, labels = prepare_logits_and_labels(y_true, y_pred)
         flat_logits, safe_labels, valid = flatten_valid(logits, labels, self.ignore_index)
-        nll = -tf.gather(tf.nn.log_softmax(flat_logits, axis=-1), safe_labels, batch_dims=1)
+        nll = -true_class_values(ops.log_softmax(flat_logits, axis=-1), safe_labels)
         if self.min_kept == 0:
             return masked_mean(nll, valid)
 
-        prob = tf.gather(tf.nn.softmax(flat_logits, axis=-1), safe_labels, batch_dims=1)
-        prob = tf.stop_gradient(prob)
+        prob = true_class_values(ops.softmax(flat_logits, axis=-1), safe_labels)
+        prob = ops.stop_gradient(prob)
         # Invalid pixels get probability 2 (> any real one) so they sort last.
         # Padding with `min_kept` such values lets `top_k` use a static `k`:
         # when fewer than `min_kept` pixels are valid the k-th smallest value
         # is a pad (2.0), the threshold becomes 2.0 and every valid pixel is
         # kept, as in the authors' `num_valid < min_kept` branch.
-        masked_prob = tf.where(valid, prob, tf.fill(tf.shape(prob), 2.0))
-        padded = tf.concat([masked_prob, tf.fill([self.min_kept], 2.0)], axis=0)
-        smallest = -tf.math.top_k(-padded, k=self.min_kept, sorted=True).values
+        masked_prob = ops.where(valid, prob, ops.full_like(prob, 2.0))
+        padded = ops.concatenate([masked_prob, ops.full((self.min_kept,), 2.0, "float32")], axis=0)
+        smallest = -ops.top_k(-padded, k=self.min_kept, sorted=True)[0]
         kth_prob = smallest[self.min_kept - 1]
-        threshold = tf.maximum(kth_prob, self.thresh)
-        kept = tf.logical_and(valid, masked_prob <= threshold)
+        threshold = ops.maximum(kth_prob, self.thresh)
+        kept = ops.logical_and(valid, masked_prob <= threshold)
         return masked_mean(nll, kept)
 
     def get_config(self):

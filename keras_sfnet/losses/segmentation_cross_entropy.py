@@ -1,13 +1,14 @@
 """Plain pixel-wise cross-entropy with an ignore label."""
 
 import keras
-import tensorflow as tf
+from keras import ops
 
 from keras_sfnet.losses._common import (
     _check_ignore_index,
     flatten_valid,
     masked_mean,
     prepare_logits_and_labels,
+    true_class_values,
 )
 
 
@@ -51,7 +52,7 @@ class SegmentationCrossEntropy(keras.losses.Loss):
     def call(self, y_true, y_pred):
         logits, labels = prepare_logits_and_labels(y_true, y_pred)
         flat_logits, safe_labels, valid = flatten_valid(logits, labels, self.ignore_index)
-        nll = -tf.gather(tf.nn.log_softmax(flat_logits, axis=-1), safe_labels, batch_dims=1)
+        nll = -true_class_values(ops.log_softmax(flat_logits, axis=-1), safe_labels)
         return masked_mean(nll, valid)
 
     def get_config(self):

@@ -1,22 +1,22 @@
-"""Streaming mean IoU for semantic segmentation, Cityscapes definition."""
+"""Streaming mean IoU for semantic segmentation, Cityscapes definition (every backend)."""
 
 import keras
-import tensorflow as tf
+from keras import ops
 
 from keras_sfnet.metrics.confusion_matrix import _check_num_classes
-from keras_sfnet.ops import resize_align_corners
+from keras_sfnet.ops import resize_align_corners, spatial_size
 
 
 def _squeeze_channel(x, arg_name):
-    rank = x.shape.rank
+    rank = len(x.shape)
     if rank == 4:
         if x.shape[-1] is not None and x.shape[-1] != 1:
             raise ValueError(
                 f"`{arg_name}` must have shape (batch, height, width) or "
                 f"(batch, height, width, 1). Received: {arg_name}.shape={tuple(x.shape)}"
             )
-        return tf.squeeze(x, axis=-1)
-    if rank is not None and rank != 3:
+        return ops.squeeze(x, axis=-1)
+    if rank != 3:
         raise ValueError(
             f"`{arg_name}` must have shape (batch, height, width) or "
             f"(batch, height, width, 1). Received: {arg_name}.shape={tuple(x.shape)}"
@@ -25,9 +25,18 @@ def _squeeze_channel(x, arg_name):
 
 
 def _to_int(x):
-    if x.dtype.is_floating:
-        x = tf.round(x)
-    return tf.cast(x, tf.int32)
+    if "float" in keras.backend.standardize_dtype(x.dtype):
+        x = ops.round(x)
+    return ops.cast(x, "int32")
+
+
+def _state_dtype() -> str:
+    """float64 counts where the backend has float64 (JAX only with ``jax_enable_x64``)."""
+    if keras.config.backend() != "jax":
+        return "float64"
+    import jax
+
+    return "float64" if jax.config.jax_enable_x64 else "float32"
 
 
 @keras.saving.register_keras_serializable(package="keras_sfnet")
@@ -35,7 +44,8 @@ class MeanIoU(keras.metrics.Metric):
     """Streaming mean intersection-over-union, as the Cityscapes benchmark.
 
     Accumulates a confusion matrix (float64 variable, rows: ground truth,
-    summed across replicas) and reports
+    summed across replicas; on JAX without ``jax_enable_x64`` a float32 pair whose
+    compensated sum keeps counts exact far beyond float32's 2^24) and reports
     `mean_c TP_c / (TP_c + FP_c + FN_c)` over the classes that appear in the
     ground truth or the prediction, exactly as
     `cityscapesscripts.evaluation.evalPixelLevelSemanticLabeling` does on
@@ -97,88 +107,115 @@ class MeanIoU(keras.metrics.Metric):
             )
         self.ignore_index = ignore_index
         self.from_logits = from_logits
+        self._state_dtype = _state_dtype()
         self.confusion = self.add_variable(
             shape=(self.num_classes, self.num_classes + 1),
             initializer="zeros",
-            dtype="float64",
+            dtype=self._state_dtype,
             aggregation="sum",
             name="confusion",
         )
+        # The rounding error of the float32 sum (two-sum compensation); unused in float64.
+        self.confusion_error = None
+        if self._state_dtype == "float32":
+            self.confusion_error = self.add_variable(
+                shape=(self.num_classes, self.num_classes + 1),
+                initializer="zeros",
+                dtype="float32",
+                aggregation="sum",
+                name="confusion_error",
+            )
 
     def _is_logits(self, y_pred):
         if self.from_logits != "auto":
             return bool(self.from_logits)
         return (
-            y_pred.shape.rank == 4 and y_pred.shape[-1] == self.num_classes and self.num_classes > 1
+            len(y_pred.shape) == 4 and y_pred.shape[-1] == self.num_classes and self.num_classes > 1
         )
 
     def _predicted_ids(self, y_pred, labels):
-        y_pred = tf.convert_to_tensor(y_pred)
+        y_pred = ops.convert_to_tensor(y_pred)
         if not self._is_logits(y_pred):
             return _to_int(_squeeze_channel(y_pred, "y_pred"))
-        if y_pred.shape.rank != 4 or y_pred.shape[-1] != self.num_classes:
+        if len(y_pred.shape) != 4 or y_pred.shape[-1] != self.num_classes:
             raise ValueError(
                 "With `from_logits=True`, `y_pred` must have shape "
                 f"(batch, height, width, {self.num_classes}). "
                 f"Received: y_pred.shape={tuple(y_pred.shape)}"
             )
-        logits = tf.cast(y_pred, tf.float32)
-        logit_hw, label_hw = logits.shape[1:3], labels.shape[1:3]
-        if not (
-            logit_hw.is_fully_defined() and label_hw.is_fully_defined() and logit_hw == label_hw
-        ):
+        logits = ops.cast(y_pred, "float32")
+        logit_hw, label_hw = tuple(logits.shape[1:3]), tuple(labels.shape[1:3])
+        if None in logit_hw + label_hw or logit_hw != label_hw:
             # align_corners resize to an equal size is the identity.
-            logits = resize_align_corners(logits, tf.shape(labels)[1:3])
-        return tf.argmax(logits, axis=-1, output_type=tf.int32)
+            logits = resize_align_corners(logits, spatial_size(ops.expand_dims(labels, -1)))
+        return ops.cast(ops.argmax(logits, axis=-1), "int32")
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        labels = _to_int(_squeeze_channel(tf.convert_to_tensor(y_true), "y_true"))
+        labels = _to_int(_squeeze_channel(ops.convert_to_tensor(y_true), "y_true"))
         predictions = self._predicted_ids(y_pred, labels)
         c = self.num_classes
-        valid = tf.logical_and(
-            tf.not_equal(labels, self.ignore_index),
-            tf.logical_and(labels >= 0, labels < c),
+        valid = ops.logical_and(
+            ops.not_equal(labels, self.ignore_index),
+            ops.logical_and(labels >= 0, labels < c),
         )
-        in_range = tf.logical_and(predictions >= 0, predictions < c)
-        column = tf.where(in_range, predictions, tf.fill(tf.shape(predictions), c))
-        index = tf.where(valid, labels * (c + 1) + column, tf.zeros_like(labels))
-        weights = tf.cast(valid, tf.float64)
+        in_range = ops.logical_and(predictions >= 0, predictions < c)
+        column = ops.where(in_range, predictions, ops.full_like(predictions, c))
+        index = ops.where(valid, labels * (c + 1) + column, ops.zeros_like(labels))
+        dtype = self._state_dtype
+        weights = ops.cast(valid, dtype)
         if sample_weight is not None:
-            sample_weight = tf.cast(tf.convert_to_tensor(sample_weight), tf.float64)
-            if sample_weight.shape.rank == 4:
-                sample_weight = tf.squeeze(sample_weight, axis=-1)
-            weights = weights * tf.broadcast_to(sample_weight, tf.shape(weights))
-        counts = tf.math.unsorted_segment_sum(
-            tf.reshape(weights, [-1]), tf.reshape(index, [-1]), c * (c + 1)
+            sample_weight = ops.cast(ops.convert_to_tensor(sample_weight), dtype)
+            if len(sample_weight.shape) == 4:
+                sample_weight = ops.squeeze(sample_weight, axis=-1)
+            weights = weights * ops.broadcast_to(sample_weight, ops.shape(weights))
+        counts = ops.segment_sum(
+            ops.reshape(weights, (-1,)),
+            ops.reshape(index, (-1,)),
+            num_segments=c * (c + 1),
+            sorted=False,
         )
-        self.confusion.assign_add(tf.reshape(counts, (c, c + 1)))
+        counts = ops.reshape(counts, (c, c + 1))
+        if self.confusion_error is None:
+            self.confusion.assign_add(counts)
+            return
+        # Two-sum: total + counts == new_total + error exactly (float32 pair).
+        total = ops.convert_to_tensor(self.confusion)
+        new_total = total + counts
+        counted = new_total - total
+        error = (total - (new_total - counted)) + (counts - counted)
+        self.confusion.assign(new_total)
+        self.confusion_error.assign_add(error)
+
+    def _counts(self):
+        confusion = ops.convert_to_tensor(self.confusion)
+        if self.confusion_error is not None:
+            confusion = confusion + ops.convert_to_tensor(self.confusion_error)
+        return confusion
 
     def per_class_iou(self):
         """`(num_classes,)` float64 tensor of IoUs; NaN for absent classes."""
-        confusion = tf.convert_to_tensor(self.confusion)
+        confusion = self._counts()
         square = confusion[:, : self.num_classes]
-        tp = tf.linalg.diag_part(square)
-        denominator = tf.reduce_sum(confusion, axis=1) + tf.reduce_sum(square, axis=0) - tp
-        nan = tf.fill(tf.shape(tp), tf.constant(float("nan"), tf.float64))
-        return tf.where(denominator > 0, tp / tf.maximum(denominator, 1e-300), nan)
+        tp = ops.diagonal(square)
+        denominator = ops.sum(confusion, axis=1) + ops.sum(square, axis=0) - tp
+        nan = ops.full_like(tp, float("nan"))
+        return ops.where(denominator > 0, tp / ops.maximum(denominator, 1e-30), nan)
 
     def result(self):
         iou = self.per_class_iou()
-        present = tf.logical_not(tf.math.is_nan(iou))
-        total = tf.reduce_sum(tf.where(present, iou, tf.zeros_like(iou)))
-        count = tf.reduce_sum(tf.cast(present, tf.float64))
-        mean = tf.where(
-            count > 0, total / tf.maximum(count, 1.0), tf.constant(float("nan"), tf.float64)
-        )
-        return tf.cast(mean, self.dtype)
+        present = ops.logical_not(ops.isnan(iou))
+        total = ops.sum(ops.where(present, iou, ops.zeros_like(iou)))
+        count = ops.sum(ops.cast(present, iou.dtype))
+        mean = ops.where(count > 0, total / ops.maximum(count, 1.0), ops.full_like(total, float("nan")))
+        return ops.cast(mean, self.dtype)
 
     def pixel_accuracy(self):
         """Correct / evaluated pixels (float64 tensor); NaN before any pixel."""
-        confusion = tf.convert_to_tensor(self.confusion)
-        correct = tf.linalg.trace(confusion[:, : self.num_classes])
-        total = tf.reduce_sum(confusion)
-        return tf.where(
-            total > 0, correct / tf.maximum(total, 1e-300), tf.constant(float("nan"), tf.float64)
+        confusion = self._counts()
+        correct = ops.trace(confusion[:, : self.num_classes])
+        total = ops.sum(confusion)
+        return ops.where(
+            total > 0, correct / ops.maximum(total, 1e-30), ops.full_like(total, float("nan"))
         )
 
     def confusion_matrix(self):
@@ -187,7 +224,7 @@ class MeanIoU(keras.metrics.Metric):
         Pixels predicted outside `[0, num_classes)` are in the state's extra
         last column (`self.confusion`), not in this matrix.
         """
-        return tf.convert_to_tensor(self.confusion)[:, : self.num_classes]
+        return self._counts()[:, : self.num_classes]
 
     def get_config(self):
         config = super().get_config()
