@@ -10,7 +10,10 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Mapping
 
-__all__ = ["lazy_exports"]
+__all__ = ["SUBMODULE", "lazy_exports"]
+
+SUBMODULE = "<submodule>"
+"""The value of :func:`lazy_exports` names that exports a submodule."""
 
 
 def lazy_exports(package: str, names: Mapping[str, str]) -> tuple[Callable, Callable]:
@@ -18,8 +21,11 @@ def lazy_exports(package: str, names: Mapping[str, str]) -> tuple[Callable, Call
 
     Args:
         package: the package's ``__name__``.
-        names: public name -> absolute module path that defines it (a value equal to
-            ``f"{package}.{name}"`` exports the submodule itself).
+        names: public name -> absolute module path that defines it, or
+            :data:`SUBMODULE` to export the submodule ``f"{package}.{name}"`` itself.
+            A function named like its own module (``logits_function``) must be
+            imported eagerly instead: importing the submodule binds its name on the
+            package, which would hide the function.
 
     Example:
     >>> getattr_, dir_ = lazy_exports("json", {"dumps": "json"})
@@ -31,9 +37,9 @@ def lazy_exports(package: str, names: Mapping[str, str]) -> tuple[Callable, Call
         module_path = names.get(name)
         if module_path is None:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
-        module = importlib.import_module(module_path)
-        value = module if module_path == f"{package}.{name}" else getattr(module, name)
-        return value
+        if module_path == SUBMODULE:
+            return importlib.import_module(f"{package}.{name}")
+        return getattr(importlib.import_module(module_path), name)
 
     def __dir__():
         return sorted(names)

@@ -18,11 +18,11 @@ Example:
 ...                      crop_size=(128, 128), batch_size=4, seed=0)
 """
 
-from keras_sfnet.lazy_exports import lazy_exports
+from keras_sfnet.lazy_exports import SUBMODULE, lazy_exports
 
 #: Public name -> the module that defines it (imported on first access).
 _EXPORTS = {
-    "synthetic": "keras_sfnet.data.synthetic",
+    "synthetic": SUBMODULE,
     "augment_example": "keras_sfnet.data.augment",
     "class_uniform_center": "keras_sfnet.data.augment",
     "color_jitter": "keras_sfnet.data.augment",

@@ -1,5 +1,8 @@
 """keras_sfnet.inference: class maps for user images, test-time augmentation, file prediction."""
 
+# Functions named like their module are imported eagerly (see lazy_exports).
+from keras_sfnet.inference.flow_pictures import flow_pictures
+from keras_sfnet.inference.logits_function import logits_function
 from keras_sfnet.lazy_exports import lazy_exports
 
 #: Public name -> the module that defines it (imported on first access).
@@ -7,10 +10,8 @@ _EXPORTS = {
     "PredictionReport": "keras_sfnet.inference.file_prediction",
     "list_inputs": "keras_sfnet.inference.file_prediction",
     "predict_files": "keras_sfnet.inference.file_prediction",
-    "flow_pictures": "keras_sfnet.inference.flow_pictures",
     "upsample_flow": "keras_sfnet.inference.flow_pictures",
     "prepare_image": "keras_sfnet.inference.image_input",
-    "logits_function": "keras_sfnet.inference.logits_function",
     "main_logits": "keras_sfnet.inference.logits_function",
     "load_segmentation_model": "keras_sfnet.inference.model_loading",
     "Segmenter": "keras_sfnet.inference.segmenter",

@@ -10,7 +10,6 @@ import numpy as np
 from keras import ops
 
 from keras_sfnet.inference.compiled_function import compiled_function
-
 from keras_sfnet.inference.image_input import prepare_image
 from keras_sfnet.inference.logits_function import main_logits
 from keras_sfnet.inference.sliding_window import _pair

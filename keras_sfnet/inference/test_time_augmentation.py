@@ -20,7 +20,6 @@ import numpy as np
 from keras import ops
 
 from keras_sfnet.inference.compiled_function import compiled_function
-
 from keras_sfnet.inference.logits_function import check_batch_options, main_logits
 from keras_sfnet.inference.sliding_window import _pair, sliding_window_tensor
 from keras_sfnet.ops import resize_align_corners
