@@ -10,22 +10,42 @@ Example:
 >>> print(report.summary())
 """
 
-from keras_sfnet.export.calibration import calibration_samples, synthetic_calibration_images
-from keras_sfnet.export.export_model import FORMATS, SUPPORTED_QUANTIZATIONS, export_model
-from keras_sfnet.export.onnx import convert_to_onnx, export_onnx, onnx_operators
-from keras_sfnet.export.parity import ExportParityError, ParityCheck, ParityReport, mean_iou
-from keras_sfnet.export.saved_model import FLOAT_SIGNATURE, SERVING_SIGNATURE, export_saved_model
-from keras_sfnet.export.tensorrt import TensorRTUnavailableError, export_tensorrt, tensorrt_status
-from keras_sfnet.export.tflite import export_tflite, tflite_operators
+from keras_sfnet.export.export_model import (
+    export_model,
+)  # named like its module: eager (see lazy_exports)
+from keras_sfnet.lazy_exports import lazy_exports
 
+#: Public name -> the module that defines it (imported on first access).
+_EXPORTS = {
+    "calibration_samples": "keras_sfnet.export.calibration",
+    "synthetic_calibration_images": "keras_sfnet.export.calibration",
+    "FORMATS": "keras_sfnet.export.export_model",
+    "SUPPORTED_QUANTIZATIONS": "keras_sfnet.export.export_model",
+    "convert_to_onnx": "keras_sfnet.export.onnx",
+    "export_onnx": "keras_sfnet.export.onnx",
+    "onnx_operators": "keras_sfnet.export.onnx",
+    "ExportParityError": "keras_sfnet.export.parity",
+    "ParityCheck": "keras_sfnet.export.parity",
+    "ParityReport": "keras_sfnet.export.parity",
+    "mean_iou": "keras_sfnet.export.parity",
+    "FLOAT_SIGNATURE": "keras_sfnet.export.saved_model",
+    "SERVING_SIGNATURE": "keras_sfnet.export.saved_model",
+    "export_saved_model": "keras_sfnet.export.saved_model",
+    "TensorRTUnavailableError": "keras_sfnet.export.tensorrt",
+    "export_tensorrt": "keras_sfnet.export.tensorrt",
+    "tensorrt_status": "keras_sfnet.export.tensorrt",
+    "export_tflite": "keras_sfnet.export.tflite",
+    "tflite_operators": "keras_sfnet.export.tflite",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 __all__ = [
+    "ExportParityError",
     "FLOAT_SIGNATURE",
     "FORMATS",
-    "SERVING_SIGNATURE",
-    "SUPPORTED_QUANTIZATIONS",
-    "ExportParityError",
     "ParityCheck",
     "ParityReport",
+    "SERVING_SIGNATURE",
+    "SUPPORTED_QUANTIZATIONS",
     "TensorRTUnavailableError",
     "calibration_samples",
     "convert_to_onnx",

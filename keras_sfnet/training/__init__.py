@@ -13,30 +13,36 @@ Example:
 >>> result = train(config)  # doctest: +SKIP
 """
 
-from keras_sfnet.training.checkpointing import (
-    TrainingCheckpoint,
-    read_checkpoint_state,
-    restore_checkpoint,
-)
-from keras_sfnet.training.demo import DemoResult, demo_config, run_demo
-from keras_sfnet.training.distribution import get_strategy, is_chief
-from keras_sfnet.training.optimizers import CoupledWeightDecaySGD
-from keras_sfnet.training.precision import precision_policy, wrap_loss_scale
-from keras_sfnet.training.schedules import PolyDecay
-from keras_sfnet.training.step_limit import StepLimit
-from keras_sfnet.training.sync_batchnorm import convert_to_sync_batchnorm, iter_layers
-from keras_sfnet.training.train_config import TrainConfig
-from keras_sfnet.training.train_result import TrainResult
-from keras_sfnet.training.trainer import (
-    build_optimizer,
-    build_training_model,
-    clear_run,
-    compile_for_training,
-    resolve_dataset,
-    train,
-)
-from keras_sfnet.training.training_logs import TrainingLogs
+from keras_sfnet.lazy_exports import lazy_exports
 
+#: Public name -> the module that defines it (imported on first access).
+_EXPORTS = {
+    "TrainingCheckpoint": "keras_sfnet.training.checkpointing",
+    "read_checkpoint_state": "keras_sfnet.training.checkpointing",
+    "restore_checkpoint": "keras_sfnet.training.checkpointing",
+    "DemoResult": "keras_sfnet.training.demo",
+    "demo_config": "keras_sfnet.training.demo",
+    "run_demo": "keras_sfnet.training.demo",
+    "get_strategy": "keras_sfnet.training.distribution",
+    "is_chief": "keras_sfnet.training.distribution",
+    "CoupledWeightDecaySGD": "keras_sfnet.training.optimizers",
+    "precision_policy": "keras_sfnet.training.precision",
+    "wrap_loss_scale": "keras_sfnet.training.precision",
+    "PolyDecay": "keras_sfnet.training.schedules",
+    "StepLimit": "keras_sfnet.training.step_limit",
+    "convert_to_sync_batchnorm": "keras_sfnet.training.sync_batchnorm",
+    "iter_layers": "keras_sfnet.training.sync_batchnorm",
+    "TrainConfig": "keras_sfnet.training.train_config",
+    "TrainResult": "keras_sfnet.training.train_result",
+    "build_optimizer": "keras_sfnet.training.trainer",
+    "build_training_model": "keras_sfnet.training.trainer",
+    "clear_run": "keras_sfnet.training.trainer",
+    "compile_for_training": "keras_sfnet.training.trainer",
+    "resolve_dataset": "keras_sfnet.training.trainer",
+    "train": "keras_sfnet.training.trainer",
+    "TrainingLogs": "keras_sfnet.training.training_logs",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 __all__ = [
     "CoupledWeightDecaySGD",
     "DemoResult",

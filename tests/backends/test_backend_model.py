@@ -109,6 +109,7 @@ def test_primitives_against_numpy():
     rng = np.random.default_rng(0)
     x = rng.normal(size=(2, 5, 7, 3)).astype("float32")
     y = _numpy(sf_ops.resize_align_corners(x, (9, 13)))
+
     # float64 numpy reference of align-corners bilinear resizing.
     def axis_matrix(n_out, n_in):
         m = np.zeros((n_out, n_in))
