@@ -2,7 +2,9 @@
 
 A package lists which public name lives in which module; each module is imported on
 first access, so importing the package imports none of them (and never TensorFlow
-for the parts of the library that run without it).
+for the parts of the library that run without it). A name whose module needs a
+missing TensorFlow raises :class:`keras_sfnet.backend_support.TensorFlowRequiredError`
+saying what to install.
 """
 
 from __future__ import annotations
@@ -14,6 +16,18 @@ __all__ = ["SUBMODULE", "lazy_exports"]
 
 SUBMODULE = "<submodule>"
 """The value of :func:`lazy_exports` names that exports a submodule."""
+
+
+def _import(module_path: str, package: str):
+    try:
+        return importlib.import_module(module_path)
+    except ModuleNotFoundError as error:
+        if not (error.name or "").split(".")[0] == "tensorflow":
+            raise
+        from keras_sfnet.backend_support import require_tensorflow
+
+        require_tensorflow(f"{module_path} ({package})")
+        raise
 
 
 def lazy_exports(package: str, names: Mapping[str, str]) -> tuple[Callable, Callable]:
@@ -38,8 +52,8 @@ def lazy_exports(package: str, names: Mapping[str, str]) -> tuple[Callable, Call
         if module_path is None:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
         if module_path == SUBMODULE:
-            return importlib.import_module(f"{package}.{name}")
-        return getattr(importlib.import_module(module_path), name)
+            return _import(f"{package}.{name}", package)
+        return getattr(_import(module_path, package), name)
 
     def __dir__():
         return sorted(names)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import logging
 import os
 import sys
@@ -20,6 +21,7 @@ __all__ = [
     "UsageError",
     "new_parser",
     "run_command",
+    "select_backend",
 ]
 
 #: Set to 1 to get tracebacks of user errors (like `--debug`).
@@ -51,13 +53,22 @@ class ArgumentParser(argparse.ArgumentParser):
         self.exit(2, f"error: {message}\n{self.format_usage()}")
 
 
-def new_parser(description: str, *, verbose_flag: bool = True) -> ArgumentParser:
-    """A tool's parser with the shared flags `--debug` and (optionally) `--verbose`.
+BACKENDS = ("tensorflow", "jax", "torch")
+
+
+def new_parser(
+    description: str, *, verbose_flag: bool = True, backends: Sequence[str] = ("tensorflow",)
+) -> ArgumentParser:
+    """A tool's parser with the shared flags `--debug`, `--backend` and `--verbose`.
 
     Args:
         description: str, shown by `--help` as written (e.g. the module docstring).
         verbose_flag: bool, add `-v/--verbose` (INFO logs and TensorFlow's start-up
             messages). False for tools whose `--verbose` means something else.
+        backends: the Keras backends the tool runs on. With more than one, a
+            `--backend` flag (default: `KERAS_BACKEND`, else tensorflow); with only
+            TensorFlow, the tool always runs on it (exporters: a `.keras` saved on any
+            backend loads there).
 
     Returns:
         An `ArgumentParser` using `HelpFormatter` (real defaults in `--help`).
@@ -68,6 +79,14 @@ def new_parser(description: str, *, verbose_flag: bool = True) -> ArgumentParser
         action="store_true",
         help=f"show tracebacks and TensorFlow's start-up messages (or {DEBUG_ENVIRONMENT}=1)",
     )
+    parser.set_defaults(_backends=tuple(backends))
+    if len(backends) > 1:
+        parser.add_argument(
+            "--backend",
+            choices=list(backends),
+            default=None,
+            help="the Keras backend (default: $KERAS_BACKEND, else tensorflow)",
+        )
     if verbose_flag:
         parser.add_argument(
             "-v",
@@ -76,6 +95,48 @@ def new_parser(description: str, *, verbose_flag: bool = True) -> ArgumentParser
             help="INFO log messages and TensorFlow's start-up messages",
         )
     return parser
+
+
+def select_backend(args: argparse.Namespace) -> str:
+    """Sets `KERAS_BACKEND` for the tool before Keras is imported; returns it.
+
+    Raises:
+        UsageError: the backend is not one this tool runs on, or Keras was already
+            imported with another backend in this process.
+    """
+    supported = tuple(getattr(args, "_backends", ("tensorflow",)))
+    requested = getattr(args, "backend", None)
+    environment = os.environ.get("KERAS_BACKEND")
+    if requested is None:
+        requested = environment if environment in supported else supported[0]
+    if requested not in supported:
+        raise UsageError(
+            f"this tool runs on the {' or '.join(supported)} backend, not {requested!r}; "
+            f"use --backend {supported[0]}"
+        )
+    if "keras" in sys.modules:
+        import keras
+
+        current = keras.config.backend()
+        if current != requested:
+            raise UsageError(
+                f"Keras is already running on the {current} backend in this process; "
+                f"start a new process with KERAS_BACKEND={requested}"
+            )
+    elif environment and environment != requested:
+        logging.getLogger(__name__).info(
+            "Keras backend: %s (KERAS_BACKEND=%s is not supported by this tool)",
+            requested,
+            environment,
+        )
+    if requested == "tensorflow" and importlib.util.find_spec("tensorflow") is None:
+        others = [b for b in supported if b != "tensorflow"]
+        hint = f", or run it on --backend {' / '.join(others)}" if others else ""
+        raise UsageError(
+            "TensorFlow is not installed: pip install 'keras_sfnet[tensorflow]'" + hint
+        )
+    os.environ["KERAS_BACKEND"] = requested
+    return requested
 
 
 def _environment_flag(name: str) -> bool:
@@ -127,9 +188,11 @@ def run_command(
     handler.setFormatter(logging.Formatter(log_format))
     logging.basicConfig(level=logging.INFO if loud else log_level, handlers=[handler])
     try:
+        backend = select_backend(args)
         if check is not None:
             check(args)
-        import_tensorflow(quiet=not loud)
+        if backend == "tensorflow":
+            import_tensorflow(quiet=not loud)
         result = run(args)
     except KeyboardInterrupt:
         if debug:

@@ -18,14 +18,14 @@ import argparse
 from pathlib import Path
 
 from keras_sfnet_cli.argument_types import existing_path
-from keras_sfnet_cli.command import UsageError, new_parser, run_command
+from keras_sfnet_cli.command import BACKENDS, UsageError, new_parser, run_command
 from keras_sfnet_cli.output_checks import check_writable
 
 __all__ = ["build_parser", "check", "main", "run"]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = new_parser(__doc__)
+    parser = new_parser(__doc__, backends=BACKENDS)
     parser.add_argument("checkpoint", type=existing_path, help="the authors' .pth file")
     parser.add_argument("--output", type=Path, help="output path without suffix")
     parser.add_argument("--preset", type=Path, help="write a preset folder here")

@@ -17,7 +17,7 @@ import argparse
 import sys
 
 from keras_sfnet_cli.argument_types import existing_path, scales_argument, window_argument
-from keras_sfnet_cli.command import new_parser, run_command
+from keras_sfnet_cli.command import BACKENDS, new_parser, run_command
 from keras_sfnet_cli.output_checks import check_writable
 
 __all__ = ["build_parser", "check", "main", "run"]
@@ -26,7 +26,7 @@ OUTPUT_KINDS = ("classes", "color", "overlay")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = new_parser(__doc__)
+    parser = new_parser(__doc__, backends=BACKENDS)
     parser.add_argument(
         "--model", required=True, type=existing_path,
         help="model file: .keras, or the authors' .pth",

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 
 import keras
 
+from keras_sfnet.backend_support import require_tensorflow
 from keras_sfnet.export.parity import ParityCheck, ParityReport
 
 __all__ = ["FORMATS", "SUPPORTED_QUANTIZATIONS", "export_model"]
@@ -67,6 +68,7 @@ def export_model(
     Example:
     >>> report = export_model("sfnet.keras", "sfnet.tflite", "tflite", input_size=(512, 1024))
     """
+    require_tensorflow("Export", backend=True)
     if format not in FORMATS:
         raise ValueError(f"`format` must be one of {list(FORMATS)}. Received: format={format!r}")
     if quantization not in QUANTIZATIONS:

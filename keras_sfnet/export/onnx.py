@@ -24,6 +24,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_sfnet.backend_support import require_tensorflow
 from keras_sfnet.export.parity import DEFAULT_DYNAMIC_SIZES, ParityCheck, ParityReport, run_parity
 from keras_sfnet.export.staging import staged_output
 from keras_sfnet.export.tracing import (
@@ -266,6 +267,7 @@ def export_onnx(
     Example:
     >>> report = export_onnx(model, "sfnet.onnx", input_size=(512, 1024), warp="grid_sample")
     """
+    require_tensorflow("ONNX export", backend=True)
     if isinstance(opset, bool) or not isinstance(opset, int) or opset < MIN_OPSET:
         raise ValueError(f"`opset` must be an integer >= {MIN_OPSET}. Received: opset={opset!r}")
     if resize not in ONNX_RESIZES:

@@ -10,6 +10,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_sfnet.backend_support import require_tensorflow
 from keras_sfnet.export.parity import DEFAULT_DYNAMIC_SIZES, ParityCheck, ParityReport, run_parity
 from keras_sfnet.export.staging import staged_output
 from keras_sfnet.export.tracing import (
@@ -75,6 +76,7 @@ def export_saved_model(
     Example:
     >>> report = export_saved_model(model, "models/sfnet/1", include_probabilities=True)
     """
+    require_tensorflow("SavedModel export", backend=True)
     size = check_input_size(input_size)
     parity = parity or ParityCheck()
     net = inference_model(model)

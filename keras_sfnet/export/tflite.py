@@ -10,6 +10,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_sfnet.backend_support import require_tensorflow
 from keras_sfnet.export.calibration import calibration_samples
 from keras_sfnet.export.parity import (
     DEFAULT_DYNAMIC_SIZES,
@@ -159,6 +160,7 @@ def export_tflite(
     >>> report.max_rel_error < 1e-4
     True
     """
+    require_tensorflow("TFLite export", backend=True)
     if quantization not in QUANTIZATIONS:
         raise ValueError(
             f"`quantization` must be one of {list(QUANTIZATIONS)}. "

@@ -150,3 +150,37 @@ def test_warp_matches_a_numpy_grid_sample():
                 if 0 <= xx < 8 and 0 <= yy < 6:
                     ref[0, r, c] += wgt * feats[0, yy, xx]
     np.testing.assert_allclose(out, ref, atol=2e-5)
+
+
+@pytest.mark.parametrize("policy", ["mixed_bfloat16", "mixed_float16"])
+def test_mixed_precision_trains_with_float32_outputs(policy, image):
+    keras.mixed_precision.set_global_policy(policy)
+    try:
+        model = keras_sfnet.SFNet(backbone="resnet18", **TINY)
+        model.compile()  # mixed_float16: Keras wraps the optimizer in a LossScaleOptimizer
+        if policy == "mixed_float16":
+            assert isinstance(model.optimizer, keras.optimizers.LossScaleOptimizer)
+        labels = np.random.default_rng(0).integers(0, 5, (1, 64, 96)).astype("int32")
+        history = model.fit(image, labels, epochs=2, verbose=0)
+        assert np.isfinite(history.history["loss"]).all()
+        out = model(image, training=False)
+        assert keras.backend.standardize_dtype(out.dtype) == "float32"
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+
+
+def test_tensorflow_only_features_say_what_to_do(backend):
+    from keras_sfnet.backend_support import TensorFlowRequiredError, tensorflow_installed
+
+    if backend == "tensorflow":
+        assert callable(keras_sfnet.export.export_tflite)
+        assert callable(keras_sfnet.data.load_dataset)
+        return
+    with pytest.raises(TensorFlowRequiredError, match=r"KERAS_BACKEND=tensorflow|pip install"):
+        keras_sfnet.export.export_tflite
+        keras_sfnet.export.export_tflite(None, "model.tflite")
+    if not tensorflow_installed():
+        with pytest.raises(
+            TensorFlowRequiredError, match=r"pip install 'keras_sfnet\[tensorflow\]'"
+        ):
+            keras_sfnet.data.load_dataset
