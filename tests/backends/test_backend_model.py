@@ -177,10 +177,10 @@ def test_tensorflow_only_features_say_what_to_do(backend):
         assert callable(keras_sfnet.data.load_dataset)
         return
     with pytest.raises(TensorFlowRequiredError, match=r"KERAS_BACKEND=tensorflow|pip install"):
-        keras_sfnet.export.export_tflite
-        keras_sfnet.export.export_tflite(None, "model.tflite")
+        export = keras_sfnet.export.export_tflite  # fails here without TensorFlow
+        export(None, "model.tflite")  # else here: not the TensorFlow backend
     if not tensorflow_installed():
         with pytest.raises(
             TensorFlowRequiredError, match=r"pip install 'keras_sfnet\[tensorflow\]'"
         ):
-            keras_sfnet.data.load_dataset
+            _ = keras_sfnet.data.load_dataset
