@@ -67,6 +67,8 @@ def test_backend_independent_tests_pass_without_tensorflow(backend, tf_artifacts
         KERAS_BACKEND=backend,
         KERAS_SFNET_TF_ARTIFACTS=str(tf_artifacts),
         PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
+        # Two host devices for JAX's data-parallel test (harmless elsewhere).
+        XLA_FLAGS="--xla_force_host_platform_device_count=2",
     )
     command = [
         sys.executable,
@@ -82,3 +84,30 @@ def test_backend_independent_tests_pass_without_tensorflow(backend, tf_artifacts
     report = done.stdout[-6000:] + done.stderr[-3000:]
     assert done.returncode == 0, report
     assert " passed" in done.stdout and "skipped" not in done.stdout.split("\n")[-2], report
+
+    # The model trained there loads here with the same logits, and one command exports
+    # it to TFLite with the exporter's parity check.
+    trained = tf_artifacts / f"trained_on_{backend}.keras"
+    model = keras.saving.load_model(trained)
+    images, _ = training_recipe.batch()
+    logits = keras.ops.convert_to_numpy(model(images, training=False)["logits"])
+    expected = np.load(tf_artifacts / f"trained_on_{backend}_logits.npy")
+    assert np.linalg.norm(logits - expected) / np.linalg.norm(expected) <= 1e-5
+    output = tf_artifacts / f"trained_on_{backend}.tflite"
+    export = [
+        sys.executable,
+        str(REPO / "tools" / "export.py"),
+        "--model",
+        str(trained),
+        "--format",
+        "tflite",
+        "--output",
+        str(output),
+        "--input-size",
+        "64",
+        "64",
+    ]
+    env["KERAS_BACKEND"] = backend  # the export tool runs on TensorFlow regardless
+    done = subprocess.run(export, cwd=REPO, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert output.is_file() and output.stat().st_size > 100_000

@@ -7,17 +7,23 @@ Example:
 >>> print(format_report(report))  # doctest: +SKIP
 """
 
-from keras_sfnet.benchmark.ceiling import matmul_gflops
-from keras_sfnet.benchmark.flops import MacCount, count_macs
-from keras_sfnet.benchmark.harness import (
-    ALL_RUNTIMES,
-    BenchmarkConfig,
-    configure_threads,
-    run_benchmark,
-)
-from keras_sfnet.benchmark.report_table import format_report
-from keras_sfnet.benchmark.timing import TimingStats, interleaved_timings, time_function
+from keras_sfnet.lazy_exports import lazy_exports
 
+#: Public name -> the module that defines it (imported on first access).
+_EXPORTS = {
+    "matmul_gflops": "keras_sfnet.benchmark.ceiling",
+    "MacCount": "keras_sfnet.benchmark.flops",
+    "count_macs": "keras_sfnet.benchmark.flops",
+    "ALL_RUNTIMES": "keras_sfnet.benchmark.harness",
+    "BenchmarkConfig": "keras_sfnet.benchmark.harness",
+    "configure_threads": "keras_sfnet.benchmark.harness",
+    "run_benchmark": "keras_sfnet.benchmark.harness",
+    "format_report": "keras_sfnet.benchmark.report_table",
+    "TimingStats": "keras_sfnet.benchmark.timing",
+    "interleaved_timings": "keras_sfnet.benchmark.timing",
+    "time_function": "keras_sfnet.benchmark.timing",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 __all__ = [
     "ALL_RUNTIMES",
     "BenchmarkConfig",

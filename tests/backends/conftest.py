@@ -17,6 +17,11 @@ REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
 #: Set by tests/test_backends.py: a folder of artifacts the TensorFlow backend wrote
 #: (a .keras model, inputs, logits, training trajectories) to compare against.
 TF_ARTIFACTS = os.environ.get("KERAS_SFNET_TF_ARTIFACTS")
+# The comparison with TensorFlow's artifacts only means something on another backend,
+# and tests/test_backends.py is what runs it there.
+collect_ignore = [] if TF_ARTIFACTS else ["test_backend_vs_tensorflow.py"]
+if keras.config.backend() != "jax":  # keras.distribution's data parallelism is JAX's
+    collect_ignore.append("test_backend_data_parallel.py")
 
 
 @pytest.fixture

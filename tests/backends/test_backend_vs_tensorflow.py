@@ -46,3 +46,10 @@ def test_three_training_steps_follow_tensorflow(tf_artifacts):
             assert _relative(result[path], value) <= 1e-3, path
         checked += 1
     assert checked == len(model.weights)
+    # Hand the trained model back: tests/test_backends.py loads it on TensorFlow and
+    # exports it (the TensorFlow exporters take a model trained on any backend).
+    images, _ = training_recipe.batch()
+    name = f"trained_on_{keras.config.backend()}"
+    model.save(tf_artifacts / f"{name}.keras")
+    logits = keras.ops.convert_to_numpy(model(images, training=False)["logits"])
+    np.save(tf_artifacts / f"{name}_logits.npy", logits)
