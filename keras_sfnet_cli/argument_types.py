@@ -5,7 +5,16 @@ from __future__ import annotations
 import argparse
 import os
 
-__all__ = ["existing_path", "scales_argument", "window_argument"]
+__all__ = [
+    "class_names_argument",
+    "existing_path",
+    "model_source",
+    "scales_argument",
+    "window_argument",
+]
+
+#: What `--model` accepts besides files and preset folders.
+HUB_SCHEMES = ("hf://", "kaggle://")
 
 
 def existing_path(text: str) -> str:
@@ -18,6 +27,38 @@ def existing_path(text: str) -> str:
     if not os.path.exists(text):
         raise argparse.ArgumentTypeError(f"'{text}' does not exist")
     return text
+
+
+def model_source(text: str) -> str:
+    """A `--model`: a `.keras` / `.pth` file, a preset folder (with config.json) or a hub handle.
+
+    Example:
+    >>> model_source("hf://my-org/sfnet-r18")
+    'hf://my-org/sfnet-r18'
+    """
+    if text.startswith(HUB_SCHEMES):
+        return text
+    if not os.path.exists(text):
+        raise argparse.ArgumentTypeError(f"'{text}' does not exist")
+    if os.path.isdir(text) and not os.path.exists(os.path.join(text, "config.json")):
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is a folder without config.json, not a preset (a preset holds "
+            "config.json, model.weights.h5, preprocessor.json and metadata.json)"
+        )
+    return text
+
+
+def class_names_argument(text: str) -> list[str]:
+    """Comma-separated class names, e.g. ``"background,cat,dog"``.
+
+    Example:
+    >>> class_names_argument("background, cat,dog")
+    ['background', 'cat', 'dog']
+    """
+    names = [name.strip() for name in text.split(",")]
+    if not all(names):
+        raise argparse.ArgumentTypeError(f"expected names like road,car,sky (got {text!r})")
+    return names
 
 
 def scales_argument(text: str) -> tuple[float, ...]:

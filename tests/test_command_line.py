@@ -116,6 +116,9 @@ def test_cli_copies_match_the_library():
     for name in ("DATASETS", "LOSSES", "AUGMENTATIONS", "MIXED_PRECISION", "DISTRIBUTIONS"):
         assert getattr(train_cli, name) == getattr(train_config, name), name
     assert demo_cli.DEMO_STEPS == DEMO_SETTINGS["steps"]
+    from keras_sfnet.backbones import BACKBONES, resnet
+
+    assert train_cli.BACKBONES == tuple(BACKBONES) and train_cli.STEMS == resnet.STEMS
     from keras_sfnet.layers import configurable_fpn, context_head, flow_alignment
     from keras_sfnet.models import decoder_switches
 

@@ -93,7 +93,7 @@ from keras_sfnet.data.synthetic import (
     generate_synthetic_layout,
     render_street_scene,
 )
-from keras_sfnet.data.validation import validate_dataset
+from keras_sfnet.data.validation import format_validation_report, validate_dataset
 
 __all__ = [
     "ADE20K_CLASS_NAMES",
@@ -159,5 +159,6 @@ __all__ = [
     "render_street_scene",
     "resolve_info",
     "synthetic",
+    "format_validation_report",
     "validate_dataset",
 ]

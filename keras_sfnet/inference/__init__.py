@@ -4,7 +4,12 @@ from keras_sfnet.inference.file_prediction import PredictionReport, list_inputs,
 from keras_sfnet.inference.flow_pictures import flow_pictures, upsample_flow
 from keras_sfnet.inference.image_input import prepare_image
 from keras_sfnet.inference.logits_function import logits_function, main_logits
-from keras_sfnet.inference.model_loading import load_segmentation_model
+from keras_sfnet.inference.model_loading import (
+    load_model_classes,
+    load_segmentation_model,
+    model_class_info,
+    save_model_classes,
+)
 from keras_sfnet.inference.segmenter import Segmenter
 from keras_sfnet.inference.sliding_window import (
     sliding_window_boxes,
@@ -28,7 +33,10 @@ __all__ = [
     "list_inputs",
     "predict_files",
     "upsample_flow",
+    "load_model_classes",
     "load_segmentation_model",
+    "model_class_info",
+    "save_model_classes",
     "logits_function",
     "main_logits",
     "predict_logits",

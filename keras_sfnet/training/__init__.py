@@ -34,6 +34,7 @@ from keras_sfnet.training.trainer import (
     compile_for_training,
     resolve_dataset,
     train,
+    validate_training_data,
 )
 from keras_sfnet.training.training_logs import TrainingLogs
 
@@ -61,5 +62,6 @@ __all__ = [
     "restore_checkpoint",
     "run_demo",
     "train",
+    "validate_training_data",
     "wrap_loss_scale",
 ]
