@@ -25,7 +25,9 @@ from keras_sfnet_cli.argument_types import existing_path
 from keras_sfnet_cli.command import UsageError, new_parser, run_command
 from keras_sfnet_cli.help_format import with_default
 
-__all__ = ["CONFIG_DEFAULTS", "build_parser", "check", "config_from_args", "main", "run"]
+__all__ = [
+    "CONFIG_DEFAULTS", "UsageError", "build_parser", "check", "config_from_args", "main", "run",
+]  # fmt: skip
 
 # Choices the parser offers (kept here so that --help needs no TensorFlow;
 # tests/test_command_line.py checks them against keras_sfnet.training.train_config).

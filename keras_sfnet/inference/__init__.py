@@ -9,6 +9,7 @@ from keras_sfnet.inference.model_loading import (
     load_segmentation_model,
     model_class_info,
     save_model_classes,
+    segmenter_options,
 )
 from keras_sfnet.inference.segmenter import Segmenter
 from keras_sfnet.inference.sliding_window import (
@@ -37,6 +38,7 @@ __all__ = [
     "load_segmentation_model",
     "model_class_info",
     "save_model_classes",
+    "segmenter_options",
     "logits_function",
     "main_logits",
     "predict_logits",
