@@ -450,3 +450,16 @@ def test_pretrained_model_and_weights_file_with_its_config(plain_source):
     assert load_pretrained_weights(target, root / "run/checkpoints/ckpt-5.weights.h5") == [
         "classifier"
     ]
+
+
+def test_preset_override_that_does_not_fit_names_every_field(plain_source, caplog):
+    pretrained, root = plain_source
+    with caplog.at_level("INFO"):
+        dilated = keras_sfnet.SFNet.from_preset(root / "preset", dilated=True)
+    assert dilated.dilated is True and dilated.decoder_filters == 16
+    assert "dilated: False in the pretrained weights, True in the model" in caplog.text
+    with pytest.raises(ValueError) as error:
+        keras_sfnet.SFNet.from_preset(root / "preset", decoder_filters=32, stem="standard")
+    message = str(error.value)
+    assert "decoder_filters: 16 in the pretrained weights, 32 in the model" in message
+    assert "stem: 'deep' in the pretrained weights, 'standard' in the model" in message
