@@ -7,11 +7,20 @@ import os
 
 __all__ = [
     "class_names_argument",
+    "dataset_info_name",
     "existing_path",
     "model_source",
     "scales_argument",
     "window_argument",
 ]
+
+#: The datasets whose class names and palette are built in (`keras_sfnet.data.get_dataset_info`;
+#: tests/test_command_line.py checks them against the library, so that --help needs no TensorFlow).
+DATASET_INFOS = (
+    "cityscapes", "camvid", "ade20k", "pascal_context",
+    "mapillary", "mapillary_19", "mapillary_v2", "mapillary_v2_19", "bdd100k", "idd", "idd_19",
+    "kitti",
+)  # fmt: skip
 
 #: What `--model` accepts besides files and preset folders.
 HUB_SCHEMES = ("hf://", "kaggle://")
@@ -46,6 +55,21 @@ def model_source(text: str) -> str:
             "config.json, model.weights.h5, preprocessor.json and metadata.json)"
         )
     return text
+
+
+def dataset_info_name(text: str, extra: tuple[str, ...] = ()) -> str:
+    """A built-in dataset name (lower case, '-' as '_'), or one of `extra`.
+
+    Example:
+    >>> dataset_info_name("Pascal-Context")
+    'pascal_context'
+    """
+    key = text.lower().replace("-", "_")
+    if key not in DATASET_INFOS + tuple(extra):
+        raise argparse.ArgumentTypeError(
+            f"must be one of {', '.join(DATASET_INFOS + tuple(extra))} (got {text!r})"
+        )
+    return key
 
 
 def class_names_argument(text: str) -> list[str]:

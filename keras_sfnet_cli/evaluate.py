@@ -22,6 +22,7 @@ import os
 
 from keras_sfnet_cli.argument_types import (
     class_names_argument,
+    dataset_info_name,
     existing_path,
     model_source,
     scales_argument,
@@ -42,6 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--dataset",
         default=None,
+        metavar="NAME",
+        type=lambda text: dataset_info_name(text, ("folder",)),
         help="cityscapes, camvid, ade20k, pascal_context, folder, or a driving dataset: "
         "mapillary, mapillary_19, mapillary_v2, mapillary_v2_19, bdd100k, idd, idd_19, kitti "
         "(default: the one the model was trained on, as its model.keras or preset records; "

@@ -24,6 +24,7 @@ import sys
 
 from keras_sfnet_cli.argument_types import (
     class_names_argument,
+    dataset_info_name,
     model_source,
     scales_argument,
     window_argument,
@@ -47,7 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--output", required=True, help="output folder")
     parser.add_argument(
-        "--dataset", default=None,
+        "--dataset", default=None, metavar="NAME",
+        type=lambda text: dataset_info_name(text, ("none",)),
         help="override the model's class names and palette with a dataset's: cityscapes, "
         "camvid, ade20k, pascal_context, ..., or none (class_0, class_1, ...) (default: the "
         "model's own; Cityscapes for a 19-class model that records none)",

@@ -16,6 +16,7 @@ import pytest
 
 from keras_sfnet.parameter_message import Parameter, ParameterMessage
 from keras_sfnet_cli import command, error_report
+from keras_sfnet_cli import predict as predict_cli
 from keras_sfnet_cli import train as train_cli
 
 REPO = Path(__file__).resolve().parents[1]
@@ -119,6 +120,11 @@ def test_cli_copies_match_the_library():
     from keras_sfnet.backbones import BACKBONES, resnet
 
     assert train_cli.BACKBONES == tuple(BACKBONES) and train_cli.STEMS == resnet.STEMS
+    from keras_sfnet.data.dataset_catalog import DRIVING_DATASETS
+    from keras_sfnet.data.dataset_info import BUILTIN_DATASETS
+    from keras_sfnet_cli import argument_types
+
+    assert argument_types.DATASET_INFOS == BUILTIN_DATASETS + DRIVING_DATASETS
     from keras_sfnet.layers import configurable_fpn, context_head, flow_alignment
     from keras_sfnet.models import decoder_switches
 
@@ -188,6 +194,10 @@ def test_train_and_predict_errors_before_tensorflow(files, tmp_path):
     assert result.stdout.strip() == "[2, 2] False", result.stdout + result.stderr
     assert "argument --backbone: invalid choice: 'resnet81'" in result.stderr
     assert f"error: --input '{tmp_path / 'nope.png'}' does not exist" in result.stderr
+    with pytest.raises(SystemExit):
+        predict_cli.build_parser().parse_args(
+            ["--model", str(tmp_path), "--input", "x", "--output", "o", "--dataset", "citiscapes"]
+        )
     assert time.perf_counter() - start < 20  # (no TensorFlow: about a second)
     for argv, message in (
         (["--init-from", str(tmp_path / "missing.keras")], "--init-from '"),
