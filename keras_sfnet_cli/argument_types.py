@@ -5,7 +5,25 @@ from __future__ import annotations
 import argparse
 import os
 
-__all__ = ["existing_path", "scales_argument", "window_argument"]
+__all__ = [
+    "class_names_argument",
+    "dataset_info_name",
+    "existing_path",
+    "model_source",
+    "scales_argument",
+    "window_argument",
+]
+
+#: The datasets whose class names and palette are built in (`keras_sfnet.data.get_dataset_info`;
+#: tests/test_command_line.py checks them against the library, so that --help needs no TensorFlow).
+DATASET_INFOS = (
+    "cityscapes", "camvid", "ade20k", "pascal_context",
+    "mapillary", "mapillary_19", "mapillary_v2", "mapillary_v2_19", "bdd100k", "idd", "idd_19",
+    "kitti",
+)  # fmt: skip
+
+#: What `--model` accepts besides files and preset folders.
+HUB_SCHEMES = ("hf://", "kaggle://")
 
 
 def existing_path(text: str) -> str:
@@ -18,6 +36,53 @@ def existing_path(text: str) -> str:
     if not os.path.exists(text):
         raise argparse.ArgumentTypeError(f"'{text}' does not exist")
     return text
+
+
+def model_source(text: str) -> str:
+    """A `--model`: a `.keras` / `.pth` file, a preset folder (with config.json) or a hub handle.
+
+    Example:
+    >>> model_source("hf://my-org/sfnet-r18")
+    'hf://my-org/sfnet-r18'
+    """
+    if text.startswith(HUB_SCHEMES):
+        return text
+    if not os.path.exists(text):
+        raise argparse.ArgumentTypeError(f"'{text}' does not exist")
+    if os.path.isdir(text) and not os.path.exists(os.path.join(text, "config.json")):
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is a folder without config.json, not a preset (a preset holds "
+            "config.json, model.weights.h5, preprocessor.json and metadata.json)"
+        )
+    return text
+
+
+def dataset_info_name(text: str, extra: tuple[str, ...] = ()) -> str:
+    """A built-in dataset name (lower case, '-' as '_'), or one of `extra`.
+
+    Example:
+    >>> dataset_info_name("Pascal-Context")
+    'pascal_context'
+    """
+    key = text.lower().replace("-", "_")
+    if key not in DATASET_INFOS + tuple(extra):
+        raise argparse.ArgumentTypeError(
+            f"must be one of {', '.join(DATASET_INFOS + tuple(extra))} (got {text!r})"
+        )
+    return key
+
+
+def class_names_argument(text: str) -> list[str]:
+    """Comma-separated class names, e.g. ``"background,cat,dog"``.
+
+    Example:
+    >>> class_names_argument("background, cat,dog")
+    ['background', 'cat', 'dog']
+    """
+    names = [name.strip() for name in text.split(",")]
+    if not all(names):
+        raise argparse.ArgumentTypeError(f"expected names like road,car,sky (got {text!r})")
+    return names
 
 
 def scales_argument(text: str) -> tuple[float, ...]:

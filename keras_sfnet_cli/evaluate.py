@@ -20,7 +20,14 @@ from __future__ import annotations
 import argparse
 import os
 
-from keras_sfnet_cli.argument_types import existing_path, scales_argument, window_argument
+from keras_sfnet_cli.argument_types import (
+    class_names_argument,
+    dataset_info_name,
+    existing_path,
+    model_source,
+    scales_argument,
+    window_argument,
+)
 from keras_sfnet_cli.command import UsageError, new_parser, run_command
 from keras_sfnet_cli.output_checks import check_writable
 
@@ -30,15 +37,23 @@ __all__ = ["build_parser", "check", "default_output", "main", "run"]
 def build_parser() -> argparse.ArgumentParser:
     parser = new_parser(__doc__)
     parser.add_argument(
-        "--model", required=True, type=existing_path,
-        help="model file: .keras, or the authors' .pth",
+        "--model", required=True, type=model_source,
+        help="model: .keras, preset folder, hf:// or kaggle:// handle, or the authors' .pth",
     )  # fmt: skip
     parser.add_argument(
         "--dataset",
-        default="cityscapes",
+        default=None,
+        metavar="NAME",
+        type=lambda text: dataset_info_name(text, ("folder",)),
         help="cityscapes, camvid, ade20k, pascal_context, folder, or a driving dataset: "
-        "mapillary, mapillary_19, mapillary_v2, mapillary_v2_19, bdd100k, idd, idd_19, kitti",
+        "mapillary, mapillary_19, mapillary_v2, mapillary_v2_19, bdd100k, idd, idd_19, kitti "
+        "(default: the one the model was trained on, as its model.keras or preset records; "
+        "else cityscapes)",
     )
+    parser.add_argument(
+        "--class-names", type=class_names_argument, metavar="A,B,...",
+        help="--dataset folder: the class names of the table (default: the model's own)",
+    )  # fmt: skip
     parser.add_argument("--data-root", required=True, type=existing_path, help="dataset folder")
     parser.add_argument("--split", default="val", help="dataset split")
     parser.add_argument(
@@ -92,8 +107,27 @@ def _submission(args: argparse.Namespace) -> bool:
     return args.split == "test" and args.dataset == "cityscapes"
 
 
+def _recorded_dataset(model: str) -> str | None:
+    """The training dataset a `.keras` file or preset folder records (read without TensorFlow)."""
+    import json
+    import zipfile
+
+    try:
+        if os.path.isdir(model):
+            with open(os.path.join(model, "metadata.json"), encoding="utf-8") as f:
+                return json.load(f).get("dataset")
+        if model.lower().endswith(".keras") and zipfile.is_zipfile(model):
+            with zipfile.ZipFile(model) as archive:
+                return json.loads(archive.read("keras_sfnet_classes.json")).get("dataset")
+    except (OSError, KeyError, ValueError):
+        return None
+    return None
+
+
 def check(args: argparse.Namespace) -> None:
     """Flag combinations and output locations (before TensorFlow loads)."""
+    if args.dataset is None:
+        args.dataset = _recorded_dataset(args.model) or "cityscapes"
     if _submission(args):
         args.predictions_dir = args.predictions_dir or args.output
         if not args.predictions_dir:
@@ -105,6 +139,8 @@ def check(args: argparse.Namespace) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.dataset is None:
+        args.dataset = _recorded_dataset(args.model) or "cityscapes"
     submission = _submission(args)
     output = args.output or default_output(args.model, args.dataset, args.split)
 
@@ -114,12 +150,18 @@ def run(args: argparse.Namespace) -> int:
         predict_cityscapes_submission,
         write_cityscapes_submission_zip,
     )
-    from keras_sfnet.inference import Segmenter, load_segmentation_model
+    from keras_sfnet.inference import (
+        Segmenter,
+        load_model_classes,
+        load_segmentation_model,
+        segmenter_options,
+    )
 
     if not submission:
         list_files(args.dataset, args.data_root, args.split)  # the data, before the model
     segmenter = Segmenter(
         load_segmentation_model(args.model),
+        **segmenter_options(args.model),
         scales=args.scales,
         flip=args.flip,
         window=args.window,
@@ -140,8 +182,29 @@ def run(args: argparse.Namespace) -> int:
             f"upload {zip_path}"
         )
         return 0
+    info = None
+    if args.dataset == "folder":
+        # The class names of the table: given, else those the model records.
+        from keras_sfnet.data import DatasetInfo
+
+        recorded = load_model_classes(args.model)
+        names = args.class_names or (recorded.class_names if recorded is not None else None)
+        if names is not None and len(names) != segmenter.num_classes:
+            raise ValueError(
+                f"The model predicts {segmenter.num_classes} classes. Received "
+                f"{len(names)} class names: {list(names)}"
+            )
+        info = DatasetInfo(
+            name="folder",
+            num_classes=segmenter.num_classes,
+            class_names=names,
+            ignore_index=recorded.ignore_index if recorded is not None else 255,
+        )
+    elif args.class_names:
+        raise UsageError("--class-names is for --dataset folder (built-in datasets name theirs)")
     result = evaluate(
         segmenter,
+        info=info,
         dataset=args.dataset,
         data_root=args.data_root,
         split=args.split,

@@ -1,7 +1,10 @@
 """Predicts images, folders, globs or videos with an SFNet model.
 
-Writes, per input, <name>_classes.png (class indices), <name>_color.png (dataset
-palette) and <name>_overlay.png, plus legend.png; with --show-flow, the semantic
+Writes, per input, <name>_classes.png (class indices), <name>_color.png (the
+classes' palette) and <name>_overlay.png, plus legend.png; the class names and
+colours are those the model records (a model.keras trained by sfnet-train, a
+preset), Cityscapes' for a 19-class model that records none, or --dataset /
+--class-names; with --show-flow, the semantic
 flow of each Flow Alignment Module as colour images and arrow plots (paper
 Figures 2 and 5). Unreadable inputs are reported at the end; the others are still
 written, and the exit status is 1.
@@ -9,15 +12,24 @@ written, and the exit status is 1.
     sfnet-predict --model sfnet_r18.keras --input street.jpg --output out/
     sfnet-predict --model sfnet_r18.keras --input "frames/*.png" --output out/ --show-flow
     sfnet-predict --model sfnet_r18.keras --input drive.mp4 --output out/ --every 5
+    sfnet-predict --model my_preset/ --input photos/ --output out/
 """
 
 from __future__ import annotations
 
 import argparse
+import glob
+import os
 import sys
 
-from keras_sfnet_cli.argument_types import existing_path, scales_argument, window_argument
-from keras_sfnet_cli.command import BACKENDS, new_parser, run_command
+from keras_sfnet_cli.argument_types import (
+    class_names_argument,
+    dataset_info_name,
+    model_source,
+    scales_argument,
+    window_argument,
+)
+from keras_sfnet_cli.command import BACKENDS, UsageError, new_parser, run_command
 from keras_sfnet_cli.output_checks import check_writable
 
 __all__ = ["build_parser", "check", "main", "run"]
@@ -28,16 +40,23 @@ OUTPUT_KINDS = ("classes", "color", "overlay")
 def build_parser() -> argparse.ArgumentParser:
     parser = new_parser(__doc__, backends=BACKENDS)
     parser.add_argument(
-        "--model", required=True, type=existing_path,
-        help="model file: .keras, or the authors' .pth",
+        "--model", required=True, type=model_source,
+        help="model: .keras, preset folder, hf:// or kaggle:// handle, or the authors' .pth",
     )  # fmt: skip
     parser.add_argument(
         "--input", required=True, nargs="+", help="image, video, folder or glob (quote it)"
     )
     parser.add_argument("--output", required=True, help="output folder")
     parser.add_argument(
-        "--dataset", default="cityscapes",
-        help="palette and class names: cityscapes, camvid, ade20k, pascal_context, or none",
+        "--dataset", default=None, metavar="NAME",
+        type=lambda text: dataset_info_name(text, ("none",)),
+        help="override the model's class names and palette with a dataset's: cityscapes, "
+        "camvid, ade20k, pascal_context, ..., or none (class_0, class_1, ...) (default: the "
+        "model's own; Cityscapes for a 19-class model that records none)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--class-names", type=class_names_argument, metavar="A,B,...",
+        help="the class names, one per class (default: the model's own)",
     )  # fmt: skip
     parser.add_argument(
         "--outputs", default=",".join(OUTPUT_KINDS), help="subset of classes,color,overlay"
@@ -61,33 +80,49 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def check_inputs(inputs: list[str]) -> None:
+    """Each input exists (file or folder) or its glob matches (before TensorFlow loads)."""
+    for item in inputs:
+        if any(c in item for c in "*?["):
+            if not any(os.path.isfile(p) for p in glob.iglob(item, recursive=True)):
+                raise UsageError(f"--input: no files match the pattern '{item}'")
+        elif not os.path.exists(item):
+            raise UsageError(f"--input '{item}' does not exist (not a file, folder or glob)")
+
+
 def check(args: argparse.Namespace) -> None:
-    """The output folder (before TensorFlow loads)."""
+    """The inputs and the output folder (before TensorFlow loads)."""
+    check_inputs(args.input)
     check_writable(args.output, directory=True)
 
 
 def run(args: argparse.Namespace) -> int:
     source = args.input if len(args.input) > 1 else args.input[0]
 
-    from keras_sfnet.data import DatasetInfo, get_dataset_info
+    from keras_sfnet.data import get_dataset_info
     from keras_sfnet.inference import (
         Segmenter,
         list_inputs,
         load_segmentation_model,
+        model_class_info,
         predict_files,
+        segmenter_options,
     )
 
     list_inputs(source)  # the inputs, before the model loads
-    info = None if args.dataset.lower() == "none" else get_dataset_info(args.dataset)
+    if args.dataset is not None and args.dataset.lower() != "none":
+        get_dataset_info(args.dataset)  # a known name, before the model loads
     segmenter = Segmenter(
         load_segmentation_model(args.model),
         scales=args.scales,
         flip=args.flip,
         window=args.window,
         overlap=args.overlap,
+        **segmenter_options(args.model),
     )
-    if info is None:
-        info = DatasetInfo(name="predictions", num_classes=segmenter.num_classes)
+    info = model_class_info(
+        args.model, segmenter.num_classes, dataset=args.dataset, class_names=args.class_names
+    )
     report = predict_files(
         segmenter,
         source,

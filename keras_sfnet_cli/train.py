@@ -19,12 +19,15 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 
 from keras_sfnet_cli.argument_types import existing_path
 from keras_sfnet_cli.command import UsageError, new_parser, run_command
 from keras_sfnet_cli.help_format import with_default
 
-__all__ = ["CONFIG_DEFAULTS", "build_parser", "check", "config_from_args", "main", "run"]
+__all__ = [
+    "CONFIG_DEFAULTS", "UsageError", "build_parser", "check", "config_from_args", "main", "run",
+]  # fmt: skip
 
 # Choices the parser offers (kept here so that --help needs no TensorFlow;
 # tests/test_command_line.py checks them against keras_sfnet.training.train_config).
@@ -34,6 +37,11 @@ DATASETS = (
     "kitti",
 )  # fmt: skip
 SYNTHETIC_LAYOUTS = ("cityscapes", "mapillary", "mapillary_v2", "bdd100k", "idd", "kitti")
+BACKBONES = (
+    "resnet18", "resnet50", "resnet101", "dfnet1", "dfnet2", "stdc1", "stdc2", "shufflenetv2",
+)  # fmt: skip
+STEMS = ("deep", "standard")
+HUB_SCHEMES = ("hf://", "kaggle://")
 LOSSES = ("ohem", "cross_entropy")
 AUGMENTATIONS = ("released", "paper", "crop_only")
 MIXED_PRECISION = ("off", "float16", "bfloat16")
@@ -82,10 +90,12 @@ _FIELDS = {
     "train_split": "train_split",
     "val_split": "val_split",
     "num_classes": "num_classes",
+    "class_names": "class_names",
     "backbone": "backbone",
     "head": "head",
     "decoder_filters": "decoder_filters",
     "dilated": "dilated",
+    "stem": "stem",
     "deep_supervision": "deep_supervision",
     "sync_bn": "sync_batchnorm",
     "initial_weights": "initial_weights",
@@ -147,6 +157,13 @@ def _dataset_name(value: str) -> str:
     return key
 
 
+def _names(value: str) -> list[str]:
+    names = [name.strip() for name in value.split(",")]
+    if not all(names):
+        raise argparse.ArgumentTypeError(f"expected names like road,car,sky (got {value!r})")
+    return names
+
+
 def _data_root(value: str) -> str | dict[str, str]:
     if "=" not in value:
         return value
@@ -202,11 +219,18 @@ def build_parser() -> argparse.ArgumentParser:
     add("--train-split", help=_default("training split", "train_split"))
     add("--val-split", help=_default("validation split; 'none' disables validation", "val_split"))
     add("--num-classes", type=int, help="class count (default: the dataset's)")
-    add("--backbone", help=_default("encoder, a name of keras_sfnet.backbones", "backbone"))
+    add("--class-names", type=_names, metavar="A,B,...",
+        help="--dataset folder: the class names, recorded in model.keras for sfnet-predict "
+        "and sfnet-evaluate (default: class_0, class_1, ...)")  # fmt: skip
+    add("--backbone", choices=BACKBONES, metavar="NAME",
+        help=_default(f"encoder: {', '.join(BACKBONES)} (with --init-from: the source's)",
+                      "backbone"))  # fmt: skip
     add("--head", choices=("v1", "lite"), help="SFNet (v1, default) or SFNet-Lite (lite) head")
     add("--decoder-filters", type=int, help="decoder width (default: the authors')")
     add("--dilated", action=argparse.BooleanOptionalAction, default=None,
-        help="ResNet dilations in layer3/4 (default: the released network's)")
+        help="ResNet dilations in layer3/4 (default: the released network's; with "
+        "--init-from: the source's)")
+    add("--stem", choices=STEMS, help="ResNet stem: deep (authors, default) or standard (7x7)")
     switches = parser.add_argument_group(
         "ablation switches (ResNet, v1 head; docs/ablations.md; default: the released network)")
     switches.add_argument("--decoder", choices=DECODERS, help="decoder family")
@@ -222,8 +246,9 @@ def build_parser() -> argparse.ArgumentParser:
     add("--sync-bn", action="store_true", default=None, help="synchronised batch norm")
     add("--initial-weights", type=existing_path, help=".weights.h5 or .keras file to start from")
     add("--init-from",
-        help="fine-tune from an authors' .pth, .keras, .weights.h5, preset folder or handle "
-        "(another --num-classes: fresh class heads)")  # fmt: skip
+        help="fine-tune from an authors' .pth, .keras, .weights.h5, preset folder or handle: "
+        "the model has its architecture unless flags override it (another --num-classes: "
+        "fresh class heads)")  # fmt: skip
     add("--backbone-weights", type=existing_path,
         help="ImageNet backbone file (the authors' resnet*-deep*.pth, df*_imagenet.pth, "
         "STDCNet*.tar, torchvision ResNet/ShuffleNetV2)")  # fmt: skip
@@ -254,6 +279,10 @@ def build_parser() -> argparse.ArgumentParser:
     add("--deterministic", action="store_true", default=None, help="deterministic TF ops")
     add("--no-tensorboard", action="store_true", help="no TensorBoard logs")
     add("--verbose", type=int, choices=(0, 1, 2), help=_default("Keras progress", "verbose"))
+    add("--validate-only", action="store_true",
+        help="check every image and label file of the splits, print the report, and stop")
+    add("--no-validate-data", action="store_true",
+        help="skip the check of every label file before the first step")  # fmt: skip
     return parser
 
 
@@ -272,6 +301,14 @@ def config_from_args(args: argparse.Namespace):
         overrides["val_split"] = None
     if args.no_tensorboard:
         overrides["tensorboard"] = False
+    if args.no_validate_data:
+        overrides["validate_data"] = False
+    given = [f for f in ("backbone", "head", "decoder_filters", "dilated", "stem") if f in overrides]
+    if switches:
+        given.append("decoder_options")
+    if given:
+        # With --init-from, these replace the source's architecture fields.
+        overrides["architecture_overrides"] = given
     config = TrainConfig.from_file(args.config, **overrides) if args.config else None
     if config is None:
         return TrainConfig(**overrides, decoder_options=switches)
@@ -284,6 +321,36 @@ def check(args: argparse.Namespace) -> None:
     """Refuses contradictory flags (before TensorFlow loads)."""
     if args.fresh and args.resume:
         raise UsageError("--fresh starts over and --resume continues: pass one of them")
+    init_from = args.init_from
+    if init_from and not init_from.startswith(HUB_SCHEMES) and not os.path.exists(init_from):
+        raise UsageError(
+            f"--init-from '{init_from}' does not exist (a .keras, .weights.h5 or .pth file, a "
+            "preset folder, or an hf:// / kaggle:// handle)"
+        )
+    for flag, value in (("--crop-size", args.crop_size), ("--batch-size", args.batch_size),
+                        ("--steps", args.steps), ("--num-classes", args.num_classes),
+                        ("--decoder-filters", args.decoder_filters)):  # fmt: skip
+        values = value if isinstance(value, list) else [value]
+        if value is not None and any(v < 1 for v in values):
+            raise UsageError(f"{flag} must be >= 1 (got {' '.join(map(str, values))})")
+    if args.config is None:
+        dataset = args.dataset or CONFIG_DEFAULTS["dataset"]
+        if dataset == "folder" and args.num_classes is None:
+            raise UsageError("--dataset folder needs --num-classes")
+    if args.class_names is not None and args.num_classes is not None:
+        if len(args.class_names) != args.num_classes:
+            raise UsageError(
+                f"--class-names gives {len(args.class_names)} names for --num-classes "
+                f"{args.num_classes}"
+            )
+        if dataset != "synthetic" and args.data_root is None:
+            raise UsageError(f"--dataset {dataset} needs --data-root")
+    roots = args.data_root if isinstance(args.data_root, dict) else {"": args.data_root}
+    dataset = args.dataset or (None if args.config else CONFIG_DEFAULTS["dataset"])
+    if dataset not in (None, "synthetic"):
+        for root in roots.values():
+            if root is not None and not os.path.isdir(root):
+                raise UsageError(f"--data-root '{root}' is not a folder")
 
 
 def run(args: argparse.Namespace):
@@ -292,6 +359,15 @@ def run(args: argparse.Namespace):
     from keras_sfnet.training import clear_run, train
 
     config = config_from_args(args)
+    if args.validate_only:
+        from keras_sfnet.data import format_validation_report
+        from keras_sfnet.training import resolve_dataset, validate_training_data
+
+        info = resolve_dataset(config)[2]
+        reports = validate_training_data(config, check_images=True, raise_errors=False)
+        for split, report in reports.items():
+            print(f"[{split}] {format_validation_report(report, info, max_reported=1000)}")
+        return 1 if any(r["problems"] for r in reports.values()) else 0
     if args.fresh:
         clear_run(config.output)
     result = train(config)

@@ -16,6 +16,7 @@ import pytest
 
 from keras_sfnet.parameter_message import Parameter, ParameterMessage
 from keras_sfnet_cli import command, error_report
+from keras_sfnet_cli import predict as predict_cli
 from keras_sfnet_cli import train as train_cli
 
 REPO = Path(__file__).resolve().parents[1]
@@ -116,6 +117,14 @@ def test_cli_copies_match_the_library():
     for name in ("DATASETS", "LOSSES", "AUGMENTATIONS", "MIXED_PRECISION", "DISTRIBUTIONS"):
         assert getattr(train_cli, name) == getattr(train_config, name), name
     assert demo_cli.DEMO_STEPS == DEMO_SETTINGS["steps"]
+    from keras_sfnet.backbones import BACKBONES, resnet
+
+    assert train_cli.BACKBONES == tuple(BACKBONES) and train_cli.STEMS == resnet.STEMS
+    from keras_sfnet.data.dataset_catalog import DRIVING_DATASETS
+    from keras_sfnet.data.dataset_info import BUILTIN_DATASETS
+    from keras_sfnet_cli import argument_types
+
+    assert argument_types.DATASET_INFOS == BUILTIN_DATASETS + DRIVING_DATASETS
     from keras_sfnet.layers import configurable_fpn, context_head, flow_alignment
     from keras_sfnet.models import decoder_switches
 
@@ -159,14 +168,47 @@ def test_train_user_errors(files, capsys):
         _error_line(result) == "error: --fresh starts over and --resume continues: pass one of them"
     )
     result = _tool("train", "--dataset", "camvid", "--data-root", files, "--batch-size", "0")
-    assert result.returncode == 1
-    assert _error_line(result) == (
-        "error: `--batch-size` must be an integer >= 1. Received: --batch-size 0"
-    )
+    assert result.returncode == 2  # before TensorFlow loads
+    assert _error_line(result) == "error: --batch-size must be >= 1 (got 0)"
     argv = ["--dataset", "camvid", "--data-root", str(files / "empty"), "--steps", "1",
             "--output", str(files / "run")]  # fmt: skip
     assert train_cli.main(argv) == 1  # in this process: TensorFlow is loaded already
     assert capsys.readouterr().err.startswith("error: Split folder not found:")
+
+
+def test_train_and_predict_errors_before_tensorflow(files, tmp_path):
+    """Names, choices, files and sizes are checked before TensorFlow loads."""
+    code = (
+        "import sys\n"
+        "from keras_sfnet_cli import train, predict\n"
+        "codes = [train.main(sys.argv[1:5]), predict.main(sys.argv[5:])]\n"
+        "print(codes, 'tensorflow' in sys.modules)\n"
+    )
+    argv = ["--backbone", "resnet81", "--dataset", "synthetic",
+            "--model", str(tmp_path), "--input", str(tmp_path / "nope.png"), "--output", str(tmp_path)]  # fmt: skip
+    (tmp_path / "config.json").write_text("{}")  # a preset folder, for the --model check
+    start = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-c", code, *argv], capture_output=True, text=True, cwd=REPO, check=True
+    )
+    assert result.stdout.strip() == "[2, 2] False", result.stdout + result.stderr
+    assert "argument --backbone: invalid choice: 'resnet81'" in result.stderr
+    assert f"error: --input '{tmp_path / 'nope.png'}' does not exist" in result.stderr
+    with pytest.raises(SystemExit):
+        predict_cli.build_parser().parse_args(
+            ["--model", str(tmp_path), "--input", "x", "--output", "o", "--dataset", "citiscapes"]
+        )
+    assert time.perf_counter() - start < 20  # (no TensorFlow: about a second)
+    for argv, message in (
+        (["--init-from", str(tmp_path / "missing.keras")], "--init-from '"),
+        (["--dataset", "folder", "--data-root", str(files)], "--dataset folder needs --num-classes"),
+        (["--dataset", "camvid", "--data-root", str(tmp_path / "nope")], "is not a folder"),
+        (["--crop-size", "0", "64"], "--crop-size must be >= 1 (got 0 64)"),
+        (["--dataset", "folder", "--data-root", str(files), "--num-classes", "3",
+          "--class-names", "a,b"], "--class-names gives 2 names for --num-classes 3"),
+    ):  # fmt: skip
+        with pytest.raises(train_cli.UsageError, match=re.escape(message)):
+            train_cli.check(train_cli.build_parser().parse_args(argv))
 
 
 def test_resume_message_names_the_flags(files, monkeypatch, capsys):

@@ -234,3 +234,35 @@ def test_evaluate_tool(model, cityscapes_root, tmp_path, capsys):
     assert {"miou", "per_class_iou", "pixel_accuracy", "num_images"} <= set(saved)
     assert saved["num_images"] == 2
     assert saved["settings"]["short_side"] == 48
+
+
+def test_evaluate_tool_names_the_classes_the_model_records(tmp_path, capsys):
+    """A model trained on a "folder" dataset: its class names in the table and JSON."""
+    from keras_sfnet.data import DatasetInfo
+    from keras_sfnet.inference import save_model_classes
+
+    for split in ("val",):
+        os.makedirs(tmp_path / "data" / "images" / split)
+        os.makedirs(tmp_path / "data" / "masks" / split)
+        for i in range(2):
+            cv2.imwrite(str(tmp_path / "data" / "images" / split / f"{i}.png"),
+                        np.full((32, 48, 3), 60 * i, np.uint8))  # fmt: skip
+            cv2.imwrite(str(tmp_path / "data" / "masks" / split / f"{i}.png"),
+                        np.full((32, 48), i, np.uint8))  # fmt: skip
+    model = keras_sfnet.SFNet("resnet18", num_classes=3, decoder_filters=16)
+    path = str(tmp_path / "mine.keras")
+    model.save(path)
+    save_model_classes(path, DatasetInfo(name="folder", num_classes=3,
+                                         class_names=["sky", "cat", "dog"]))  # fmt: skip
+    spec = importlib.util.spec_from_file_location("evaluate_tool", os.path.join(REPO, "tools", "evaluate.py"))  # fmt: skip
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    # No --dataset: the model's own ("folder"); its class names, not class_0..2.
+    argv = ["--model", path, "--data-root", str(tmp_path / "data"), "--quiet"]
+    assert tool.main(argv) == 0
+    table = capsys.readouterr().out
+    assert all(name in table for name in ("sky", "cat", "dog")) and "class_0" not in table
+    scores = json.loads((tmp_path / "mine_folder_val.json").read_text())
+    assert "dog" in json.dumps(scores) and "class_1" not in json.dumps(scores)
+    assert tool.main([*argv, "--class-names", "a,b"]) == 1
+    assert "predicts 3 classes. Received 2 class names" in capsys.readouterr().err

@@ -372,3 +372,94 @@ def test_convert_tool_writes_a_preset(tmp_path, reference_dir, capsys):
     assert model.num_classes == 5 and model.backbone_name == "resnet18"
     assert tool.main([checkpoint, "--output", str(tmp_path / "m"), "--num-classes", "5"]) == 1
     assert "--init-from" in capsys.readouterr().err
+
+
+# -- fine-tuning keeps the source's architecture -----------------------------------
+
+
+@pytest.fixture(scope="module")
+def plain_source(tmp_path_factory):
+    """A non-dilated, 16-wide, 4-class model as `.keras`, preset and run checkpoint."""
+    root = tmp_path_factory.mktemp("plain")
+    model = tiny(num_classes=4, seed=1, dilated=False)
+    model.save(root / "m.keras")
+    model.save_to_preset(root / "preset")
+    (root / "run" / "checkpoints").mkdir(parents=True)
+    model.save_weights(root / "run" / "checkpoints" / "ckpt-5.weights.h5")
+    from keras_sfnet.training import TrainConfig
+
+    TrainConfig(dataset="synthetic", decoder_filters=16, dilated=False).save(
+        root / "run" / "config.json"
+    )
+    return model, root
+
+
+def test_init_from_builds_the_source_architecture(plain_source, caplog):
+    from keras_sfnet.models import pretrained_architecture
+    from keras_sfnet.training import TrainConfig, build_training_model, resolve_architecture
+
+    pretrained, root = plain_source
+    sources = [root / "m.keras", root / "preset", root / "run/checkpoints/ckpt-5.weights.h5"]
+    for source in sources:
+        architecture = pretrained_architecture(source)
+        assert architecture["dilated"] is False and architecture["decoder_filters"] == 16, source
+    for source in sources[:2]:
+        config = TrainConfig(dataset="synthetic", init_from=str(source))  # default: dilated
+        resolved = resolve_architecture(config)
+        assert resolved.dilated is False and resolved.decoder_filters == 16
+        assert resolved.backbone == "resnet18" and resolved.decoder_options == {}
+        model = build_training_model(resolved, num_classes=3)
+        assert model.dilated is False and model.decoder_filters == 16
+        assert model.num_classes == 3
+        assert_same_except_heads(model, pretrained)
+    # An override is kept, and logged with the source's value.
+    config = TrainConfig(
+        dataset="synthetic", init_from=str(root / "m.keras"), architecture_overrides=["dilated"]
+    )
+    with caplog.at_level("INFO"):
+        resolved = resolve_architecture(config)
+        model = build_training_model(resolved, num_classes=3)
+    assert resolved.dilated is True and model.dilated is True and resolved.decoder_filters == 16
+    assert "Overriding the architecture" in caplog.text
+    assert "dilated=True (source: False)" in caplog.text
+    assert "dilated: False in the pretrained weights, True in the model" in caplog.text
+    # An override that changes weight shapes: one error naming every differing field.
+    wide = resolve_architecture(
+        TrainConfig(dataset="synthetic", init_from=str(root / "m.keras"), decoder_filters=32,
+                    stem="standard")
+    )  # fmt: skip
+    with pytest.raises(ValueError) as error:
+        build_training_model(wide, num_classes=3)
+    message = str(error.value)
+    assert "stem: 'deep' in the pretrained weights, 'standard' in the model" in message
+    assert "decoder_filters: 16 in the pretrained weights, 32 in the model" in message
+
+
+def test_pretrained_model_and_weights_file_with_its_config(plain_source):
+    from keras_sfnet.models import pretrained_model
+
+    pretrained, root = plain_source
+    model = pretrained_model(root / "run/checkpoints/ckpt-5.weights.h5", num_classes=2)
+    assert model.dilated is False and model.decoder_filters == 16 and model.num_classes == 2
+    assert_same_except_heads(model, pretrained)
+    same = pretrained_model(root / "preset")
+    assert same.num_classes == 4 and same.dilated is False
+    np.testing.assert_array_equal(same.classifier.kernel.numpy(), pretrained.classifier.kernel.numpy())
+    # A plain model given a .weights.h5 with its config: the file's architecture, no error.
+    target = tiny(num_classes=3, dilated=False)
+    assert load_pretrained_weights(target, root / "run/checkpoints/ckpt-5.weights.h5") == [
+        "classifier"
+    ]
+
+
+def test_preset_override_that_does_not_fit_names_every_field(plain_source, caplog):
+    pretrained, root = plain_source
+    with caplog.at_level("INFO"):
+        dilated = keras_sfnet.SFNet.from_preset(root / "preset", dilated=True)
+    assert dilated.dilated is True and dilated.decoder_filters == 16
+    assert "dilated: False in the pretrained weights, True in the model" in caplog.text
+    with pytest.raises(ValueError) as error:
+        keras_sfnet.SFNet.from_preset(root / "preset", decoder_filters=32, stem="standard")
+    message = str(error.value)
+    assert "decoder_filters: 16 in the pretrained weights, 32 in the model" in message
+    assert "stem: 'deep' in the pretrained weights, 'standard' in the model" in message

@@ -73,7 +73,7 @@ def test_tool_show_flow_glob(model_path, folder, tmp_path):
     assert code == 0
     names = sorted(p.name for p in out.iterdir())
     assert names == sorted(
-        ["legend.png", "a_color.png"]
+        ["legend.png", "classes.json", "a_color.png"]
         + [f"a_flow_p{level}_{kind}.png" for level in (2, 3, 4) for kind in ("arrows", "color")]
     )
     arrows = cv2.imread(str(out / "a_flow_p2_arrows.png"))
@@ -85,8 +85,8 @@ def test_tool_missing_input(model_path, tmp_path, capsys):
     code = _load_tool().main(
         ["--model", model_path, "--input", str(tmp_path / "nope.png"), "--output", str(tmp_path)]
     )
-    assert code == 1
-    assert capsys.readouterr().err.startswith("error: Input '")
+    assert code == 2  # checked before the model loads
+    assert capsys.readouterr().err.startswith(f"error: --input '{tmp_path / 'nope.png'}' does not")
 
 
 def test_predict_files_video(model, tmp_path):
@@ -127,3 +127,36 @@ def test_predict_files_errors(model, folder, tmp_path):
     with pytest.raises(FileNotFoundError, match="No files match"):
         list_inputs(str(tmp_path / "*.bmp"))
     assert [os.path.basename(p) for p in list_inputs(folder)] == ["a.png", "b_corrupt.jpg", "c.jpg"]
+
+
+def test_tool_uses_the_classes_the_model_records(folder, tmp_path, capsys):
+    """A 3-class model of one's own predicts with its class names, .keras or preset alike."""
+    import json
+
+    from keras_sfnet.data import DatasetInfo
+    from keras_sfnet.inference import load_model_classes, save_model_classes
+
+    model = keras_sfnet.SFNet("resnet18", num_classes=3, decoder_filters=16)
+    info = DatasetInfo(name="folder", num_classes=3, class_names=["sky", "cat", "dog"])
+    path = str(tmp_path / "mine.keras")
+    model.save(path)
+    save_model_classes(path, info)
+    assert list(load_model_classes(path).class_names) == ["sky", "cat", "dog"]
+    model.save_to_preset(tmp_path / "preset", class_names=["sea", "boat", "gull"], palette=[
+        [0, 0, 200], [200, 0, 0], [250, 250, 250]])  # fmt: skip
+    tool = _load_tool()
+    image = str(folder / "a.png")
+    for source, names in ((path, ["sky", "cat", "dog"]), (str(tmp_path / "preset"), ["sea", "boat", "gull"])):  # fmt: skip
+        out = tmp_path / f"out_{os.path.basename(source)}"
+        assert tool.main(["--model", source, "--input", image, "--output", str(out), "--quiet"]) == 0
+        classes = json.loads((out / "classes.json").read_text())
+        assert classes["class_names"] == names
+        assert len(classes["palette"]) == 3 and (out / "legend.png").exists()
+    assert classes["palette"][0] == [0, 0, 200]  # the preset's own colours
+    out = tmp_path / "named"
+    argv = ["--model", path, "--input", image, "--output", str(out), "--quiet"]
+    assert tool.main([*argv, "--class-names", "a,b,c"]) == 0
+    assert json.loads((out / "classes.json").read_text())["class_names"] == ["a", "b", "c"]
+    capsys.readouterr()
+    assert tool.main([*argv, "--dataset", "cityscapes"]) == 1
+    assert "predicts 3 classes but dataset 'cityscapes' has 19" in capsys.readouterr().err

@@ -194,3 +194,89 @@ def test_run_demo_writes_model_scores_and_picture(tmp_path):
 
     reloaded = keras.saving.load_model(tmp_path / "demo" / "model.keras")
     assert getattr(reloaded, "optimizer", None) is None and not reloaded.compiled
+
+
+def _own_folder_dataset(root: Path, num_train: int = 4, num_val: int = 2) -> Path:
+    """A 3-class "folder" dataset: images/{split}/*.jpg, masks/{split}/*.png, 64x96."""
+    rng = np.random.default_rng(0)
+    for split, count in (("train", num_train), ("val", num_val)):
+        (root / "images" / split).mkdir(parents=True)
+        (root / "masks" / split).mkdir(parents=True)
+        for i in range(count):
+            mask = np.zeros((64, 96), np.uint8)
+            mask[20:40, 10:50] = 1
+            mask[45:, 60:] = 2
+            image = np.repeat(mask[..., None] * 80 + 40, 3, axis=2).astype(np.uint8)
+            image += rng.integers(0, 20, image.shape, dtype=np.uint8)
+            cv2.imwrite(str(root / "images" / split / f"{i}.jpg"), image)
+            cv2.imwrite(str(root / "masks" / split / f"{i}.png"), mask)
+    return root
+
+
+def test_train_checks_every_label_file_before_the_first_step(tmp_path, train_tool, capsys):
+    from keras_sfnet.training import TrainConfig, train
+
+    root = _own_folder_dataset(tmp_path / "mine")
+    bad = np.zeros((64, 96), np.uint8)
+    bad[0, :7] = 200
+    cv2.imwrite(str(root / "masks" / "train" / "3.png"), bad)
+    cv2.imwrite(str(root / "masks" / "val" / "1.png"), np.zeros((60, 96), np.uint8))
+    config = TrainConfig(dataset="folder", num_classes=3, data_root=str(root), steps=2,
+                         crop_size=(64, 64), batch_size=2, output=str(tmp_path / "run"))  # fmt: skip
+    with pytest.raises(ValueError) as error:
+        train(config)
+    message = str(error.value)
+    assert "[train] 1 of 4 examples of 'folder' are invalid" in message
+    assert f"{root / 'masks' / 'train' / '3.png'} has values" in message
+    assert "Values: 200 (7 pixels)" in message
+    assert "[val] 1 of 2" in message and "has size (HxW) 64x96 but its label" in message
+    assert "has size 60x96: sizes must match" in message and "--no-validate-data" in message
+    assert not (tmp_path / "run" / "checkpoints").exists()  # nothing trained
+    # --validate-only: the same report on stdout, exit status 1.
+    argv = ["--dataset", "folder", "--num-classes", "3", "--data-root", str(root),
+            "--output", str(tmp_path / "run"), "--validate-only"]  # fmt: skip
+    assert train_tool.main(argv) == 1
+    out = capsys.readouterr().out
+    assert "[train] 1 of 4 examples" in out and "Values: 200 (7 pixels)" in out
+    cv2.imwrite(str(root / "masks" / "train" / "3.png"), np.zeros((64, 96), np.uint8))
+    cv2.imwrite(str(root / "masks" / "val" / "1.png"), np.zeros((64, 96), np.uint8))
+    assert train_tool.main(argv) == 0
+    assert "[val] All 2 examples of 'folder' are valid (sizes HxW: 64x96 (2))" in (
+        capsys.readouterr().out
+    )
+
+
+@pytest.mark.slow
+def test_own_data_end_to_end(tmp_path, train_tool, caplog):
+    """Train on one's own 3-class data, fine-tune from it, predict with its class names."""
+    import keras
+
+    root = _own_folder_dataset(tmp_path / "mine")
+    common = ["--dataset", "folder", "--data-root", str(root), "--num-classes", "3",
+              "--crop-size", "64", "64", "--batch-size", "2", "--steps", "2", "--val-split",
+              "none", "--loss", "cross_entropy", "--augmentation", "crop_only", "--verbose",
+              "0", "--no-tensorboard"]  # fmt: skip
+    first = tmp_path / "first"
+    _train(train_tool, [*common, "--no-dilated", "--decoder-filters", "16",
+                        "--class-names", "sky,box,corner", "--output", str(first)])  # fmt: skip
+    with caplog.at_level("INFO"):
+        result = _train(
+            train_tool, [*common, "--init-from", str(first / "model.keras"), "--output",
+                         str(tmp_path / "second")],
+        )  # fmt: skip
+    assert result.model.dilated is False and result.model.decoder_filters == 16
+    saved = json.loads((tmp_path / "second" / "config.json").read_text())
+    assert saved["dilated"] is False and saved["decoder_filters"] == 16
+    assert "Overriding" not in caplog.text
+    from keras_sfnet.inference import load_model_classes
+
+    assert list(load_model_classes(first / "model.keras").class_names) == ["sky", "box", "corner"]
+    assert keras.saving.load_model(first / "model.keras", compile=False).num_classes == 3
+    spec = importlib.util.spec_from_file_location("predict_tool", REPO / "tools" / "predict.py")
+    predict_tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(predict_tool)
+    out = tmp_path / "out"
+    image = str(root / "images" / "val" / "0.jpg")
+    argv = ["--model", str(first / "model.keras"), "--input", image, "--output", str(out)]
+    assert predict_tool.main([*argv, "--quiet"]) == 0
+    assert json.loads((out / "classes.json").read_text())["class_names"] == ["sky", "box", "corner"]

@@ -257,8 +257,29 @@ def test_prediction_figure_has_every_panel_and_a_legend():
         images, truths, predictions, names, palette, flows=flows, min_width=128, title="demo"
     )
     plain = prediction_figure(images, truths, predictions, names, palette, min_width=128)
-    # Six 128-pixel panels per row with flows, five without; two rows.
-    assert figure.shape[1] - plain.shape[1] == 128 + 6
+    # Six 128-pixel panels per row with flows, five without; two rows. The key column
+    # holds the legend and, with flows, the flow colour wheel (132 pixels wide).
+    key_width = plain.shape[1] - (5 * 128 + 6 * 6)
+    assert 128 + 6 <= figure.shape[1] - plain.shape[1] <= 128 + 6 + max(0, 150 - key_width)
     assert figure.shape[0] > 2 * 64
+    # No ignored pixel: no "ignore" entry; with some, a black swatch and its name.
+    truths[0][:4] = 255
+    ignored = prediction_figure(images, truths, predictions, names, palette, min_width=128)
+
+    def black_key_pixels(picture):
+        return int(np.all(picture[:, 5 * 128 + 6 * 6 :] == 0, axis=-1).sum())  # right of panels
+
+    assert black_key_pixels(ignored) > black_key_pixels(plain) + 16 * 16
     with pytest.raises(ValueError, match="one length"):
         prediction_figure(images, truths[:1], predictions, names, palette)
+
+
+def test_flow_color_key_matches_flow_to_color():
+    from keras_sfnet.visualize import flow_color_key, flow_to_color
+
+    key = flow_color_key(65)
+    right = flow_to_color(np.array([[[1.0, 0.0]]]), max_magnitude=1.0)[0, 0]
+    down = flow_to_color(np.array([[[0.0, 1.0]]]), max_magnitude=1.0)[0, 0]
+    np.testing.assert_allclose(key[32, 64], right, atol=2)
+    np.testing.assert_allclose(key[64, 32], down, atol=2)
+    assert key[32, 32].tolist() == [255, 255, 255] and key[0, 0].tolist() == [255, 255, 255]

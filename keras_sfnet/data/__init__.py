@@ -85,6 +85,7 @@ _EXPORTS = {
     "generate_synthetic_cityscapes": "keras_sfnet.data.synthetic",
     "generate_synthetic_layout": "keras_sfnet.data.synthetic",
     "render_street_scene": "keras_sfnet.data.synthetic",
+    "format_validation_report": "keras_sfnet.data.validation",
     "validate_dataset": "keras_sfnet.data.validation",
 }
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
@@ -120,6 +121,7 @@ __all__ = [
     "decode_label_file",
     "denormalize_image",
     "examples_dataset",
+    "format_validation_report",
     "gaussian_blur",
     "generate_synthetic_cityscapes",
     "generate_synthetic_layout",

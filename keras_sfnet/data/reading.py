@@ -28,6 +28,7 @@ __all__ = [
     "decode_image_file",
     "decode_label_file",
     "examples_dataset",
+    "image_file_size",
     "invalid_label_mask",
     "invalid_values_text",
     "load_pair",
@@ -109,6 +110,37 @@ def decode_image_file(contents: tf.Tensor, path: tf.Tensor | str = "") -> tf.Ten
     return image
 
 
+def image_file_size(contents: tf.Tensor, path: tf.Tensor | str = "") -> tf.Tensor:
+    """An image file's `(H, W)` in-graph, from its header for PNG and JPEG (no decoding).
+
+    The file is checked as by `decode_image_file` (known format, not truncated);
+    other formats (BMP, GIF, WebP) are decoded.
+
+    Example:
+    >>> png = tf.io.encode_png(tf.zeros([4, 6, 3], tf.uint8))
+    >>> image_file_size(png).numpy().tolist()
+    [4, 6]
+    """
+    is_png = _check_encoded(contents, path, "image", png_only=False)
+    padded = tf.strings.join([contents, b"\0" * 32])
+    is_jpeg = tf.equal(_bytes_at(padded, 0, 3), b"\xff\xd8\xff")
+    # PNG: width and height are big-endian uint32 at bytes 16..23 (IHDR).
+    header = tf.cast(tf.io.decode_raw(_bytes_at(padded, 16, 8), tf.uint8), tf.int32)
+    png_size = tf.stack(
+        [
+            tf.reduce_sum(header[4:] * [1 << 24, 1 << 16, 1 << 8, 1]),
+            tf.reduce_sum(header[:4] * [1 << 24, 1 << 16, 1 << 8, 1]),
+        ]
+    )
+    return tf.case(
+        [
+            (is_png, lambda: png_size),
+            (is_jpeg, lambda: tf.image.extract_jpeg_shape(contents)[:2]),
+        ],
+        default=lambda: tf.shape(decode_image_file(contents, path))[:2],
+    )
+
+
 def _palette_png_indices(contents: bytes) -> np.ndarray:
     from PIL import Image
 
@@ -177,8 +209,8 @@ def decode_label_file(
         [
             "Label file",
             path,
-            "has several different colour channels; labels must be single-channel images "
-            "of class values (convert colour masks to index masks first).",
+            "is a colour mask (RGB/RGBA with channels that differ); labels must be "
+            "single-channel images of class values (convert colour masks to index masks first).",
         ],
     )
     with tf.control_dependencies([check_gray]):
@@ -310,11 +342,40 @@ def load_pair(
     return image, label
 
 
+_TRACE_LINE = re.compile(r"^(Graph execution error:|Detected at node .*|\s+File .*|\s*\[\[\{\{node .*)$")
+
+
+def _assertion_text(data: str) -> str:
+    """`[Image] [a.jpg] [has size (HxW)] [32 48] ...` -> `Image a.jpg has size (HxW) 32x48 ...`."""
+    parts = re.findall(r"\[([^\[\]]*)\]", data)
+    if not parts:
+        return data.strip()
+    words = []
+    for part in parts:
+        if re.fullmatch(r"-?\d+( -?\d+)+", part.strip()):
+            # A size after "size"/"(HxW)"; any other vector is a list of values.
+            size = words and words[-1].rstrip(")").endswith(("size", "HxW"))
+            part = ("x" if size else ", ").join(part.split())
+        words.append(part)
+    return re.sub(r" ([:.,])", r"\1", " ".join(words))
+
+
 def error_message(error: tf.errors.OpError, image_path: str, label_path: str) -> str:
-    """The first line of a TensorFlow error, naming the files if it does not."""
-    message = error.message.split("\n")[0]
-    message = re.sub(r"^\{\{function_node [^}]*\}\}\s*", "", message)
-    message = message.replace("assertion failed: ", "").replace("\\'", "'").strip()
+    """The reason of a TensorFlow error in one line, naming the files if it does not.
+
+    Eager `tf.function` calls wrap a failed check as `Graph execution error:`
+    followed by a traceback of graph nodes; the reason (the assertion's data, or
+    the op's message) is found under it.
+    """
+    text = re.sub(r"\{\{function_node [^}]*\}\}\s*", "", error.message)
+    assertion = re.search(r"assertion failed: (.*)", text)
+    if assertion is not None:
+        message = _assertion_text(assertion.group(1))
+    else:
+        lines = [line for line in text.split("\n") if line.strip()]
+        reasons = [line for line in lines if not _TRACE_LINE.match(line)]
+        message = (reasons or lines or [type(error).__name__])[0]
+    message = re.sub(r"\s*\[Op:[^\]]*\]\s*$", "", message).replace("\\'", "'").strip()
     if image_path not in message and label_path not in message:
         # Damage deep inside a file: TensorFlow's decoder does not name it.
         message = f"Could not read '{image_path}' or '{label_path}': {message}"

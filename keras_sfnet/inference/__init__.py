@@ -1,8 +1,11 @@
 """keras_sfnet.inference: class maps for user images, test-time augmentation, file prediction."""
 
-# Functions named like their module are imported eagerly (see lazy_exports).
-from keras_sfnet.inference.flow_pictures import flow_pictures
-from keras_sfnet.inference.logits_function import logits_function
+from keras_sfnet.inference.flow_pictures import (
+    flow_pictures,
+)  # named like its module: eager (see lazy_exports)
+from keras_sfnet.inference.logits_function import (
+    logits_function,
+)  # named like its module: eager (see lazy_exports)
 from keras_sfnet.lazy_exports import lazy_exports
 
 #: Public name -> the module that defines it (imported on first access).
@@ -13,7 +16,11 @@ _EXPORTS = {
     "upsample_flow": "keras_sfnet.inference.flow_pictures",
     "prepare_image": "keras_sfnet.inference.image_input",
     "main_logits": "keras_sfnet.inference.logits_function",
+    "load_model_classes": "keras_sfnet.inference.model_loading",
     "load_segmentation_model": "keras_sfnet.inference.model_loading",
+    "model_class_info": "keras_sfnet.inference.model_loading",
+    "save_model_classes": "keras_sfnet.inference.model_loading",
+    "segmenter_options": "keras_sfnet.inference.model_loading",
     "Segmenter": "keras_sfnet.inference.segmenter",
     "sliding_window_boxes": "keras_sfnet.inference.sliding_window",
     "sliding_window_logits": "keras_sfnet.inference.sliding_window",
@@ -32,13 +39,17 @@ __all__ = [
     "augmented_logits_function",
     "flow_pictures",
     "list_inputs",
+    "load_model_classes",
     "load_segmentation_model",
     "logits_function",
     "main_logits",
+    "model_class_info",
     "predict_files",
     "predict_logits",
     "prepare_image",
     "resize_images",
+    "save_model_classes",
+    "segmenter_options",
     "sliding_window_boxes",
     "sliding_window_logits",
     "sliding_window_tensor",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import glob
+import json
 import logging
 import os
 from collections.abc import Iterator, Sequence
@@ -209,7 +210,8 @@ def predict_files(
     frames go to `output_dir/<video name>/<video name>_<frame:06d>_*.png`, and
     the overlays of all predicted frames to `output_dir/<video name>_overlay.mp4`
     (MPEG-4, at the source frame rate divided by `every`).
-    `legend.png` shows the class names and colours.
+    `legend.png` shows the class names and colours, and `classes.json` lists
+    them (index order) with the palette.
 
     An unreadable or undecodable input does not stop the run: it is logged,
     recorded in the report's `failures`, and the remaining inputs are predicted
@@ -267,6 +269,18 @@ def predict_files(
         writer._write(
             os.path.join(output_dir, "legend.png"), legend(info.class_names, info.palette)
         )
+        classes_path = os.path.join(output_dir, "classes.json")
+        with open(classes_path, "w", encoding="utf-8") as f:
+            json.dump(
+                {
+                    "dataset": info.name,
+                    "class_names": list(info.class_names),
+                    "palette": np.asarray(info.palette, dtype=int).tolist(),
+                },
+                f,
+                indent=2,
+            )
+        report.written.append(classes_path)
 
     def fail(path: str, error: Exception) -> None:
         message = f"{type(error).__name__}: {error}"

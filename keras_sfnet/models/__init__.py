@@ -14,7 +14,12 @@ from keras_sfnet.models.presets import (
     save_preset,
 )
 from keras_sfnet.models.sfnet import SFNet
-from keras_sfnet.models.weight_transfer import load_pretrained_weights, transfer_weights
+from keras_sfnet.models.weight_transfer import (
+    load_pretrained_weights,
+    pretrained_architecture,
+    pretrained_model,
+    transfer_weights,
+)
 
 __all__ = [
     "CONFIGURATIONS",
@@ -23,10 +28,12 @@ __all__ = [
     "get_configuration",
     "is_preset",
     "list_models",
-    "load_pretrained_weights",
     "load_preset_metadata",
     "load_preset_model",
     "load_preset_preprocessor",
+    "load_pretrained_weights",
+    "pretrained_architecture",
+    "pretrained_model",
     "save_preset",
     "transfer_weights",
 ]

@@ -250,6 +250,8 @@ def load_preset_model(preset, num_classes: int | None = None, **overrides) -> ke
         preset: a folder, ``"hf://owner/repo"`` or ``"kaggle://..."`` handle.
         num_classes: int or None (the preset's). Another number of classes keeps every
             weight but the class-specific layers, which are freshly initialised.
+            The architecture is the preset's; overrides of it are logged, and one
+            that changes weight shapes is an error naming every differing field.
         **overrides: other constructor arguments to change (``dtype``,
             ``input_shape``, ``deep_supervision``, ...).
 
@@ -275,12 +277,23 @@ def load_preset_model(preset, num_classes: int | None = None, **overrides) -> ke
         overrides["num_classes"] = num_classes
     if not overrides or all(pretrained.get_config().get(k) == v for k, v in overrides.items()):
         return pretrained
-    from keras_sfnet.models.weight_transfer import transfer_weights
+    from keras_sfnet.models.weight_transfer import architecture_differences, transfer_weights
 
     target_config = dict(config)
     target_config["config"] = {**config["config"], **overrides}
     model = keras.saving.deserialize_keras_object(target_config)
-    transfer_weights(pretrained, model)
+    differences = architecture_differences(pretrained.get_config(), model.get_config())
+    if differences:
+        logger.info("Overriding the architecture of preset '%s': %s", preset, "; ".join(differences))
+    try:
+        transfer_weights(pretrained, model)
+    except ValueError as error:
+        if not differences:
+            raise
+        raise ValueError(
+            f"The overrides change the architecture of preset '{preset}' so that its weights "
+            f"do not fit: {'; '.join(differences)}. ({error})"
+        ) from None
     return model
 
 

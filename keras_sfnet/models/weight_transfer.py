@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import zipfile
 
 import keras
 
-__all__ = ["WEIGHT_SOURCES", "load_pretrained_weights", "transfer_weights", "with_new_heads"]
+__all__ = [
+    "ARCHITECTURE_FIELDS",
+    "WEIGHT_SOURCES",
+    "architecture_differences",
+    "load_pretrained_weights",
+    "pretrained_architecture",
+    "pretrained_model",
+    "transfer_weights",
+    "with_new_heads",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -18,6 +29,148 @@ WEIGHT_SOURCES = (
     "a preset folder or 'hf://' / 'kaggle://' handle",
     "an authors' '.pth' checkpoint",
 )
+
+
+# SFNet's constructor arguments that make its architecture (all but the classes).
+_NETWORK_FIELDS = ("backbone", "head", "dilated", "stem", "decoder_filters")
+ARCHITECTURE_FIELDS = _NETWORK_FIELDS + (
+    "decoder",
+    "context",
+    "fam_levels",
+    "flow_kernel_size",
+    "fam_upsampling",
+    "flow_estimator",
+    "alignment",
+    "final_fusion",
+)
+"""SFNet arguments that a pretrained source fixes (its classes aside)."""
+
+
+def _architecture_of_config(config: dict) -> dict:
+    """The architecture fields of an SFNet config, switches completed and normalised."""
+    from keras_sfnet.models.decoder_switches import DEFAULT_SWITCHES, check_switches
+
+    architecture = {k: config[k] for k in _NETWORK_FIELDS if config.get(k) is not None}
+    switches = {k: config[k] for k in DEFAULT_SWITCHES if k in config}
+    try:
+        architecture.update(check_switches(switches))
+    except ValueError:
+        architecture.update(switches)
+    if "fam_levels" in architecture and architecture["fam_levels"] is not None:
+        architecture["fam_levels"] = tuple(architecture["fam_levels"])
+    return architecture
+
+
+def _train_config_architecture(values: dict) -> dict:
+    """The architecture of a training run's `config.json` (a `TrainConfig`)."""
+    config = {k: values.get(k) for k in _NETWORK_FIELDS}
+    config.update(values.get("decoder_options") or {})
+    return _architecture_of_config(config)
+
+
+def _read_json(path: str):
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def _weights_file_architecture(path: str) -> dict | None:
+    """The architecture recorded beside a `.weights.h5` file, if any.
+
+    A preset folder's `config.json` (a serialized SFNet), or a training run's
+    `config.json` (a `TrainConfig`) in the same folder or the one above
+    (`run/checkpoints/ckpt-*.weights.h5`).
+    """
+    folder = os.path.dirname(os.path.abspath(path))
+    for candidate in (folder, os.path.dirname(folder)):
+        values = _read_json(os.path.join(candidate, "config.json"))
+        if not isinstance(values, dict):
+            continue
+        if isinstance(values.get("config"), dict) and "class_name" in values:
+            return _architecture_of_config(values["config"])
+        if "backbone" in values and "dataset" in values:
+            return _train_config_architecture(values)
+    return None
+
+
+def pretrained_architecture(source) -> dict | None:
+    """The architecture of a pretrained source, read without loading its weights.
+
+    Args:
+        source: what `load_pretrained_weights` accepts: a `keras.Model`, a
+            `.keras` file, a `.weights.h5` file (its architecture from the preset
+            or training-run `config.json` beside it), a preset folder or handle,
+            or an authors' `.pth` checkpoint (inferred from its tensors).
+
+    Returns:
+        A dict of `ARCHITECTURE_FIELDS` (those the source records), or `None`
+        when the source records none (a bare `.weights.h5` file).
+
+    Example:
+    >>> pretrained_architecture("runs/demo/model.keras")  # doctest: +SKIP
+    {'backbone': 'resnet18', 'head': 'v1', 'dilated': False, 'stem': 'deep', ...}
+    """
+    from keras_sfnet.models.presets import CONFIG_FILE, is_preset, preset_file
+
+    if isinstance(source, keras.Model):
+        return _architecture_of_config(source.get_config())
+    if not isinstance(source, (str, os.PathLike)):
+        raise TypeError(
+            f"The pretrained weights must be one of {list(WEIGHT_SOURCES)}. "
+            f"Received: {type(source).__name__}"
+        )
+    path = os.fspath(source)
+    if is_preset(path):
+        values = _read_json(preset_file(path, CONFIG_FILE))
+        if not isinstance(values, dict) or not isinstance(values.get("config"), dict):
+            raise ValueError(f"Preset '{path}' has no model config in {CONFIG_FILE}.")
+        return _architecture_of_config(values["config"])
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"Pretrained weights not found: '{path}'")
+    if path.endswith(".keras"):
+        if not zipfile.is_zipfile(path):
+            raise ValueError(
+                f"'{path}' is not a valid .keras file (a .keras file is a zip archive; this "
+                "one is corrupt, truncated or of another format)."
+            )
+        with zipfile.ZipFile(path) as archive:
+            values = json.loads(archive.read("config.json"))
+        return _architecture_of_config(values.get("config", {}))
+    if path.endswith((".pth", ".pt", ".tar")):
+        from keras_sfnet.convert.official import infer_official_config
+        from keras_sfnet.convert.torch_checkpoint import read_state_dict
+
+        inferred = infer_official_config(read_state_dict(path))
+        # The authors' networks: deep stem, released dilations, released switches.
+        return _architecture_of_config(
+            {**{k: inferred[k] for k in ("backbone", "head", "decoder_filters")},
+             "dilated": True, "stem": "deep"}
+        )  # fmt: skip
+    if path.endswith(".weights.h5"):
+        return _weights_file_architecture(path)
+    raise ValueError(
+        f"The pretrained weights must be one of {list(WEIGHT_SOURCES)}. Received: '{path}'"
+    )
+
+
+def architecture_differences(source: dict, model: dict) -> list[str]:
+    """`field: source value -> model value` for each architecture field that differs.
+
+    Fields that one side does not record are not compared.
+
+    Example:
+    >>> architecture_differences({"dilated": False, "backbone": "resnet18"},
+    ...                          {"dilated": True, "backbone": "resnet18"})
+    ['dilated: False in the pretrained weights, True in the model']
+    """
+    source, model = _architecture_of_config(source), _architecture_of_config(model)
+    return [
+        f"{k}: {source[k]!r} in the pretrained weights, {model[k]!r} in the model"
+        for k in ARCHITECTURE_FIELDS
+        if k in source and k in model and source[k] != model[k]
+    ]
 
 
 def _head_layers(model) -> list:
@@ -185,6 +338,8 @@ def _source_model(source, target):
             raise TypeError("A '.weights.h5' file can only be loaded into an SFNet.")
         num_classes, deep_supervision = _weights_file_num_classes(path)
         config = target.get_config()
+        # The architecture recorded beside the file (preset or training run), if any.
+        config.update(_weights_file_architecture(path) or {})
         config.update(num_classes=num_classes, deep_supervision=deep_supervision)
         model = SFNet.from_config(config)
         try:
@@ -225,7 +380,26 @@ def load_pretrained_weights(model: keras.Model, source, allow_new_heads: bool = 
     ['classifier']
     """
     pretrained = _source_model(source, model)
-    fresh = transfer_weights(pretrained, model, allow_new_heads=allow_new_heads)
+    differences = []
+    if hasattr(pretrained, "get_config") and hasattr(model, "get_config"):
+        differences = architecture_differences(pretrained.get_config(), model.get_config())
+    try:
+        fresh = transfer_weights(pretrained, model, allow_new_heads=allow_new_heads)
+    except ValueError as error:
+        if not differences:
+            raise
+        raise ValueError(
+            f"The pretrained weights of {_describe(source)} do not fit the model, whose "
+            f"architecture differs: {'; '.join(differences)}. Build the model with the "
+            "pretrained architecture (`pretrained_model(source, num_classes=...)`, or "
+            f"`init_from` in training, which does). ({error})"
+        ) from None
+    if differences:
+        logger.warning(
+            "The model's architecture differs from that of %s (weights loaded all the same): %s",
+            _describe(source),
+            "; ".join(differences),
+        )
     if not fresh:
         logger.info("Loaded all %d weights from %s", len(model.weights), _describe(source))
     return fresh
@@ -235,3 +409,57 @@ def _describe(source) -> str:
     if isinstance(source, keras.Model):
         return f"model '{source.name}'"
     return f"'{os.fspath(source)}'"
+
+
+def pretrained_model(source, num_classes: int | None = None, **overrides) -> keras.Model:
+    """An SFNet of the source's architecture, initialised from its weights (fine-tuning).
+
+    The architecture (backbone, dilation, stem, decoder width, head, decoder
+    switches) is the source's; `overrides` change some of it, and the fields
+    that then differ from the source are logged. Only the class-specific layers
+    are re-made for another `num_classes`.
+
+    Args:
+        source: a `keras.Model`, a `.keras` file, a `.weights.h5` file with the
+            preset or run `config.json` beside it, a preset folder or handle, or
+            an authors' `.pth` checkpoint.
+        num_classes: int or `None` (the source's).
+        **overrides: other SFNet arguments (`deep_supervision`, `dropout`,
+            `dilated`, ...).
+
+    Returns:
+        The :class:`~keras_sfnet.SFNet`.
+
+    Example:
+    >>> model = pretrained_model("runs/demo/model.keras", num_classes=3)  # doctest: +SKIP
+    """
+    from keras_sfnet.models.sfnet import SFNet
+
+    architecture = pretrained_architecture(source)
+    if architecture is None:
+        raise ValueError(
+            f"{_describe(source)} records no architecture (a bare '.weights.h5' file): pass "
+            "the '.keras' file or the preset folder, or build the SFNet yourself and call "
+            "`load_pretrained_weights(model, source)`."
+        )
+    changed = {
+        k: v for k, v in overrides.items() if k in architecture and architecture[k] != v
+    }
+    if changed:
+        logger.info(
+            "Overriding the architecture of %s: %s",
+            _describe(source),
+            "; ".join(f"{k}={v!r} (source: {architecture[k]!r})" for k, v in changed.items()),
+        )
+    config = {**architecture, **overrides}
+    weights_file = isinstance(source, (str, os.PathLike)) and os.fspath(source).endswith(
+        ".weights.h5"
+    )
+    if num_classes is None and weights_file:
+        num_classes = _weights_file_num_classes(os.fspath(source))[0]
+    elif num_classes is None:
+        source = _source_model(source, None)  # loaded once, for its classes and weights
+        num_classes = int(source.num_classes)
+    model = SFNet(**config, num_classes=num_classes)
+    load_pretrained_weights(model, source)
+    return model

@@ -38,8 +38,10 @@ _EXPORTS = {
     "build_training_model": "keras_sfnet.training.trainer",
     "clear_run": "keras_sfnet.training.trainer",
     "compile_for_training": "keras_sfnet.training.trainer",
+    "resolve_architecture": "keras_sfnet.training.trainer",
     "resolve_dataset": "keras_sfnet.training.trainer",
     "train": "keras_sfnet.training.trainer",
+    "validate_training_data": "keras_sfnet.training.trainer",
     "TrainingLogs": "keras_sfnet.training.training_logs",
 }
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
@@ -63,9 +65,11 @@ __all__ = [
     "iter_layers",
     "precision_policy",
     "read_checkpoint_state",
+    "resolve_architecture",
     "resolve_dataset",
     "restore_checkpoint",
     "run_demo",
     "train",
+    "validate_training_data",
     "wrap_loss_scale",
 ]

@@ -175,8 +175,10 @@ class TrainingCheckpoint(keras.callbacks.Callback):
         mode: str = "max",
         best_value: float | None = None,
         write: bool = True,
+        class_info=None,
     ):
         super().__init__()
+        self.class_info = class_info  # DatasetInfo recorded in best.keras
         if mode not in ("max", "min"):
             raise ValueError(f"`mode` must be one of ['max', 'min']. Received: mode={mode!r}")
         self.directory = os.fspath(directory)
@@ -244,6 +246,10 @@ class TrainingCheckpoint(keras.callbacks.Callback):
         os.makedirs(self.directory, exist_ok=True)
         tmp = os.path.join(self.directory, "best-tmp.keras")
         self.model.save(tmp, overwrite=True)
+        if self.class_info is not None:
+            from keras_sfnet.inference.model_loading import save_model_classes
+
+            save_model_classes(tmp, self.class_info)
         os.replace(tmp, os.path.join(self.directory, BEST_MODEL))
         metrics = {k: float(v) for k, v in (logs or {}).items() if _is_number(v)}
         _write_json_atomic(

@@ -50,6 +50,10 @@ DECODER_SWITCHES = (
 )
 
 
+# The settings that make the network (besides its classes); `init_from` fixes them.
+ARCHITECTURE_FIELDS = ("backbone", "head", "decoder_filters", "dilated", "stem", "decoder_options")
+
+
 def _received(name: str, value: Any) -> Parameter:
     """The `name=value` a Keras-style argument error ends with."""
     return Parameter(name, repr(value), code=False)
@@ -133,6 +137,9 @@ class TrainConfig:
         val_split: str or `None` (no validation), defaults to `"val"`.
         num_classes: int or `None`. Required for `"folder"`; otherwise taken
             from the dataset.
+        class_names: list of `num_classes` str or `None` (`class_0`, ...).
+            `"folder"` only; recorded in `model.keras` with the palette, for
+            `sfnet-predict` and `sfnet-evaluate`.
         ignore_index: int, defaults to 255. (`"folder"` only.)
         images_dir, masks_dir, mask_suffix: the `"folder"` layout (see
             `keras_sfnet.data.list_folder`).
@@ -156,6 +163,8 @@ class TrainConfig:
             layer4; strides and MACs unchanged). `False` uses plain 3x3 convs,
             which TensorFlow runs faster on CPU (no space-to-batch lowering).
             ResNet backbones only. Defaults to `True`.
+        stem: `"deep"` (the authors' three 3x3 convs) or `"standard"`
+            (torchvision's 7x7). ResNet backbones only. Defaults to `"deep"`.
         deep_supervision: bool, train with the auxiliary heads (loss weight
             `aux_weight` each). Defaults to `False`.
         sync_batchnorm: bool, synchronise batch-norm statistics across
@@ -213,10 +222,25 @@ class TrainConfig:
             preset (folder, `hf://...`, `kaggle://...`). Every weight is kept
             but the class-specific layers, freshly initialised when the number
             of classes differs (`keras_sfnet.models.load_pretrained_weights`).
+            The model has the source's architecture (`backbone`, `head`,
+            `dilated`, `stem`, `decoder_filters`, `decoder_options`): those
+            fields are taken from it unless overridden (see
+            `architecture_overrides`), and `config.json` records the result.
         backbone_weights: str or `None`. ImageNet weights of the encoder (the
             authors' `resnet18-deep-inplane128.pth`, ..., or torchvision's),
             loaded with `keras_sfnet.convert.load_backbone_weights` (the
             paper's recipe). Applied before `init_from`.
+        validate_data: bool, read every label file of the training and
+            validation splits before the first step (`validate_dataset` with
+            `check_images=False`: label values with their pixel counts, colour
+            masks, image/label sizes from the image headers) and raise one error
+            listing every bad file. Defaults to `True`.
+        architecture_overrides: list of field names or `None`. With
+            `init_from`: the architecture fields set here rather than taken from
+            the source (`sfnet-train` lists the flags given). Fields whose value
+            differs from the default count as set too. The fields that then
+            differ from the source are logged; a difference that changes weight
+            shapes is an error listing every differing field.
 
     Example:
     >>> config = TrainConfig.from_file("configs/cityscapes_r18.json")  # doctest: +SKIP
@@ -236,6 +260,7 @@ class TrainConfig:
     train_split: str = "train"
     val_split: str | None = "val"
     num_classes: int | None = None
+    class_names: list[str] | None = None
     ignore_index: int = 255
     images_dir: str = "images"
     masks_dir: str = "masks"
@@ -249,6 +274,7 @@ class TrainConfig:
     decoder_filters: int | None = None
     decoder_options: dict = dataclasses.field(default_factory=dict)
     dilated: bool = True
+    stem: str = "deep"
     deep_supervision: bool = False
     sync_batchnorm: bool = False
     dropout: float = 0.1
@@ -285,6 +311,8 @@ class TrainConfig:
     verbose: Any = "auto"
     init_from: str | None = None
     backbone_weights: str | None = None
+    validate_data: bool = True
+    architecture_overrides: list[str] | None = None
 
     def __post_init__(self) -> None:
         self.dataset = _dataset(self.dataset)
@@ -364,6 +392,16 @@ class TrainConfig:
                     _received("num_classes", None),
                 )
             )
+        if self.class_names is not None:
+            if isinstance(self.class_names, str):
+                self.class_names = [n.strip() for n in self.class_names.split(",")]
+            self.class_names = [str(n) for n in self.class_names]
+            if self.dataset != "folder" or len(self.class_names) != self.num_classes:
+                raise ValueError(
+                    "`class_names` names the classes of dataset='folder', one per class "
+                    f"(num_classes={self.num_classes}). Received: "
+                    f"{len(self.class_names)} names for dataset={self.dataset!r}"
+                )
         if self.dataset != "synthetic" and self.data_root is None:
             raise ValueError(
                 ParameterMessage(
@@ -382,6 +420,15 @@ class TrainConfig:
             raise ValueError(
                 f"`verbose` must be one of ['auto', 0, 1, 2]. Received: verbose={self.verbose!r}"
             )
+        self.stem = _choice("stem", self.stem, ("deep", "standard"))
+        if self.architecture_overrides is not None:
+            self.architecture_overrides = sorted(set(self.architecture_overrides))
+            unknown = sorted(set(self.architecture_overrides) - set(ARCHITECTURE_FIELDS))
+            if unknown:
+                raise ValueError(
+                    f"`architecture_overrides` must name fields of {list(ARCHITECTURE_FIELDS)}. "
+                    f"Received: {unknown}"
+                )
         if self.init_from and self.initial_weights:
             raise ValueError(
                 "Set one of `init_from` (fine-tuning: fresh class heads when the classes "

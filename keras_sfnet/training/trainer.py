@@ -23,10 +23,12 @@ from keras_sfnet.data import (
     get_dataset_info,
     list_files,
     load_dataset,
+    validate_dataset,
 )
 from keras_sfnet.data.coarse_boost import coarse_boost_centers
 from keras_sfnet.data.merged import merged_dataset_members
 from keras_sfnet.data.synthetic import generate_synthetic_layout
+from keras_sfnet.data.validation import format_validation_report
 from keras_sfnet.losses import (
     OHEMCrossEntropy,
     SegmentationCrossEntropy,
@@ -34,7 +36,7 @@ from keras_sfnet.losses import (
     replicate_labels,
 )
 from keras_sfnet.metrics import MeanIoU
-from keras_sfnet.models import SFNet, load_pretrained_weights
+from keras_sfnet.models import SFNet, load_pretrained_weights, pretrained_architecture
 from keras_sfnet.models.sfnet import deep_supervision_outputs
 from keras_sfnet.parameter_message import Parameter, ParameterMessage
 from keras_sfnet.training.checkpointing import (
@@ -48,7 +50,7 @@ from keras_sfnet.training.precision import precision_policy, wrap_loss_scale
 from keras_sfnet.training.schedules import PolyDecay
 from keras_sfnet.training.step_limit import StepLimit
 from keras_sfnet.training.sync_batchnorm import convert_to_sync_batchnorm
-from keras_sfnet.training.train_config import TrainConfig
+from keras_sfnet.training.train_config import ARCHITECTURE_FIELDS, TrainConfig
 from keras_sfnet.training.train_result import TrainResult
 from keras_sfnet.training.training_logs import TrainingLogs
 
@@ -57,8 +59,10 @@ __all__ = [
     "build_training_model",
     "clear_run",
     "compile_for_training",
+    "resolve_architecture",
     "resolve_dataset",
     "train",
+    "validate_training_data",
 ]
 
 logger = logging.getLogger(__name__)
@@ -68,7 +72,9 @@ CONFIG_FILE = "config.json"
 CHECKPOINT_DIR = "checkpoints"
 LOG_DIR = "logs"
 # Settings that may change between an interrupted run and its resumption.
-_RESUME_FREE = {"resume", "verbose", "tensorboard", "output", "data_root", "val_steps"}
+_RESUME_FREE = {
+    "resume", "verbose", "tensorboard", "output", "data_root", "val_steps", "validate_data",
+}  # fmt: skip
 
 
 @dataclasses.dataclass(frozen=True)
@@ -130,7 +136,10 @@ def resolve_dataset(config: TrainConfig) -> tuple[str, str, DatasetInfo]:
         return config.dataset, config.data_root, info
     if config.dataset == "folder":
         info = DatasetInfo(
-            name="folder", num_classes=config.num_classes, ignore_index=config.ignore_index
+            name="folder",
+            num_classes=config.num_classes,
+            class_names=config.class_names,
+            ignore_index=config.ignore_index,
         )
         return "folder", config.data_root, info
     info = get_dataset_info(config.dataset, config.data_root)
@@ -192,6 +201,80 @@ def _augmentation(config: TrainConfig) -> AugmentationConfig:
     return AugmentationConfig()
 
 
+def resolve_architecture(config: TrainConfig) -> TrainConfig:
+    """With `init_from`: the config with the pretrained source's architecture.
+
+    `backbone`, `head`, `decoder_filters`, `dilated`, `stem` and the
+    `decoder_options` switches are taken from the source unless overridden: named
+    in `config.architecture_overrides`, or set to another value than the default.
+    Overridden fields that differ from the source are logged. Without
+    `init_from`, or for a source that records no architecture (a bare
+    `.weights.h5` file), returns `config` unchanged.
+
+    Example:
+    >>> config = resolve_architecture(TrainConfig(dataset="folder", num_classes=3,
+    ...     data_root="mine", init_from="runs/demo/model.keras"))  # doctest: +SKIP
+    >>> config.dilated  # doctest: +SKIP
+    False
+    """
+    if not config.init_from:
+        return config
+    source = pretrained_architecture(os.fspath(config.init_from))
+    if source is None:
+        logger.info(
+            "'%s' records no architecture: the model is built from the config's settings.",
+            config.init_from,
+        )
+        return config
+    defaults = TrainConfig(dataset="synthetic")
+    explicit = set(config.architecture_overrides or ())
+    explicit |= {f for f in ARCHITECTURE_FIELDS if getattr(config, f) != getattr(defaults, f)}
+    switch_names = [k for k in source if k not in ("backbone", "head", "decoder_filters",
+                                                   "dilated", "stem")]  # fmt: skip
+    from keras_sfnet.models.decoder_switches import check_switches
+
+    released = check_switches({})
+    source_switches = {
+        k: list(v) if isinstance(v, tuple) else v
+        for k, v in source.items()
+        if k in switch_names and v != released.get(k)
+    }
+    changes, overridden = {}, []
+    for field in ("backbone", "head", "decoder_filters", "dilated", "stem"):
+        if field not in source:
+            continue
+        if field in explicit:
+            if getattr(config, field) not in (None, source[field]):
+                overridden.append(f"{field}={getattr(config, field)!r} (source: {source[field]!r})")
+        else:
+            changes[field] = source[field]
+    if "decoder_options" in explicit:
+        options = {**source_switches, **config.decoder_options}
+        for k, v in config.decoder_options.items():
+            if k in source and _normalised(v) != _normalised(source[k]):
+                overridden.append(f"{k}={v!r} (source: {_normalised(source[k])!r})")
+    else:
+        options = source_switches
+    changes["decoder_options"] = options
+    resolved = config.replace(**changes)
+    logger.info(
+        "Architecture of init_from '%s': %s",
+        config.init_from,
+        ", ".join(f"{f}={getattr(resolved, f)!r}" for f in ARCHITECTURE_FIELDS),
+    )
+    if overridden:
+        logger.warning(
+            "Overriding the architecture of init_from '%s': %s",
+            config.init_from,
+            "; ".join(overridden),
+        )
+    return resolved
+
+
+def _normalised(value):
+    return list(value) if isinstance(value, tuple) else value
+
+
 def build_training_model(config: TrainConfig, num_classes: int) -> SFNet:
     """Builds the SFNet of a config under its precision policy.
 
@@ -209,6 +292,7 @@ def build_training_model(config: TrainConfig, num_classes: int) -> SFNet:
             deep_supervision=config.deep_supervision,
             decoder_filters=config.decoder_filters,
             dilated=config.dilated,
+            stem=config.stem,
             dropout=config.dropout,
             **config.decoder_options,
         )
@@ -373,6 +457,74 @@ def _val_data(config: TrainConfig, data: _Data, num_replicas: int) -> tf.data.Da
     return dataset
 
 
+def _folder_kwargs(config: TrainConfig, name: str) -> dict:
+    if name != "folder":
+        return {}
+    return {
+        "images_dir": config.images_dir,
+        "masks_dir": config.masks_dir,
+        "mask_suffix": config.mask_suffix,
+    }
+
+
+def validate_training_data(
+    config: TrainConfig, *, check_images: bool = False, raise_errors: bool = True
+) -> dict[str, dict]:
+    """Checks every file of a config's training and validation splits (`validate_dataset`).
+
+    What `train` runs before its first step when `config.validate_data` (the
+    label files, and the image sizes from their headers); `sfnet-train
+    --validate-only` prints its report. A merged dataset is checked member by
+    member (each with its own label mapping).
+
+    Args:
+        config: a `TrainConfig`.
+        check_images: bool, defaults to `False`. Decode the images too.
+        raise_errors: bool, defaults to `True`. Raise one `ValueError` listing
+            the problems of every split.
+
+    Returns:
+        A dict from split name (`"train"`, `"cityscapes/train"` for merged
+        members) to its `validate_dataset` report.
+
+    Example:
+    >>> reports = validate_training_data(TrainConfig(dataset="folder", num_classes=3,
+    ...                                              data_root="mine"))  # doctest: +SKIP
+    """
+    name, root, info = resolve_dataset(config)
+    if "+" in name:
+        members = [(f"{m}/", m, r, i) for m, r, i in merged_dataset_members(name, root)]
+    else:
+        members = [("", name, root, info)]
+    splits = [s for s in (config.train_split, config.val_split) if s]
+    reports, errors = {}, []
+    for prefix, source_name, source_root, source_info in members:
+        for split in splits:
+            key = prefix + split
+            files = list_files(
+                source_name, source_root, split, **_folder_kwargs(config, source_name)
+            )
+            start = time.perf_counter()
+            report = validate_dataset(
+                files, source_info, raise_errors=False, check_images=check_images
+            )
+            logger.info(
+                "Checked %d %s files of '%s' in %.1f s: %d with problems.",
+                len(files), key, source_info.name, time.perf_counter() - start,
+                len(report["problems"]),
+            )  # fmt: skip
+            reports[key] = report
+            if report["problems"]:
+                errors.append(f"[{key}] " + format_validation_report(report, source_info))
+    if errors and raise_errors:
+        raise ValueError(
+            "\n".join(errors)
+            + "\nFix these files (or pass validate_data=False / --no-validate-data to "
+            "train without this check)."
+        )
+    return reports
+
+
 def _plan(config: TrainConfig, data: _Data) -> tuple[int, int]:
     """Returns `(total_steps, steps_per_epoch)`."""
     steps_per_epoch = config.steps_per_epoch
@@ -441,16 +593,23 @@ def _callbacks(
     return callbacks
 
 
-def _save_final_model(model: SFNet, config: TrainConfig, path: str) -> None:
+def _save_final_model(
+    model: SFNet, config: TrainConfig, path: str, info: DatasetInfo | None = None
+) -> None:
     """Writes `model` without its optimizer and compile state (half the size).
 
     Resuming uses the checkpoints, which keep the optimizer slots; the final
-    `model.keras` is for inference, evaluation, export and fine-tuning.
+    `model.keras` is for inference, evaluation, export and fine-tuning. It
+    records the dataset's name, class names and palette (`save_model_classes`).
     """
+    from keras_sfnet.inference.model_loading import save_model_classes
+
     with precision_policy(config.mixed_precision):
         copy = model.__class__.from_config(model.get_config())
     copy.set_weights(model.get_weights())
     copy.save(path)
+    if info is not None:
+        save_model_classes(path, info)
 
 
 def clear_run(output: str | os.PathLike) -> None:
@@ -521,20 +680,17 @@ def train(config: TrainConfig, callbacks: Sequence[keras.callbacks.Callback] = (
     output = os.fspath(config.output)
     checkpoint_dir = os.path.join(output, CHECKPOINT_DIR)
     state = read_checkpoint_state(checkpoint_dir)
+    config = resolve_architecture(config)
     _check_resume(config, output, state)
 
     if config.deterministic:
         tf.config.experimental.enable_op_determinism()
     keras.utils.set_random_seed(config.seed)
     name, root, info = resolve_dataset(config)
-    folder_kwargs = {}
-    if name == "folder":
-        folder_kwargs = {
-            "images_dir": config.images_dir,
-            "masks_dir": config.masks_dir,
-            "mask_suffix": config.mask_suffix,
-        }
+    folder_kwargs = _folder_kwargs(config, name)
     data = _Data(name, root, info, folder_kwargs, *_load_kwargs(config, name, root, info, chief))
+    if config.validate_data and state is None:
+        validate_training_data(config)
     total_steps, steps_per_epoch = _plan(config, data)
     if chief:
         os.makedirs(output, exist_ok=True)
@@ -587,7 +743,7 @@ def train(config: TrainConfig, callbacks: Sequence[keras.callbacks.Callback] = (
         checkpoint = TrainingCheckpoint(
             checkpoint_dir, initial_step=step, initial_epoch=epoch,
             save_every=config.checkpoint_every, monitor=monitor, mode=mode,
-            best_value=best_value, write=chief,
+            best_value=best_value, write=chief, class_info=info,
         )  # fmt: skip
         fit_history = model.fit(
             _train_data(config, data, strategy, skip_steps=step),
@@ -614,7 +770,7 @@ def train(config: TrainConfig, callbacks: Sequence[keras.callbacks.Callback] = (
     model_path = None
     if chief:
         model_path = os.path.join(output, MODEL_FILE)
-        _save_final_model(model, config, model_path)
+        _save_final_model(model, config, model_path, info)
     iterations = int(keras.ops.convert_to_numpy(model.optimizer.iterations))
     return TrainResult(
         model=model,

@@ -1,7 +1,12 @@
 """keras_sfnet.visualize: class-map colouring, legends and flow visualisation."""
 
 from keras_sfnet.visualize.colorize import colorize, overlay
-from keras_sfnet.visualize.flow import flow_to_arrows, flow_to_color, make_color_wheel
+from keras_sfnet.visualize.flow import (
+    flow_color_key,
+    flow_to_arrows,
+    flow_to_color,
+    make_color_wheel,
+)
 from keras_sfnet.visualize.legend import legend
 from keras_sfnet.visualize.palettes import CITYSCAPES_CLASS_NAMES, CITYSCAPES_PALETTE
 from keras_sfnet.visualize.panels import (
@@ -17,6 +22,7 @@ __all__ = [
     "CITYSCAPES_PALETTE",
     "colorize",
     "error_map",
+    "flow_color_key",
     "flow_panel",
     "flow_to_arrows",
     "flow_to_color",

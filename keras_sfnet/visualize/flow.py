@@ -106,6 +106,32 @@ def flow_to_color(flow: np.ndarray, max_magnitude: float | None = None) -> np.nd
     return np.floor(255.0 * color).astype(np.uint8)
 
 
+def flow_color_key(size: int = 72) -> np.ndarray:
+    """The colour key of `flow_to_color`: a disc whose colour at each point is that of a
+    flow vector from the centre to it (right = +x, down = +y; the rim = the largest vector).
+
+    Args:
+        size: int, side of the square picture in pixels. Defaults to 72.
+
+    Returns:
+        `(size, size, 3)` uint8 RGB image, white outside the disc.
+
+    Example:
+    >>> key = flow_color_key(32)
+    >>> key.shape, key[16, 16].tolist()
+    ((32, 32, 3), [255, 255, 255])
+    """
+    if size < 8:
+        raise ValueError(f"`size` must be >= 8. Received: size={size}")
+    centre = (size - 1) / 2.0
+    y, x = np.mgrid[0:size, 0:size].astype(np.float64)
+    u, v = (x - centre) / centre, (y - centre) / centre
+    inside = np.hypot(u, v) <= 1.0
+    color = np.floor(255.0 * _wheel_colors(np.where(inside, u, 0), np.where(inside, v, 0)))
+    picture = np.where(inside[..., None], color, 255.0).astype(np.uint8)
+    return picture
+
+
 def flow_to_arrows(
     flow: np.ndarray,
     image: np.ndarray | None = None,

@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 
 from keras_sfnet.visualize.colorize import colorize, overlay
-from keras_sfnet.visualize.flow import flow_to_arrows, flow_to_color
+from keras_sfnet.visualize.flow import flow_color_key, flow_to_arrows, flow_to_color
 
 __all__ = [
     "error_map",
@@ -185,7 +185,9 @@ def prediction_figure(
     Panels carry titles (with the pixel accuracy of each image on its error
     map); small images are enlarged (integer factor) to at least
     `min_width` pixels per panel; a legend of the classes present in the
-    ground truths or predictions closes the figure on the right.
+    ground truths or predictions (and "ignore", drawn black, when a ground
+    truth has unlabelled pixels) closes the figure on the right; with `flows`,
+    the flow panel's colour wheel (`flow_color_key`) lies below it.
 
     Args:
         images: RGB uint8 `(H, W, 3)` images.
@@ -244,9 +246,23 @@ def prediction_figure(
             ]
         )
     shown = sorted(c for c in present if c < len(class_names))
-    key = titled_panel(
-        legend([class_names[c] for c in shown], palette[shown], swatch_size=18), "classes"
-    )
+    names, colours = [class_names[c] for c in shown], [palette[c] for c in shown]
+    if any(np.any(np.asarray(t) == ignore_index) for t in truths):
+        names.append("ignore (no label)")
+        colours.append(np.zeros(3, palette.dtype))  # as `colorize` draws it
+    key = titled_panel(legend(names, np.asarray(colours), swatch_size=18), "classes")
+    if flows is not None:
+        # The flow panel's colours: direction (hue) and relative length (saturation).
+        wheel = np.pad(flow_color_key(72), ((4, 16), (30, 30), (0, 0)), constant_values=255)
+        cv2.putText(wheel, "+x", (106, 44), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (0, 0, 0), 1)
+        cv2.putText(wheel, "+y", (58, 90), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (0, 0, 0), 1)
+        wheel = titled_panel(wheel, "flow direction")
+        width = max(key.shape[1], wheel.shape[1])
+        key, wheel = (
+            np.pad(p, ((0, 0), (0, width - p.shape[1]), (0, 0)), constant_values=255)
+            for p in (key, wheel)
+        )
+        key = np.concatenate([key, np.full((12, width, 3), 255, np.uint8), wheel], axis=0)
     grid = panel_grid(rows)
     height = max(grid.shape[0], key.shape[0] + 12)
     grid = np.pad(grid, ((0, height - grid.shape[0]), (0, 0), (0, 0)), constant_values=255)
