@@ -208,7 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("--dilated", action=argparse.BooleanOptionalAction, default=None,
         help="ResNet dilations in layer3/4 (default: the released network's)")
     switches = parser.add_argument_group(
-        "ablation switches (ResNet, v1 head; docs/ablations.md; default: the released network)")
+        "ablation switches (v1 head; docs/ablations.md; default: the released network)")
     switches.add_argument("--decoder", choices=DECODERS, help="decoder family")
     switches.add_argument("--context", choices=CONTEXT_HEADS, help="context head on P5")
     switches.add_argument("--fam-levels", type=_levels, metavar="P3,P4,P5|none",
