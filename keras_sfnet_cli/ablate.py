@@ -6,8 +6,11 @@ Each row (see `--list`; a table prefix such as `1a` selects all its rows) trains
 `--steps` steps with the same recipe on `--dataset` (default: the bundled synthetic
 street scenes, generated into `OUTPUT/data`), then is costed (GMACs at
 `--cost-size`, our counter) and timed. Writes `OUTPUT/ablation.md` (table),
-`OUTPUT/ablation.json` and `OUTPUT/miou_vs_gmacs.png`. A small budget shows that
-each row trains; it says nothing about which row wins at the paper's budget.
+`OUTPUT/ablation.json` and `OUTPUT/miou_vs_gmacs.png`. The table and plot put the
+paper's mIoU (Cityscapes val, `keras_sfnet.ablation.PAPER_RESULTS`) beside the one
+measured here, rank both, and give Kendall's tau-b of the two rankings over the rows
+trained. A small budget shows that each row trains; it says nothing about which row
+wins at the paper's budget, and the tau says how this run orders the rows, nothing more.
 The library call is `keras_sfnet.ablation.run_ablation`.
 """
 
@@ -55,7 +58,11 @@ def run(args: argparse.Namespace) -> int:
     rows = get_rows(args.rows)
     if args.list:
         for row in rows:
-            print(f"{row.key:24s} Table {row.table:5s} {row.label}: {dict(row.decoder_options)}")
+            miou = "-" if row.paper_miou is None else f"{row.paper_miou:.1f}"
+            print(
+                f"{row.key:26s} Table {row.table:5s} paper mIoU {miou:>4s}  {row.label} "
+                f"[{row.backbone}]: {dict(row.decoder_options)}"
+            )
         return 0
     results = run_ablation(
         rows,

@@ -232,7 +232,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--init-from: the source's)")
     add("--stem", choices=STEMS, help="ResNet stem: deep (authors, default) or standard (7x7)")
     switches = parser.add_argument_group(
-        "ablation switches (ResNet, v1 head; docs/ablations.md; default: the released network)")
+        "ablation switches (v1 head; docs/ablations.md; default: the released network)")
     switches.add_argument("--decoder", choices=DECODERS, help="decoder family")
     switches.add_argument("--context", choices=CONTEXT_HEADS, help="context head on P5")
     switches.add_argument("--fam-levels", type=_levels, metavar="P3,P4,P5|none",

@@ -161,6 +161,57 @@ def test_train_config_rejects_unknown_switches():
 
 
 def test_get_rows_by_table_prefix():
-    assert [r.key for r in get_rows(["2d"])] == ["2d_fam", "2d_dcn"]
+    assert [r.key for r in get_rows(["2d"])] == [
+        "2d_fpn_ppm", "2d_dcn_p5", "2d_fam_p5", "2d_dcn", "2d_fam",
+    ]  # fmt: skip
+    # An exact key wins over a prefix: "2d_fam" is not also "2d_fam_p5".
+    assert [r.key for r in get_rows(["2d_fam", "1c_fam"])] == ["2d_fam", "1c_fam"]
     with pytest.raises(ValueError, match="Unknown ablation row"):
         get_rows(["9z"])
+
+
+@pytest.mark.parametrize(
+    "levels", [("P2", "P3", "P4", "P5"), ("P4", "P5_stage4", "P5"), ("P3", "P4", "P5")]
+)
+def test_configurable_decoder_on_other_levels_matches_aligned_fpn(levels):
+    # DFNet's pyramids (v1, v2): the released switches give the released numbers.
+    keras.utils.set_random_seed(0)
+    strides = {"P2": 4, "P3": 8, "P4": 16, "P5_stage4": 32, "P5": 32}
+    pyramid = {
+        k: np.random.default_rng(i).normal(size=(1, 128 // strides[k], 96 // strides[k], 8))
+        .astype("float32")
+        for i, k in enumerate(levels)
+    }
+    released = AlignedFPN(16, deep_supervision=True, levels=levels)
+    configurable = ConfigurableFPN(16, deep_supervision=True, levels=levels)
+    expected = released(pyramid)
+    configurable(pyramid)
+    configurable.set_weights(released.get_weights())
+    got = configurable(pyramid)
+    assert sorted(got) == sorted(expected)
+    for key in expected:
+        np.testing.assert_allclose(np.asarray(got[key]), np.asarray(expected[key]), atol=1e-5)
+    plain = ConfigurableFPN(16, fam_levels=(), levels=levels)
+    assert sorted(plain(pyramid)) == ["features"]
+    with pytest.raises(ValueError, match="fam_levels"):
+        ConfigurableFPN(16, fam_levels=("P2",), levels=levels)
+
+
+@pytest.mark.parametrize("backbone", ["shufflenetv2", "dfnet1", "dfnet2"])
+def test_light_backbone_fpn_baseline_is_the_released_network_minus_its_fams(backbone):
+    # Table 1(d)'s light rows: FPN + PPM without FAM on ShuffleNetV2, DF1 and DF2.
+    keras.utils.set_random_seed(0)
+    released = SFNet(backbone, num_classes=5, decoder_filters=16)
+    fpn = SFNet(backbone, num_classes=5, decoder_filters=16, decoder="fpn")
+    assert isinstance(released.decoder, AlignedFPN)
+    assert isinstance(fpn.decoder, ConfigurableFPN)
+    assert _fam_params(fpn) == 0
+    assert fpn.count_params() == released.count_params() - _fam_params(released) > 0
+    assert tuple(fpn(_image(64, 64)).shape) == (1, 64, 64, 5)
+
+
+def test_switches_on_dfnet_need_all_or_no_fam_levels():
+    with pytest.raises(ValueError, match="only all levels"):
+        SFNet("dfnet2", num_classes=3, decoder_filters=8, fam_levels=["P5"])
+    with pytest.raises(ValueError, match="stride-8 dilated ResNet"):
+        SFNet("dfnet1", num_classes=3, decoder_filters=8, decoder="dilated_fcn")

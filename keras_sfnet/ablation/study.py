@@ -11,13 +11,17 @@ from typing import Any
 
 import numpy as np
 
+from keras_sfnet.ablation.paper import paper_delta
+from keras_sfnet.ablation.ranking import kendall_tau, rank_descending
 from keras_sfnet.ablation.rows import AblationRow, get_rows
 
 __all__ = [
     "AblationResult",
+    "RankAgreement",
     "build_row_model",
     "format_ablation_table",
     "plot_ablation",
+    "rank_agreement",
     "row_cost",
     "run_ablation",
     "write_ablation_report",
@@ -236,16 +240,85 @@ def _fmt(value, spec="{:.1f}", missing="-") -> str:
     return spec.format(value)
 
 
-def format_ablation_table(results: Iterable[AblationResult]) -> str:
-    """A Markdown table of results (paper columns beside ours).
+@dataclasses.dataclass(frozen=True)
+class RankAgreement:
+    """The paper's ranking of the trained rows against the ranking measured here.
 
-    Columns: table, row, paper mIoU, paper GFLOPs, our params (M), our GMACs,
-    GMACs x 1.016 (the paper's offset on the released network), mIoU measured here,
-    first/last epoch loss, latency.
+    Attributes:
+        keys: the rows ranked: trained with an mIoU here and given one by the paper.
+        paper_ranks, ranks_here: 1-based ranks (best first, ties share a rank).
+        tau: Kendall's tau-b of the two mIoU lists, or None if undefined (fewer than
+            2 rows, or all tied).
+        steps: the training steps of those rows (the budget the ranking is of).
+
+    Example:
+    >>> rank_agreement([]).tau is None
+    True
+    """
+
+    keys: tuple[str, ...]
+    paper_ranks: tuple[int, ...]
+    ranks_here: tuple[int, ...]
+    tau: float | None
+    steps: tuple[int, ...]
+
+    def rank_of(self, key: str) -> tuple[int, int] | None:
+        """``(paper rank, rank here)`` of a row key, or None if it is not ranked."""
+        if key not in self.keys:
+            return None
+        i = self.keys.index(key)
+        return self.paper_ranks[i], self.ranks_here[i]
+
+    def summary(self) -> str:
+        """One paragraph: tau, over which rows, and what it does not show."""
+        n = len(self.keys)
+        if self.tau is None:
+            return (
+                f"Kendall tau-b of the paper's mIoU against the mIoU measured here: undefined "
+                f"({n} row(s) with both figures; it needs 2 or more, not all tied)."
+            )
+        steps = sorted(set(self.steps))
+        budget = ", ".join(str(v) for v in steps)
+        return (
+            f"Kendall tau-b of the paper's mIoU against the mIoU measured here: "
+            f"{self.tau:+.2f} over the {n} trained rows that have both. This compares "
+            f"rankings after {budget} training step(s) per row on this run's data, not the "
+            "paper's 50K iterations on Cityscapes: it shows whether this run orders the "
+            "rows as the paper does, not whether the paper's ranking reproduces."
+        )
+
+
+def rank_agreement(results: Iterable[AblationResult]) -> RankAgreement:
+    """Ranks the results that have both a measured and a paper mIoU, and their tau-b.
+
+    Example:
+    >>> agreement = rank_agreement(results)  # doctest: +SKIP
+    >>> agreement.tau, agreement.rank_of("2b_k5")  # doctest: +SKIP
+    """
+    ranked = [r for r in results if r.miou is not None and r.row.paper_miou is not None]
+    paper = [r.row.paper_miou for r in ranked]
+    here = [100.0 * r.miou for r in ranked]
+    return RankAgreement(
+        tuple(r.row.key for r in ranked),
+        tuple(rank_descending(paper)),
+        tuple(rank_descending(here)),
+        kendall_tau(paper, here),
+        tuple(r.steps for r in ranked),
+    )
+
+
+def format_ablation_table(results: Iterable[AblationResult]) -> str:
+    """A Markdown table of results (paper columns beside ours), then the rank agreement.
+
+    Columns: table, row, paper mIoU, the paper's delta to its table's baseline, paper
+    GFLOPs, our params (M), our GMACs, GMACs x 1.016 (the paper's offset on the
+    released network), mIoU measured here, the paper's rank and ours among the rows
+    that have both mIoUs, first/last epoch loss, latency. The paragraph below gives
+    Kendall's tau-b of the two rankings (:func:`rank_agreement`).
 
     Example:
     >>> print(format_ablation_table([]).splitlines()[0])  # doctest: +ELLIPSIS
-    | table | row | ...
+    | table | row | paper mIoU | ...
     """
     results = list(results)
     size = results[0].cost_size if results else (1024, 1024)
@@ -255,31 +328,40 @@ def format_ablation_table(results: Iterable[AblationResult]) -> str:
         if latency_size is None
         else f"latency @{latency_size[0]}x{latency_size[1]} (ms)"
     )
+    agreement = rank_agreement(results)
     lines = [
-        f"| table | row | paper mIoU | paper GFLOPs | params (M) | GMACs @{size[0]}x{size[1]} "
-        f"| GMACs x {PAPER_FLOP_OFFSET:.3f} | mIoU here | loss first -> last | {latency_head} |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        f"| table | row | paper mIoU | paper delta | paper GFLOPs | params (M) "
+        f"| GMACs @{size[0]}x{size[1]} | GMACs x {PAPER_FLOP_OFFSET:.3f} | mIoU here "
+        f"| rank: paper / here | loss first -> last | {latency_head} |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         loss = "-" if not r.losses else f"{r.losses[0]:.3f} -> {r.losses[-1]:.3f}"
+        ranks = agreement.rank_of(r.row.key)
         lines.append(
             f"| {r.row.table} | {r.row.label} (`{r.row.key}`) "
-            f"| {_fmt(r.row.paper_miou, missing='unknown')} | {_fmt(r.row.paper_gflops)} "
+            f"| {_fmt(r.row.paper_miou, missing='not in paper')} "
+            f"| {_fmt(paper_delta(r.row.key), '{:+.1f}')} | {_fmt(r.row.paper_gflops)} "
             f"| {r.params / 1e6:.3f} | {r.gmacs:.1f} | {r.gmacs * PAPER_FLOP_OFFSET:.1f} "
-            f"| {_fmt(None if r.miou is None else 100 * r.miou, '{:.2f}')} | {loss} "
+            f"| {_fmt(None if r.miou is None else 100 * r.miou, '{:.2f}')} "
+            f"| {'-' if ranks is None else f'{ranks[0]} / {ranks[1]}'} | {loss} "
             f"| {_fmt(r.latency_ms)} |"
         )
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n\n" + agreement.summary() + "\n"
 
 
 def plot_ablation(results: Iterable[AblationResult], path: str | os.PathLike) -> str:
-    """Plots mIoU (measured here) against GMACs, one labelled point per row; PNG.
+    """Plots the measured mIoU against GMACs and against the paper's mIoU; PNG.
 
-    Uses matplotlib when installed, else OpenCV. Rows without an mIoU are skipped.
+    Left: mIoU measured here vs GMACs, one labelled point per row. Right (matplotlib
+    only): mIoU measured here vs the paper's mIoU for the rows that have both, titled
+    with Kendall's tau-b (:func:`rank_agreement`). Uses matplotlib when installed,
+    else OpenCV (left panel only). Rows without a measured mIoU are skipped.
 
     Example:
     >>> plot_ablation(results, "runs/ablate/miou_vs_gmacs.png")  # doctest: +SKIP
     """
+    results = list(results)
     points = [(r.gmacs, 100.0 * r.miou, r.row.key) for r in results if r.miou is not None]
     if not points:
         raise ValueError("No result has an mIoU to plot; train with validation first.")
@@ -289,8 +371,8 @@ def plot_ablation(results: Iterable[AblationResult], path: str | os.PathLike) ->
         from matplotlib.figure import Figure
     except ImportError:  # pragma: no cover - depends on the environment
         return _plot_opencv(points, path)
-    fig = Figure(figsize=(8, 5.5), dpi=110)
-    ax = fig.subplots()
+    fig = Figure(figsize=(13, 5.5), dpi=110)
+    ax, ax_paper = fig.subplots(1, 2)
     for gmacs, miou, key in points:
         ax.scatter([gmacs], [miou], s=28)
         ax.annotate(key, (gmacs, miou), textcoords="offset points", xytext=(4, 3), fontsize=7)
@@ -298,6 +380,20 @@ def plot_ablation(results: Iterable[AblationResult], path: str | os.PathLike) ->
     ax.set_ylabel("mIoU (%) measured here")
     ax.set_title("SFNet ablation rows: mIoU vs cost")
     ax.grid(True, alpha=0.3)
+    agreement = rank_agreement(results)
+    by_key = {r.row.key: r for r in results}
+    for key in agreement.keys:
+        x, y = by_key[key].row.paper_miou, 100.0 * by_key[key].miou
+        ax_paper.scatter([x], [y], s=28)
+        ax_paper.annotate(key, (x, y), textcoords="offset points", xytext=(4, 3), fontsize=7)
+    tau = "undefined" if agreement.tau is None else f"{agreement.tau:+.2f}"
+    ax_paper.set_title(f"vs the paper: Kendall tau-b {tau} over {len(agreement.keys)} rows")
+    ax_paper.set_xlabel("paper mIoU (%), Cityscapes val, 50K iterations")
+    ax_paper.set_ylabel("mIoU (%) measured here")
+    if not agreement.keys:
+        ax_paper.text(0.5, 0.5, "no trained row has a paper mIoU", ha="center",
+                      transform=ax_paper.transAxes)  # fmt: skip
+    ax_paper.grid(True, alpha=0.3)
     fig.tight_layout()
     fig.savefig(path)
     return path
@@ -337,7 +433,11 @@ def _plot_opencv(points, path: str) -> str:  # pragma: no cover - fallback
 
 
 def write_ablation_report(results: Iterable[AblationResult], output: str | os.PathLike) -> dict:
-    """Writes ``ablation.md`` (table), ``ablation.json`` and ``miou_vs_gmacs.png``.
+    """Writes ``ablation.md`` (table, rank agreement), ``ablation.json`` and
+    ``miou_vs_gmacs.png``.
+
+    Each JSON record is an :class:`AblationResult` with its row, ``loss_fell``,
+    ``paper_delta``, and ``paper_rank`` / ``rank_here`` (None if not ranked).
 
     The plot is skipped (no ``"plot"`` key) when no row has an mIoU.
 
@@ -358,11 +458,15 @@ def write_ablation_report(results: Iterable[AblationResult], output: str | os.Pa
     }
     with open(paths["table"], "w", encoding="utf-8") as f:
         f.write(format_ablation_table(results))
+    agreement = rank_agreement(results)
     records = []
     for r in results:
         record = dataclasses.asdict(r)
         record["row"] = {**dataclasses.asdict(r.row), "key": r.row.key}
         record["loss_fell"] = r.loss_fell
+        record["paper_delta"] = paper_delta(r.row.key)
+        ranks = agreement.rank_of(r.row.key)
+        record["paper_rank"], record["rank_here"] = ranks if ranks else (None, None)
         records.append(record)
     with open(paths["json"], "w", encoding="utf-8") as f:
         json.dump(records, f, indent=2, default=list)

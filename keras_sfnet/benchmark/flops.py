@@ -8,6 +8,8 @@ import math
 import keras
 import tensorflow as tf
 
+from keras_sfnet.ops import implementation_scope
+
 __all__ = ["MacCount", "count_macs"]
 
 _CONV_OPS = ("Conv2D", "DepthwiseConv2dNative")
@@ -136,7 +138,10 @@ def count_macs(model: keras.Model, input_shape) -> MacCount:
     """
     input_shape = tuple(int(d) for d in input_shape)
     function = tf.function(lambda x: model(x, training=False))
-    graph = function.get_concrete_function(tf.TensorSpec(input_shape, tf.float32)).graph
+    # MACs are the math's, not the CPU kernel's: trace every convolution as one op (a
+    # SplitInputConv2D's slices would hide the strided dilated conv from the counter).
+    with implementation_scope(conv="plain"):
+        graph = function.get_concrete_function(tf.TensorSpec(input_shape, tf.float32)).graph
     totals = {"conv": 0, "matmul": 0, "interpolation": 0}
     gathers = 0
     for op in graph.get_operations():

@@ -35,6 +35,12 @@ class ConfigurableFPN(keras.layers.Layer):
     ``flow_p4``), ``"P4"`` brings P4 onto P3 (``p3_fam``), ``"P3"`` brings P3 onto P2
     (``p2_fam``).
 
+    ``levels`` other than ``("P2", "P3", "P4", "P5")`` run the same recipe on those
+    pyramid keys, fine to coarse, as :class:`AlignedFPN` does (DFNet's three levels):
+    ``fam_levels`` then names keys of ``levels[1:]``, and layer and output names follow
+    the keys (``p4_lateral``, ``flow_p5_stage4``); the fusion is at the finest level's
+    stride.
+
     Output (the decoder contract): a dict with ``"features"`` (stride 4, ``filters``
     channels), ``"flow_p4"`` ... for each aligned level (float32) and, with deep
     supervision, ``"aux_features_p4"``, ``"aux_features_p3"``, ``"aux_features_p2"``.
@@ -43,7 +49,8 @@ class ConfigurableFPN(keras.layers.Layer):
         filters: int, decoder width (``fpn_dim``). Defaults to 128.
         context: str, the P5 :class:`ContextHead`: ``"ppm"`` (default), ``"none"``,
             ``"aspp"``, ``"non_local"``, ``"dense_aspp"``.
-        fam_levels: iterable of ``"P3"``, ``"P4"``, ``"P5"``. Defaults to all three.
+        fam_levels: iterable of ``"P3"``, ``"P4"``, ``"P5"`` (of ``levels[1:]`` for other
+            ``levels``). Defaults to None: every coarse level.
         kernel_size: int, flow conv (or deformable conv) kernel size. Defaults to 3.
         upsampling: FAM's upsampling before the flow conv: ``"bilinear"`` (default),
             ``"deconvolution"``, ``"nearest"``.
@@ -53,6 +60,8 @@ class ConfigurableFPN(keras.layers.Layer):
         bins: tuple of ints, PPM bins. Defaults to ``(1, 2, 3, 6)``.
         deep_supervision: bool, return the auxiliary heads' inputs. Defaults to False.
         dropout: float, spatial dropout of the context head. Defaults to 0.1.
+        levels: tuple of str, the pyramid keys read, fine to coarse (at least 2).
+            Defaults to ``("P2", "P3", "P4", "P5")``.
 
     Example:
     >>> decoder = ConfigurableFPN(filters=16, fam_levels=("P5",), context="aspp")
@@ -66,7 +75,7 @@ class ConfigurableFPN(keras.layers.Layer):
         self,
         filters: int = 128,
         context: str = "ppm",
-        fam_levels=FAM_LEVELS,
+        fam_levels=None,
         kernel_size: int = 3,
         upsampling: str = "bilinear",
         flow_estimator: str = "conv",
@@ -75,16 +84,28 @@ class ConfigurableFPN(keras.layers.Layer):
         bins=(1, 2, 3, 6),
         deep_supervision: bool = False,
         dropout: float = 0.1,
+        levels=LEVELS,
         **kwargs,
     ):
         super().__init__(**kwargs)
+        levels = (levels,) if isinstance(levels, str) else tuple(str(k) for k in levels)
+        if len(levels) < 2 or len(set(levels)) != len(levels):
+            raise ValueError(
+                "`levels` must name at least 2 distinct pyramid keys, fine to coarse. "
+                f"Received: levels={levels!r}"
+            )
+        coarse_levels = FAM_LEVELS if levels == LEVELS else levels[1:]
+        if fam_levels is None:
+            fam_levels = coarse_levels
         if isinstance(fam_levels, str):
             fam_levels = (fam_levels,)
-        fam_levels = tuple(str(level).upper() for level in fam_levels)
-        bad = [level for level in fam_levels if level not in FAM_LEVELS]
+        if levels == LEVELS:
+            fam_levels = tuple(str(level).upper() for level in fam_levels)
+        bad = [level for level in fam_levels if level not in coarse_levels]
         if bad:
             raise ValueError(
-                f"`fam_levels` must be a subset of {list(FAM_LEVELS)}. Received: fam_levels={bad}"
+                f"`fam_levels` must be a subset of {list(coarse_levels)}. "
+                f"Received: fam_levels={bad}"
             )
         for name, value, choices in (
             ("context", context, CONTEXT_HEADS),
@@ -105,7 +126,8 @@ class ConfigurableFPN(keras.layers.Layer):
             )
         self.filters = int(filters)
         self.context = context
-        self.fam_levels = tuple(level for level in FAM_LEVELS if level in fam_levels)
+        self.levels = levels
+        self.fam_levels = tuple(level for level in coarse_levels if level in fam_levels)
         self.kernel_size = int(kernel_size)
         self.upsampling = upsampling
         self.flow_estimator = flow_estimator
@@ -118,20 +140,26 @@ class ConfigurableFPN(keras.layers.Layer):
         self.context_head = ContextHead(
             context, self.filters, self.bins, dropout, dtype=policy, name="ppm"
         )
-        # Index 0, 1, 2 are the fine levels P2, P3, P4 (coarse source P3, P4, P5).
+        # Index i is the fine level levels[i] (P2, P3, P4 by default), whose coarse
+        # source is levels[i + 1] (P3, P4, P5).
+        names = [level.lower() for level in levels[:-1]]
         self.laterals = [
-            ConvBNReLU(self.filters, 1, use_bias=True, dtype=policy, name=f"p{i}_lateral")
-            for i in (2, 3, 4)
+            ConvBNReLU(self.filters, 1, use_bias=True, dtype=policy, name=f"{n}_lateral")
+            for n in names
         ]
         self.aligners = [
-            self._aligner(f"p{i}") if f"P{i + 1}" in self.fam_levels else None for i in (2, 3, 4)
+            self._aligner(n) if coarse in self.fam_levels else None
+            for n, coarse in zip(names, coarse_levels)
         ]
         self.outputs_convs = [
-            ConvBNReLU(self.filters, 3, dtype=policy, name=f"p{i}_out") for i in (2, 3, 4)
+            ConvBNReLU(self.filters, 3, dtype=policy, name=f"{n}_out") for n in names
         ]
-        # Final fusion FAMs bring P3, P4 and the context map onto P2's grid.
+        # Final fusion FAMs bring the coarser outputs and the context map onto the
+        # finest grid (P3, P4, P5 onto P2 by default).
         self.fusion_aligners = (
-            [self._aligner(f"fuse_p{i}") for i in (3, 4, 5)] if final_fusion == "fam" else []
+            [self._aligner(f"fuse_{k.lower()}") for k in levels[1:]]
+            if final_fusion == "fam"
+            else []
         )
         self.fuse = ConvBNReLU(self.filters, 3, dtype=policy, name="fuse")
 
@@ -147,27 +175,27 @@ class ConfigurableFPN(keras.layers.Layer):
             dtype=self.dtype_policy, name=f"{prefix}_fam",
         )  # fmt: skip
 
-    @staticmethod
-    def _as_list(pyramid):
+    def _as_list(self, pyramid):
         if isinstance(pyramid, dict):
-            missing = [k for k in LEVELS if k not in pyramid]
+            missing = [k for k in self.levels if k not in pyramid]
             if missing:
                 raise ValueError(
-                    f"`ConfigurableFPN` needs pyramid levels {list(LEVELS)}. Missing: "
+                    f"`ConfigurableFPN` needs pyramid levels {list(self.levels)}. Missing: "
                     f"{missing}. Received keys: {sorted(pyramid)}"
                 )
-            return [pyramid[k] for k in LEVELS]
-        if len(pyramid) != 4:
+            return [pyramid[k] for k in self.levels]
+        if len(pyramid) != len(self.levels):
             raise ValueError(
-                f"`ConfigurableFPN` needs 4 pyramid levels (P2..P5). Received: {len(pyramid)}"
+                f"`ConfigurableFPN` needs {len(self.levels)} pyramid levels "
+                f"{list(self.levels)}. Received: {len(pyramid)}"
             )
         return list(pyramid)
 
     def build(self, input_shape):
         shapes = [tuple(s) for s in self._as_list(input_shape)]
         width = lambda shape, c: shape[:-1] + (c,)  # noqa: E731
-        self.context_head.build(shapes[3])
-        for i in range(3):
+        self.context_head.build(shapes[-1])
+        for i in range(len(self.laterals)):
             fpn_shape = width(shapes[i], self.filters)
             self.laterals[i].build(shapes[i])
             if self.aligners[i] is not None:
@@ -175,26 +203,26 @@ class ConfigurableFPN(keras.layers.Layer):
             self.outputs_convs[i].build(fpn_shape)
         for j, aligner in enumerate(self.fusion_aligners):
             aligner.build([width(shapes[0], self.filters), width(shapes[j + 1], self.filters)])
-        self.fuse.build(width(shapes[0], 4 * self.filters))
+        self.fuse.build(width(shapes[0], len(self.levels) * self.filters))
 
     def call(self, inputs, training=None):
         features = self._as_list(inputs)
-        f = self.context_head(features[3], training=training)
+        f = self.context_head(features[-1], training=training)
         fused = [f]
         outputs = {}
-        for i in (2, 1, 0):
-            level = i + 2
+        for i in reversed(range(len(self.laterals))):
+            level = self.levels[i].lower()
             lateral = self.laterals[i](features[i], training=training)
             if self.aligners[i] is None:
                 upsampled = sf_ops.resize_align_corners(f, sf_ops.spatial_size(lateral))
             else:
                 upsampled, flow = self.aligners[i]([lateral, f])
-                outputs[f"flow_p{level}"] = flow
+                outputs[f"flow_{level}"] = flow
             f = lateral + upsampled
             fused.append(self.outputs_convs[i](f, training=training))
             if self.deep_supervision:
-                outputs[f"aux_features_p{level}"] = f
-        fused.reverse()  # [P2, P3, P4, context]
+                outputs[f"aux_features_{level}"] = f
+        fused.reverse()  # fine to coarse: [P2, P3, P4, context] by default
         if self.fusion_aligners:
             coarse = [
                 aligner([fused[0], t])[0] for aligner, t in zip(self.fusion_aligners, fused[1:])
@@ -221,6 +249,7 @@ class ConfigurableFPN(keras.layers.Layer):
                 "bins": self.bins,
                 "deep_supervision": self.deep_supervision,
                 "dropout": self.dropout,
+                "levels": self.levels,
             }
         )
         return config

@@ -145,8 +145,9 @@ def build_decoder(
     FCN baselines give :class:`FCNHead`; everything else :class:`ConfigurableFPN`.
 
     ``levels`` are the pyramid keys the encoder hands the decoder, fine to coarse; the
-    released decoder takes any number (DFNet has three), the ablation decoders need
-    ``("P2", "P3", "P4", "P5")``.
+    released decoder takes any number (DFNet has three). So do the ablation decoders,
+    except that ``fam_levels`` (named ``P3``..``P5``) must then be all levels or none
+    (the FPN baseline on DFNet: Table 1(d)); a subset needs ``("P2", "P3", "P4", "P5")``.
 
     Example:
     >>> decoder = build_decoder(check_switches({"decoder": "fpn"}), 16, False, 0.1, "decoder")
@@ -156,17 +157,22 @@ def build_decoder(
         return AlignedFPN(
             filters, deep_supervision=deep_supervision, dropout=dropout, levels=levels, name=name
         )
-    if levels != tuple(LEVELS):
-        raise ValueError(
-            f"The decoder switches {changed_switches(switches)} need an encoder with the "
-            f"pyramid levels {list(LEVELS)}. Received: levels={list(levels)}"
-        )
     if switches["decoder"] in SINGLE_LEVEL_DECODERS:
         return FCNHead(filters, context=switches["context"], dropout=dropout, name=name)
+    fam_levels = switches["fam_levels"]
+    if levels != tuple(LEVELS):
+        if fam_levels not in ((), FAM_LEVELS):
+            raise ValueError(
+                f"`fam_levels` {list(fam_levels)} names levels of the P2..P5 pyramid; this "
+                f"encoder's pyramid is {list(levels)}, where only all levels (None) or none "
+                "(decoder='fpn') can be aligned."
+            )
+        fam_levels = levels[1:] if fam_levels else ()
     return ConfigurableFPN(
         filters,
         context=switches["context"],
-        fam_levels=switches["fam_levels"],
+        fam_levels=fam_levels,
+        levels=levels,
         kernel_size=switches["flow_kernel_size"],
         upsampling=switches["fam_upsampling"],
         flow_estimator=switches["flow_estimator"],

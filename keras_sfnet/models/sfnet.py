@@ -141,7 +141,8 @@ class SFNet(keras.Model):
         decoder: the paper's ablation switches (Tables 1, 2; defaults = the released
             network): ``"aligned_fpn"`` (default), ``"fpn"`` (plain bilinear top-down),
             ``"fcn"`` (context head + 3x3 conv on P5, stride 32) or ``"dilated_fcn"``
-            (the same on a stride-8 dilated encoder).
+            (the same on a stride-8 dilated ResNet). On DFNet's three pyramid levels
+            ``fam_levels`` is all or none (Table 1(d): ``decoder="fpn"``).
         context: head on P5: ``"ppm"`` (default), ``"none"``, ``"aspp"``,
             ``"non_local"``, ``"dense_aspp"``.
         fam_levels: subset of ``("P3", "P4", "P5")``, the coarse levels whose
@@ -245,11 +246,10 @@ class SFNet(keras.Model):
                     "`stem` and `dilated` apply to the ResNet backbones only. Received: "
                     f"backbone={backbone!r}, stem={stem!r}, dilated={dilated!r}"
                 )
-            elif not is_released(switches):
+            elif decoder == "dilated_fcn":
                 raise ValueError(
-                    "The decoder switches (the paper's ablations) are defined on the ResNet "
-                    f"backbones {list(RESNET_BACKBONES)}. Received: backbone={backbone!r} "
-                    f"with {changed_switches(switches)}"
+                    "decoder='dilated_fcn' runs on a stride-8 dilated ResNet "
+                    f"{list(RESNET_BACKBONES)}. Received: backbone={backbone!r}"
                 )
             else:
                 encoder_kwargs = {}
