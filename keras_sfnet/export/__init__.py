@@ -16,7 +16,7 @@ from keras_sfnet.export.onnx import convert_to_onnx, export_onnx, onnx_operators
 from keras_sfnet.export.parity import ExportParityError, ParityCheck, ParityReport, mean_iou
 from keras_sfnet.export.saved_model import FLOAT_SIGNATURE, SERVING_SIGNATURE, export_saved_model
 from keras_sfnet.export.tensorrt import TensorRTUnavailableError, export_tensorrt, tensorrt_status
-from keras_sfnet.export.tflite import export_tflite, tflite_operators
+from keras_sfnet.export.tflite import TFLiteConversionError, export_tflite, tflite_operators
 
 __all__ = [
     "FLOAT_SIGNATURE",
@@ -26,6 +26,7 @@ __all__ = [
     "ExportParityError",
     "ParityCheck",
     "ParityReport",
+    "TFLiteConversionError",
     "TensorRTUnavailableError",
     "calibration_samples",
     "convert_to_onnx",

@@ -26,13 +26,28 @@ from keras_sfnet.export.tracing import (
     trace_logits,
 )
 from keras_sfnet.layers.image_converter import ImageConverter
+from keras_sfnet.parameter_message import Parameter, ParameterMessage
 
-__all__ = ["IO_DTYPES", "QUANTIZATIONS", "export_tflite", "tflite_operators"]
+__all__ = [
+    "IO_DTYPES",
+    "QUANTIZATIONS",
+    "TFLiteConversionError",
+    "export_tflite",
+    "tflite_operators",
+]
 
 logger = logging.getLogger(__name__)
 
 QUANTIZATIONS = ("none", "float16", "dynamic", "int8")
 IO_DTYPES = ("float32", "int8", "uint8")
+
+
+class TFLiteConversionError(ValueError):
+    """The TFLite converter failed on this model at a fixed input size.
+
+    The message is one line (the size, the converter's first error, what to try); the
+    converter's own exception, with its MLIR dump, is the ``__cause__``.
+    """
 
 
 def tflite_operators(model: bytes | str | os.PathLike) -> list[str]:
@@ -208,7 +223,18 @@ def export_tflite(
                 "needs ops that are not TFLite builtins for it. Pass a fixed "
                 f"`input_size=(height, width)`. Converter error: {_short(error)}"
             ) from error
-        raise
+        height, width = size
+        raise TFLiteConversionError(
+            ParameterMessage(
+                "The TFLite converter failed at ",
+                Parameter("input_size", f"({height}, {width})"),
+                f" (quantization {quantization!r}): {_first_error(error)}. Workaround: "
+                "a height and width that are multiples of 32, ",
+                Parameter("input_size", "None"),
+                " (dynamic size) or the ONNX format. The converter's full output: ",
+                Parameter("debug", "True", python="this error's __cause__", code=False),
+            )
+        ) from error
     operators = tflite_operators(content)
     foreign = [op for op in operators if op.startswith("Flex") or op == "CUSTOM"]
     if foreign:
@@ -242,3 +268,11 @@ def _short(error: Exception, limit: int = 600) -> str:
     ]
     text = " ".join(lines)
     return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _first_error(error: Exception) -> str:
+    """The converter's first ``error:`` message, without its MLIR locations."""
+    for line in str(error).splitlines():
+        if "error:" in line:
+            return line.split("error:", 1)[1].strip()
+    return _short(error, limit=200)
