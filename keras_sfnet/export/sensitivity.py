@@ -14,7 +14,9 @@ Keras model:
    paths of their tensors (at most ``max_group_ops`` ops each) and each group alone is
    kept float; the gain in pixel agreement is that group's sensitivity.
 3. **Selection**: groups are added in order of sensitivity (then layer-wise error)
-   until the agreement reaches the target; the fewest groups that do are kept float.
+   until the agreement reaches the target (the fewest that do: doubling, then
+   bisection); then each chosen group, least sensitive first, goes back to int8 if
+   the others keep the target without it.
 
 Example:
 >>> calibrated = CalibratedModel.from_concrete_function(function, representative)
@@ -359,22 +361,29 @@ def select_float_ops(
             else:
                 low = middle
         count = high
+        chosen = list(sensitivities[:count])
+        reached = with_top(count)
+        # Backward elimination: a group that the others make unnecessary goes back to
+        # int8 (least sensitive first), as long as the target stays reached.
+        for group in reversed(sensitivities[: count if count > 1 else 0]):
+            trial = [s for s in chosen if s is not group]
+            value = agreement([t for s in trial for t in s.tensors])
+            if value >= target_agreement:
+                chosen, reached = trial, value
     else:
         count = max(cache, key=lambda k: (cache[k], -k))
-    chosen = sensitivities[:count]
+        chosen, reached = list(sensitivities[:count]), cache[count]
     nodes = [t for s in chosen for t in s.tensors]
     ops = [{"op": by_tensor[t].op, "tensor": t} for t in nodes]
     logger.info(
         "int8 selection: %d groups (%d ops) float, agreement %.4f, %d evaluations, %.1f s",
-        count,
+        len(chosen),
         len(nodes),
-        cache.get(count, full),
+        reached,
         evaluations,
         time.perf_counter() - start,
     )
-    return FloatSelection(
-        nodes, ops, full, cache.get(count, full), target_agreement, sensitivities, evaluations
-    )
+    return FloatSelection(nodes, ops, full, reached, target_agreement, sensitivities, evaluations)
 
 
 def median_latency(content: bytes, x: np.ndarray, repeats: int = 5) -> float:
