@@ -160,10 +160,11 @@ def test_short_trained_lite_model_int8_is_accepted_with_the_selective_recipe(tmp
     assert report.passed and report.pixel_agreement >= 0.98 and report.miou_drop <= 0.01
     selection = report.selection
     assert selection["mode"] == "auto"
-    if report.float_ops:  # the pass kept ops float: it measured full int8 short of the target
-        assert selection["calibration_agreement_full_int8"] < selection["target_agreement"]
-        assert selection["calibration_agreement"] > selection["calibration_agreement_full_int8"]
-        assert selection["latency_vs_full_int8"] > 0
-        assert "DEQUANTIZE" in tflite_operators(tmp_path / "lite_int8.tflite")
-    else:
-        assert selection["calibration_agreement_full_int8"] >= selection["target_agreement"]
+    # full int8 misses the acceptance on the calibration images; the pass kept ops float
+    assert selection["calibration_agreement_full_int8"] < 0.98
+    assert report.float_ops and selection["calibration_agreement"] >= 0.99
+    assert selection["latency_vs_full_int8"] > 0
+    assert "DEQUANTIZE" in tflite_operators(tmp_path / "lite_int8.tflite")
+    # what stayed float is the flow warp of the Lite head (its gathers among them)
+    assert all("gdfam" in op["tensor"] for op in report.float_ops), report.float_ops
+    assert "GATHER" in {op["op"] for op in report.float_ops}
