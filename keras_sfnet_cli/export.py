@@ -47,6 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
     add("--calibration-samples", type=int, default=32, help="int8 calibration images")
     add("--io-dtype", default="float32", choices=("float32", "int8", "uint8"),
         help="tflite input/output type")  # fmt: skip
+    add("--float-fallback", default="auto", choices=("auto", "none"),
+        help="tflite int8: keep the ops a measured sensitivity pass finds sensitive in "
+        "float when full int8 agrees less than --fallback-agreement on the calibration "
+        "images (auto), or always full int8 (none)")  # fmt: skip
+    add("--fallback-agreement", type=float, default=0.99,
+        help="tflite int8: calibration pixel agreement --float-fallback auto aims at")  # fmt: skip
     add("--include-probabilities", action="store_true", help="saved_model: add a softmax output")
     add("--include-logits", action="store_true", help="saved_model: add a logits output")
     add("--include-preprocessing", action="store_true",
@@ -105,6 +111,8 @@ def _options(args) -> dict:
             "io_dtype": args.io_dtype,
             "num_calibration_samples": args.calibration_samples,
             "include_preprocessing": args.include_preprocessing,
+            "float_fallback": args.float_fallback,
+            "fallback_agreement": args.fallback_agreement,
         }
     if args.format == "onnx":
         return {
@@ -197,6 +205,22 @@ def run(args: argparse.Namespace) -> int:
     )
     print(f"wrote {report.path} ({report.size_bytes / 2**20:.1f} MiB)")
     print(f"parity: {report.summary()}")
+    if report.float_ops:
+        selection = report.selection
+        kinds: dict[str, int] = {}
+        for op in report.float_ops:
+            kinds[op["op"]] = kinds.get(op["op"], 0) + 1
+        print(
+            f"int8: {len(report.float_ops)} ops kept float by the sensitivity pass "
+            f"({', '.join(f'{n} {k}' for k, n in sorted(kinds.items(), key=lambda kv: -kv[1]))})"
+            f"; calibration agreement {100 * selection['calibration_agreement_full_int8']:.2f}% "
+            f"full int8 -> {100 * selection['calibration_agreement']:.2f}%; "
+            f"{selection['latency_vs_full_int8']:.2f}x the latency of full int8 "
+            "(the tensors are in --report)"
+        )
+    elif report.selection:
+        agreement = report.selection["calibration_agreement_full_int8"]
+        print(f"int8: full integer ({100 * agreement:.2f}% calibration agreement)")
     if args.report:
         with open(args.report, "w") as f:
             json.dump(report.__dict__, f, indent=2, default=str)

@@ -190,6 +190,122 @@ def test_tflite_int8_default_synthetic_calibration(tiny, tmp_path):
     assert report.passed and 0.5 <= report.pixel_agreement <= 1.0
 
 
+# ---------------------------------------------------------------- TFLite, odd fixed sizes
+
+
+def test_gather_warp_on_a_seven_pixel_map_converts_to_builtins():
+    """At a fixed size the warp's index clamp to [0, 6] (a 7-pixel map) was folded by
+    the converter into an int32 tf.Relu6, which no TFLite kernel runs: 100x150 and
+    224x224 exports failed. The warp now masks out-of-map corners instead."""
+    from keras_sfnet.ops import flow_warp_gather
+
+    function = tf.function(flow_warp_gather).get_concrete_function(
+        tf.TensorSpec([1, 7, 7, 4]), tf.TensorSpec([1, 13, 13, 2])
+    )
+    converter = tf.lite.TFLiteConverter.from_concrete_functions([function])
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
+    content = converter.convert()
+    from ai_edge_litert.interpreter import Interpreter
+
+    interpreter = Interpreter(model_content=content)
+    interpreter.allocate_tensors()
+    rng = np.random.default_rng(0)
+    features = rng.normal(size=(1, 7, 7, 4)).astype(np.float32)
+    flow = (rng.normal(size=(1, 13, 13, 2)) * 8).astype(np.float32)  # many samples outside
+    for detail in interpreter.get_input_details():
+        interpreter.set_tensor(detail["index"], flow if detail["shape"][-1] == 2 else features)
+    interpreter.invoke()
+    got = interpreter.get_tensor(interpreter.get_output_details()[0]["index"])
+    expected = flow_warp_gather(tf.constant(features), tf.constant(flow)).numpy()
+    np.testing.assert_allclose(got, expected, atol=1e-5)
+    assert (expected == 0).all(-1).mean() > 0.05  # corners outside the map were sampled
+
+
+def tiny_lite(num_classes: int = 4, seed: int = 0) -> keras.Model:
+    keras.utils.set_random_seed(seed)
+    return keras_sfnet.SFNet(
+        _tiny_backbone(), num_classes=num_classes, decoder_filters=8, head="lite"
+    )
+
+
+@pytest.fixture(scope="module")
+def tiny_lite_model():
+    return tiny_lite()
+
+
+# 100x150 and 97x131 have a 7-pixel stride-16 map, 224x224 a 7-pixel stride-32 map.
+@pytest.mark.parametrize("input_size", [(100, 150), (97, 131), (224, 224)])
+@pytest.mark.parametrize("head", ["v1", "lite"])
+def test_tflite_odd_fixed_sizes_keep_parity(tiny, tiny_lite_model, tmp_path, head, input_size):
+    model = tiny if head == "v1" else tiny_lite_model
+    path = tmp_path / "odd.tflite"
+    report = export_tflite(model, path, input_size=input_size)
+    assert report.passed and report.max_rel_error < 1e-4
+    x = np.random.default_rng(8).normal(size=(1, *input_size, 3)).astype(np.float32)
+    expected = _keras(model, x)
+    assert expected.shape[1:3] == input_size
+    np.testing.assert_allclose(_litert(path, x), expected, atol=1e-4 * np.abs(expected).max())
+
+
+@pytest.mark.parametrize("quantization", ["float16", "int8"])
+def test_tflite_odd_fixed_size_quantized(tiny_lite_model, tmp_path, quantization):
+    report = export_tflite(
+        tiny_lite_model,
+        tmp_path / "odd.tflite",
+        input_size=(97, 131),
+        quantization=quantization,
+        num_calibration_samples=4,
+        parity=ParityCheck(min_agreement=0.5, max_miou_drop=1.0),  # random weights
+    )
+    assert report.passed and report.quantization == quantization
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["sfnet_lite_stdc1", "sfnet_shufflenetv2", "sfnet_dfv1"])
+@pytest.mark.parametrize("input_size", [(97, 131), (224, 224), (1080, 1920)])
+def test_family_tflite_odd_fixed_sizes(tmp_path, name, input_size):
+    keras.utils.set_random_seed(0)
+    model = keras_sfnet.SFNet.from_name(name, num_classes=19)
+    report = export_tflite(model, tmp_path / "m.tflite", input_size=input_size)
+    assert report.passed and report.max_rel_error < 1e-4
+
+
+def test_tflite_converter_failure_is_one_line_naming_the_size(tiny, tmp_path, monkeypatch, capsys):
+    """A converter failure that remains: one `error:` line with the size and the
+    workaround from the CLI; the converter's dump only with --debug."""
+    from tensorflow.lite.python.convert_phase import ConverterError
+
+    from keras_sfnet.export import TFLiteConversionError
+    from keras_sfnet.export import tflite as tflite_module
+    from keras_sfnet_cli import export as cli
+
+    dump = "\n".join(
+        ["Could not translate MLIR to FlatBuffer.", *[f"loc(line {i}): note" for i in range(50)]]
+        + ["model.py:1:1: error: 'tf.Foo' op is neither a custom op nor a flex op"]
+    )
+
+    def failing(*args):
+        raise ConverterError(dump)
+
+    monkeypatch.setattr(tflite_module, "_convert", failing)
+    with pytest.raises(TFLiteConversionError, match=r"input_size=\(100, 150\)") as info:
+        export_tflite(tiny, tmp_path / "x.tflite", input_size=(100, 150))
+    assert isinstance(info.value.__cause__, ConverterError)
+    keras_path = tmp_path / "tiny.keras"
+    tiny.save(keras_path)
+    args = ["--model", str(keras_path), "--format", "tflite", "--output", str(tmp_path / "x")]
+    capsys.readouterr()
+    assert cli.main([*args, "--input-size", "100", "150"]) == 1
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("error: The TFLite converter failed at `--input-size 100 150`")
+    assert "'tf.Foo' op is neither" in lines[0] and "--debug" in lines[0]
+    assert "loc(" not in lines[0]
+    with pytest.raises(TFLiteConversionError):
+        cli.main([*args, "--input-size", "100", "150", "--debug"])
+    assert not list(tmp_path.glob("x*"))
+
+
 # ---------------------------------------------------------------- ONNX
 
 

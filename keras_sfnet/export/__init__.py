@@ -34,6 +34,7 @@ _EXPORTS = {
     "TensorRTUnavailableError": "keras_sfnet.export.tensorrt",
     "export_tensorrt": "keras_sfnet.export.tensorrt",
     "tensorrt_status": "keras_sfnet.export.tensorrt",
+    "TFLiteConversionError": "keras_sfnet.export.tflite",
     "export_tflite": "keras_sfnet.export.tflite",
     "tflite_operators": "keras_sfnet.export.tflite",
 }
@@ -46,6 +47,7 @@ __all__ = [
     "ParityReport",
     "SERVING_SIGNATURE",
     "SUPPORTED_QUANTIZATIONS",
+    "TFLiteConversionError",
     "TensorRTUnavailableError",
     "calibration_samples",
     "convert_to_onnx",

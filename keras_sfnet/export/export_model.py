@@ -52,7 +52,8 @@ def export_model(
         **options: format-specific options, passed to :func:`export_saved_model`
             (``include_probabilities``, ``include_logits``, ``preprocessor``),
             :func:`export_tflite` (``io_dtype``, ``num_calibration_samples``,
-            ``include_preprocessing``, ``preprocessor``), :func:`export_onnx`
+            ``include_preprocessing``, ``preprocessor``, ``float_fallback``,
+            ``fallback_agreement``), :func:`export_onnx`
             (``opset``, ``resize``, ``warp``, ``batch_size``, ``include_preprocessing``,
             ``preprocessor``) or
             :func:`export_tensorrt` (``warp``, ``workspace_gib``,

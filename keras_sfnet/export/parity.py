@@ -134,6 +134,10 @@ class ParityReport:
             it passed or a fixed limit failed).
         path: str, the artifact (set once written).
         size_bytes: int, the artifact's size on disk.
+        float_ops: list of ``{"op", "tensor"}`` dicts, the ops a selective int8 model
+            keeps float (empty for full int8 and float artifacts).
+        selection: dict, how they were chosen (calibration agreements, the most
+            sensitive op groups, latency against full int8); empty when none ran.
     """
 
     format: str
@@ -150,6 +154,8 @@ class ParityReport:
     path: str = ""
     size_bytes: int = 0
     failed_limit: str = ""
+    float_ops: list = dataclasses.field(default_factory=list)
+    selection: dict = dataclasses.field(default_factory=dict)
 
     def measurements(self) -> str:
         """One line: errors, agreement, mIoU drop, samples (without the limits)."""

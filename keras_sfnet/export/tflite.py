@@ -27,13 +27,32 @@ from keras_sfnet.export.tracing import (
     trace_logits,
 )
 from keras_sfnet.layers.image_converter import ImageConverter
+from keras_sfnet.parameter_message import Parameter, ParameterMessage
 
-__all__ = ["IO_DTYPES", "QUANTIZATIONS", "export_tflite", "tflite_operators"]
+__all__ = [
+    "IO_DTYPES",
+    "QUANTIZATIONS",
+    "TFLiteConversionError",
+    "export_tflite",
+    "tflite_operators",
+]
 
 logger = logging.getLogger(__name__)
 
 QUANTIZATIONS = ("none", "float16", "dynamic", "int8")
+#: ``float_fallback`` modes: measure and keep the sensitive ops float, or full integer.
+FLOAT_FALLBACKS = ("auto", "none")
+#: The calibration agreement below which ``float_fallback="auto"`` keeps ops float.
+FALLBACK_AGREEMENT = 0.99
 IO_DTYPES = ("float32", "int8", "uint8")
+
+
+class TFLiteConversionError(ValueError):
+    """The TFLite converter failed on this model at a fixed input size.
+
+    The message is one line (the size, the converter's first error, what to try); the
+    converter's own exception, with its MLIR dump, is the ``__cause__``.
+    """
 
 
 def tflite_operators(model: bytes | str | os.PathLike) -> list[str]:
@@ -116,6 +135,8 @@ def export_tflite(
     preprocessor: ImageConverter | None = None,
     parity: ParityCheck | None = None,
     keep_rejected: bool = False,
+    float_fallback: str | Sequence[str] = "auto",
+    fallback_agreement: float = FALLBACK_AGREEMENT,
 ) -> ParityReport:
     """Exports ``model`` to a TFLite flatbuffer of builtin ops and checks it with LiteRT.
 
@@ -129,8 +150,11 @@ def export_tflite(
         input_size: ``(height, width)``, or None to keep height and width dynamic
             (resize the input tensor before ``allocate_tensors``). Defaults to None.
         quantization: ``"none"`` (float32), ``"float16"`` (float16 weights),
-            ``"dynamic"`` (int8 weights, float activations) or ``"int8"`` (full integer,
-            calibrated). Defaults to ``"none"``.
+            ``"dynamic"`` (int8 weights, float activations) or ``"int8"`` (integer,
+            calibrated; see ``float_fallback``). Defaults to ``"none"``. (16x8, int16
+            activations, is not offered: TensorFlow 2.21's 16x8 quantizer fails on the
+            warp's float -> int32 ``CAST``, "Max and min for dynamic tensors should be
+            recorded", and its MLIR quantizer does not take int16.)
         io_dtype: ``"float32"``, ``"int8"`` or ``"uint8"``, the input/output type of a
             full-integer model: the input is the quantised NORMALISED image and the
             output the quantised logits (scale and zero point in the tensor details).
@@ -147,9 +171,19 @@ def export_tflite(
             default one. Only with ``include_preprocessing=True``.
         parity: the :class:`ParityCheck`; None for the defaults.
         keep_rejected: bool, keep a failed artifact as ``path + ".rejected"``.
+        float_fallback: for ``"int8"``: ``"auto"`` (default) measures the full-integer
+            model's pixel agreement with Keras on the calibration images and, below
+            ``fallback_agreement``, keeps the most sensitive ops float, chosen by a
+            measured sensitivity pass (:func:`keras_sfnet.export.sensitivity.
+            select_float_ops`); ``"none"``: full integer whatever it loses; or a list
+            of output tensor names (``report.float_ops[i]["tensor"]``) to keep float.
+        fallback_agreement: float in (0, 1], the calibration agreement ``"auto"``
+            aims at. Defaults to 0.99.
 
     Returns:
-        The passed :class:`ParityReport` (with ``path`` and ``size_bytes``).
+        The passed :class:`ParityReport` (with ``path``, ``size_bytes``, and for a
+        selective int8 model ``float_ops`` and ``selection``: which ops stayed float,
+        the agreements and their latency cost against full int8).
 
     Raises:
         ValueError: an unsupported option, or a dynamic size the converter cannot keep.
@@ -169,6 +203,23 @@ def export_tflite(
     if io_dtype not in IO_DTYPES:
         raise ValueError(
             f"`io_dtype` must be one of {list(IO_DTYPES)}. Received: io_dtype={io_dtype!r}"
+        )
+    if isinstance(float_fallback, str):
+        if float_fallback not in FLOAT_FALLBACKS:
+            raise ValueError(
+                f"`float_fallback` must be one of {list(FLOAT_FALLBACKS)} or a list of "
+                f"tensor names. Received: float_fallback={float_fallback!r}"
+            )
+    elif not all(isinstance(name, str) for name in float_fallback):
+        raise ValueError(
+            "`float_fallback` must be one of "
+            f"{list(FLOAT_FALLBACKS)} or a list of tensor names. "
+            f"Received: float_fallback={float_fallback!r}"
+        )
+    if not 0.0 < fallback_agreement <= 1.0:
+        raise ValueError(
+            "`fallback_agreement` must be in (0, 1]. "
+            f"Received: fallback_agreement={fallback_agreement!r}"
         )
     if io_dtype != "float32" and quantization != "int8":
         raise ValueError(
@@ -201,8 +252,15 @@ def export_tflite(
             preprocessor=preprocessor,
             raw=included is not None,
         )
+    selection = None
     try:
-        content = _convert(function, quantization, io_dtype, calibration)
+        if quantization == "int8" and float_fallback != "none":
+            content, selection = _selective_int8(
+                model, function, calibration, io_dtype, included,
+                float_fallback, fallback_agreement,
+            )  # fmt: skip
+        else:
+            content = _convert(function, quantization, io_dtype, calibration)
     except Exception as error:  # the converter raises ConverterError and others
         if size is None:
             raise ValueError(
@@ -210,7 +268,18 @@ def export_tflite(
                 "needs ops that are not TFLite builtins for it. Pass a fixed "
                 f"`input_size=(height, width)`. Converter error: {_short(error)}"
             ) from error
-        raise
+        height, width = size
+        raise TFLiteConversionError(
+            ParameterMessage(
+                "The TFLite converter failed at ",
+                Parameter("input_size", f"({height}, {width})"),
+                f" (quantization {quantization!r}): {_first_error(error)}. Workaround: "
+                "a height and width that are multiples of 32, ",
+                Parameter("input_size", "None"),
+                " (dynamic size) or the ONNX format. The converter's full output: ",
+                Parameter("debug", "True", python="this error's __cause__", code=False),
+            )
+        ) from error
     operators = tflite_operators(content)
     foreign = [op for op in operators if op.startswith("Flex") or op == "CUSTOM"]
     if foreign:
@@ -235,7 +304,72 @@ def export_tflite(
         )
     report.path = os.path.abspath(os.fspath(path))
     report.size_bytes = os.path.getsize(report.path)
+    if selection is not None:
+        report.float_ops, report.selection = selection
     return report
+
+
+def _selective_int8(
+    model, function, calibration, io_dtype, preprocessor, float_fallback, target
+) -> tuple[bytes, tuple[list, dict]]:
+    """The int8 flatbuffer with the ops ``float_fallback`` names (or selects) kept float,
+    and ``(float_ops, selection)`` for the report."""
+    from keras_sfnet.export.sensitivity import (
+        CalibratedModel,
+        layer_errors,
+        median_latency,
+        select_float_ops,
+    )
+
+    calibrated = CalibratedModel.from_concrete_function(function, calibration, io_dtype)
+    keras_logits = keras_runner(model)
+    reference = keras_logits
+    if preprocessor is not None:  # uint8 samples: Keras takes them normalised
+
+        def reference(x):
+            return keras_logits(np.asarray(preprocessor(x)))
+
+    if float_fallback == "auto":
+        chosen = select_float_ops(calibrated, reference, calibration, target)
+        if not chosen.float_nodes:
+            logger.info("int8: %s", chosen.summary())
+            full = {"mode": "auto", "calibration_agreement_full_int8": chosen.full_agreement}
+            return calibrated.quantize(), ([], full)
+        nodes, float_ops = chosen.float_nodes, chosen.float_ops
+        selection = {
+            "mode": "auto",
+            "target_agreement": target,
+            "calibration_agreement_full_int8": chosen.full_agreement,
+            "calibration_agreement": chosen.agreement,
+            "evaluations": chosen.evaluations,
+            "most_sensitive": [
+                {"group": s.label, "gain": s.gain, "max_rmse_over_scale": s.max_rmse_over_scale}
+                for s in chosen.sensitivities[:8]
+            ],
+        }
+    else:
+        nodes = list(float_fallback)
+        ops = {e.tensor: e.op for e in layer_errors(calibrated, calibration)}
+        unknown = [name for name in nodes if name not in ops]
+        if unknown:
+            raise ValueError(
+                f"`float_fallback` names tensors the int8 model does not have: {unknown[:5]}"
+            )
+        float_ops = [{"op": ops[name], "tensor": name} for name in nodes]
+        selection = {"mode": "given"}
+    content = calibrated.quantize(nodes)
+    sample = next(iter(calibration()))[0]
+    full_seconds = median_latency(calibrated.quantize(), sample)
+    selective_seconds = median_latency(content, sample)
+    selection["latency_vs_full_int8"] = selective_seconds / full_seconds
+    logger.info(
+        "int8 with %d ops kept float: %.2fx the latency of full int8 (%.4f s vs %.4f s)",
+        len(nodes),
+        selection["latency_vs_full_int8"],
+        selective_seconds,
+        full_seconds,
+    )
+    return content, (float_ops, selection)
 
 
 def _short(error: Exception, limit: int = 600) -> str:
@@ -244,3 +378,11 @@ def _short(error: Exception, limit: int = 600) -> str:
     ]
     text = " ".join(lines)
     return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _first_error(error: Exception) -> str:
+    """The converter's first ``error:`` message, without its MLIR locations."""
+    for line in str(error).splitlines():
+        if "error:" in line:
+            return line.split("error:", 1)[1].strip()
+    return _short(error, limit=200)

@@ -123,9 +123,10 @@ def flow_warp_gather(features: tf.Tensor, flow: tf.Tensor) -> tf.Tensor:
     def corner(yi, xi, weight):
         valid = (xi >= 0) & (xi < in_w) & (yi >= 0) & (yi < in_h)
         weight = weight * tf.cast(valid, tf.float32)
-        xc = tf.clip_by_value(xi, 0, in_w - 1)
-        yc = tf.clip_by_value(yi, 0, in_h - 1)
-        index = batch_offset + yc * in_w + xc
+        # A corner outside the map has weight 0: it gathers element 0. Not a clip of
+        # xi, yi to [0, n - 1]: at a fixed size with a 7-pixel map the converter folds
+        # that int32 min/max into tf.Relu6, which no TFLite kernel runs on int32.
+        index = tf.where(valid, batch_offset + yi * in_w + xi, 0)
         values = tf.gather(flat, index)
         # expand_dims, not [..., None]: a new-axis StridedSlice on a dynamic shape
         # has no TFLite builtin (it would force TF Select ops).
