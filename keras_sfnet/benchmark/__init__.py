@@ -24,16 +24,4 @@ _EXPORTS = {
     "time_function": "keras_sfnet.benchmark.timing",
 }
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
-__all__ = [
-    "ALL_RUNTIMES",
-    "BenchmarkConfig",
-    "MacCount",
-    "TimingStats",
-    "configure_threads",
-    "count_macs",
-    "format_report",
-    "interleaved_timings",
-    "matmul_gflops",
-    "run_benchmark",
-    "time_function",
-]
+__all__ = sorted(_EXPORTS)

@@ -15,14 +15,4 @@ _EXPORTS = {
     "EvaluationResult": "keras_sfnet.evaluation.evaluation_result",
 }
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
-__all__ = [
-    "EvaluationResult",
-    "TRAIN_ID_TO_LABEL_ID",
-    "check_cityscapes_submission",
-    "cityscapes_prediction_name",
-    "evaluate",
-    "predict_cityscapes_submission",
-    "train_ids_to_label_ids",
-    "write_cityscapes_prediction",
-    "write_cityscapes_submission_zip",
-]
+__all__ = sorted(_EXPORTS)

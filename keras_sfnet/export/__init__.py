@@ -39,26 +39,4 @@ _EXPORTS = {
     "tflite_operators": "keras_sfnet.export.tflite",
 }
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
-__all__ = [
-    "ExportParityError",
-    "FLOAT_SIGNATURE",
-    "FORMATS",
-    "ParityCheck",
-    "ParityReport",
-    "SERVING_SIGNATURE",
-    "SUPPORTED_QUANTIZATIONS",
-    "TFLiteConversionError",
-    "TensorRTUnavailableError",
-    "calibration_samples",
-    "convert_to_onnx",
-    "export_model",
-    "export_onnx",
-    "export_saved_model",
-    "export_tensorrt",
-    "export_tflite",
-    "mean_iou",
-    "onnx_operators",
-    "synthetic_calibration_images",
-    "tensorrt_status",
-    "tflite_operators",
-]
+__all__ = sorted(_EXPORTS) + ['export_model']

@@ -32,27 +32,4 @@ _EXPORTS = {
     "ImageConverter": "keras_sfnet.layers.image_converter",
 }
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
-__all__ = [
-    "ImageConverter",
-    "PredictionReport",
-    "Segmenter",
-    "augmented_logits_function",
-    "flow_pictures",
-    "list_inputs",
-    "load_model_classes",
-    "load_segmentation_model",
-    "logits_function",
-    "main_logits",
-    "model_class_info",
-    "predict_files",
-    "predict_logits",
-    "prepare_image",
-    "resize_images",
-    "save_model_classes",
-    "segmenter_options",
-    "sliding_window_boxes",
-    "sliding_window_logits",
-    "sliding_window_tensor",
-    "softmax",
-    "upsample_flow",
-]
+__all__ = sorted(_EXPORTS) + ['flow_pictures', 'logits_function']

@@ -45,31 +45,4 @@ _EXPORTS = {
     "TrainingLogs": "keras_sfnet.training.training_logs",
 }
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
-__all__ = [
-    "CoupledWeightDecaySGD",
-    "DemoResult",
-    "PolyDecay",
-    "StepLimit",
-    "TrainConfig",
-    "TrainResult",
-    "TrainingCheckpoint",
-    "TrainingLogs",
-    "build_optimizer",
-    "build_training_model",
-    "clear_run",
-    "compile_for_training",
-    "convert_to_sync_batchnorm",
-    "demo_config",
-    "get_strategy",
-    "is_chief",
-    "iter_layers",
-    "precision_policy",
-    "read_checkpoint_state",
-    "resolve_architecture",
-    "resolve_dataset",
-    "restore_checkpoint",
-    "run_demo",
-    "train",
-    "validate_training_data",
-    "wrap_loss_scale",
-]
+__all__ = sorted(_EXPORTS)
