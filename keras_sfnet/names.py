@@ -31,6 +31,7 @@ __all__ = [
     "DEEP_SUPERVISION_OUTPUTS",
     "DISTRIBUTIONS",
     "DRIVING_DATASETS",
+    "DTYPE_POLICIES",
     "EXPORT_FORMATS",
     "FAM_LEVELS",
     "FINAL_FUSIONS",
@@ -44,12 +45,12 @@ __all__ = [
     "LOSSES",
     "MIXED_PRECISION",
     "OPTIMIZERS",
-    "PRECISIONS",
     "QUANTIZATIONS",
     "RESNET_BACKBONES",
     "SINGLE_LEVEL_DECODERS",
     "STEMS",
     "SYNTHETIC_LAYOUTS",
+    "TENSORRT_PRECISIONS",
     "UPSAMPLINGS",
     "VIDEO_EXTENSIONS",
 ]
@@ -57,7 +58,7 @@ __all__ = [
 # --- Keras backends -----------------------------------------------------------------
 BACKENDS = ("tensorflow", "jax", "torch")
 """The Keras 3 backends keras_sfnet runs on (``KERAS_BACKEND`` / ``--backend``)."""
-PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
+DTYPE_POLICIES = ("float32", "mixed_bfloat16", "mixed_float16")
 """Keras dtype policies the benchmarks and backend tests run under."""
 
 # --- Model family -------------------------------------------------------------------
@@ -183,3 +184,6 @@ HUB_SCHEMES = ("hf://", "kaggle://")
 # --- Export -------------------------------------------------------------------------
 EXPORT_FORMATS = ("saved_model", "tflite", "onnx", "tensorrt")
 QUANTIZATIONS = ("none", "float16", "dynamic", "int8")
+"""TFLite quantizations (``sfnet-export --quantization``)."""
+TENSORRT_PRECISIONS = ("float32", "float16", "int8")
+"""TensorRT engine precisions."""

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from keras_sfnet.names import PRECISIONS  # noqa: F401 (re-exported)
+from keras_sfnet.names import DTYPE_POLICIES as PRECISIONS
 
 __all__ = ["SpeedConfig", "compare_backends", "format_comparison", "measure_speed"]
 
