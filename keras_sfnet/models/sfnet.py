@@ -5,23 +5,19 @@ from __future__ import annotations
 import keras
 
 from keras_sfnet.backbones import BACKBONES, DECODER_LEVELS, RESNET_BACKBONES, get_backbone
-from keras_sfnet.layers.aligned_fpn import LEVELS
-from keras_sfnet.layers.auxiliary_head import AuxiliaryHead
-from keras_sfnet.layers.lite_aligned_fpn import LITE_LEVELS, LiteAlignedFPN
+from keras_sfnet.decoders.aligned_fpn import LEVELS
+from keras_sfnet.decoders.auxiliary_head import AuxiliaryHead
+from keras_sfnet.decoders.decoder_factory import build_decoder
+from keras_sfnet.decoders.lite_aligned_fpn import LITE_LEVELS, LiteAlignedFPN
+from keras_sfnet.decoders.switches import changed_switches, check_switches, is_released
 from keras_sfnet.layers.resize_like import ResizeLike
 from keras_sfnet.models.compile_defaults import (
     DEFAULT_DECAY_STEPS,
     default_compile_arguments,
     replicate_for_outputs,
 )
-from keras_sfnet.models.configurations import get_configuration
-from keras_sfnet.models.decoder_switches import (
-    build_decoder,
-    changed_switches,
-    check_switches,
-    is_released,
-)
 from keras_sfnet.models.dtype_policy_scope import built_under_dtype_policy
+from keras_sfnet.models.family import get_configuration
 from keras_sfnet.models.presets import load_preset_model, save_preset
 from keras_sfnet.models.weight_transfer import load_pretrained_weights
 from keras_sfnet.names import HEADS, LITE_BACKBONES  # noqa: F401 (re-exported)
@@ -38,11 +34,6 @@ DEFAULT_DECODER_FILTERS = {
     "shufflenetv2": 64,
 }
 LITE_DECODER_FILTERS = 128
-AUX_OUTPUTS = ("aux_p4", "aux_p3", "aux_p2")
-FLOW_OUTPUTS = ("flow_p4", "flow_p3", "flow_p2")
-# The layers whose shapes depend on `num_classes` (freshly initialised when fine-tuning
-# to another number of classes): the main classifier and the auxiliary heads' classifiers.
-CLASS_SPECIFIC_LAYERS = ("classifier", "p4_aux", "p3_aux", "p2_aux")
 
 
 def deep_supervision_outputs(backbone: str) -> tuple[str, ...]:

@@ -231,7 +231,7 @@ def resolve_architecture(config: TrainConfig) -> TrainConfig:
     explicit |= {f for f in ARCHITECTURE_FIELDS if getattr(config, f) != getattr(defaults, f)}
     switch_names = [k for k in source if k not in ("backbone", "head", "decoder_filters",
                                                    "dilated", "stem")]  # fmt: skip
-    from keras_sfnet.models.decoder_switches import check_switches
+    from keras_sfnet.decoders.switches import check_switches
 
     released = check_switches({})
     source_switches = {
