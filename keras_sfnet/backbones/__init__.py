@@ -4,6 +4,7 @@ Every encoder has ``decoder_levels``: the pyramid keys SFNet's v1 head reads, fi
 coarse (the last one goes through pyramid pooling).
 """
 
+from keras_sfnet.backbones.backbone import Backbone
 from keras_sfnet.backbones.dfnet import DFNET_PYRAMID, DFNetBackbone
 from keras_sfnet.backbones.resnet import ResNetBackbone
 from keras_sfnet.backbones.shufflenet_v2 import ShuffleNetV2Backbone
@@ -50,6 +51,7 @@ def get_backbone(backbone: str, **kwargs):
 
 __all__ = [
     "BACKBONES",
+    "Backbone",
     "DECODER_LEVELS",
     "DFNetBackbone",
     "RESNET_BACKBONES",
