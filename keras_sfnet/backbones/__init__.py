@@ -1,6 +1,6 @@
-"""Encoders that return a feature pyramid dict keyed by stride (``"P2"`` = stride 4, ...).
+"""Backbones (image encoders) that return a feature pyramid dict keyed by stride (``"P2"`` = stride 4, ...).
 
-Every encoder has ``decoder_levels``: the pyramid keys SFNet's v1 head reads, fine to
+Every backbone (a :class:`Backbone`) has ``decoder_levels``: the pyramid keys SFNet's v1 head reads, fine to
 coarse (the last one goes through pyramid pooling).
 """
 
