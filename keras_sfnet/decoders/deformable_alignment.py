@@ -5,6 +5,7 @@ from __future__ import annotations
 import keras
 
 from keras_sfnet import ops as sf_ops
+from keras_sfnet.decoders.pair_alignment import PairAlignment
 
 DCN_VERSIONS = (1, 2)
 
@@ -27,7 +28,7 @@ def _pixel_shift(features, shift_x, shift_y):
 
 
 @keras.saving.register_keras_serializable(package="keras_sfnet")
-class DeformableAlignment(keras.layers.Layer):
+class DeformableAlignment(PairAlignment):
     """Aligns a coarse map onto a fine one with a deformable convolution (Table 2(d)).
 
     DCN v1 (Dai et al., "Deformable Convolutional Networks", ICCV 2017) and v2 (Zhu et
@@ -93,11 +94,7 @@ class DeformableAlignment(keras.layers.Layer):
 
     def build(self, input_shape):
         low_shape, high_shape = input_shape
-        if low_shape[-1] is None or high_shape[-1] is None:
-            raise ValueError(
-                "`DeformableAlignment` needs known channel counts. "
-                f"Received: low.shape={low_shape}, high.shape={high_shape}"
-            )
+        self._check_channels(low_shape, high_shape)
         channels = int(high_shape[-1])
         mid = self.mid_filters or max(1, channels // 2)
         policy = self.dtype_policy
@@ -157,13 +154,6 @@ class DeformableAlignment(keras.layers.Layer):
             )
             return aligned, flow
         return aligned
-
-    def compute_output_shape(self, input_shape):
-        low_shape, high_shape = input_shape
-        out = tuple(low_shape[:-1]) + (high_shape[-1],)
-        if self.return_flow:
-            return out, tuple(low_shape[:-1]) + (2,)
-        return out
 
     def get_config(self):
         config = super().get_config()

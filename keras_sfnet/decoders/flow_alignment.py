@@ -6,6 +6,7 @@ import keras
 
 from keras_sfnet import ops as sf_ops
 from keras_sfnet.decoders.correlation_flow import CorrelationFlow
+from keras_sfnet.decoders.pair_alignment import PairAlignment
 from keras_sfnet.names import FLOW_ESTIMATORS, UPSAMPLINGS  # noqa: F401 (re-exported)
 
 
@@ -27,7 +28,7 @@ def _resize_nearest(x, size):
 
 
 @keras.saving.register_keras_serializable(package="keras_sfnet")
-class FlowAlignment(keras.layers.Layer):
+class FlowAlignment(PairAlignment):
     """Flow Alignment Module: warps a coarse map onto a fine one along a learned flow.
 
     From "Semantic Flow for Fast and Accurate Scene Parsing" (Li et al., ECCV 2020).
@@ -126,11 +127,7 @@ class FlowAlignment(keras.layers.Layer):
 
     def build(self, input_shape):
         low_shape, high_shape = input_shape
-        if low_shape[-1] is None or high_shape[-1] is None:
-            raise ValueError(
-                "`FlowAlignment` needs known channel counts. "
-                f"Received: low.shape={low_shape}, high.shape={high_shape}"
-            )
+        self._check_channels(low_shape, high_shape)
         mid = self.mid_filters or int(high_shape[-1]) // 2
         if self.mid_filters is None:
             self._make_sublayers(mid)
@@ -164,13 +161,6 @@ class FlowAlignment(keras.layers.Layer):
         if self.return_flow:
             return warped, keras.ops.cast(flow, "float32")
         return warped
-
-    def compute_output_shape(self, input_shape):
-        low_shape, high_shape = input_shape
-        out = tuple(low_shape[:-1]) + (high_shape[-1],)
-        if self.return_flow:
-            return out, tuple(low_shape[:-1]) + (2,)
-        return out
 
     def get_config(self):
         config = super().get_config()

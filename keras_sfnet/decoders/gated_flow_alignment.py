@@ -5,10 +5,11 @@ from __future__ import annotations
 import keras
 
 from keras_sfnet import ops as sf_ops
+from keras_sfnet.decoders.pair_alignment import PairAlignment
 
 
 @keras.saving.register_keras_serializable(package="keras_sfnet")
-class GatedFlowAlignment(keras.layers.Layer):
+class GatedFlowAlignment(PairAlignment):
     """Gated dual-flow alignment (GD-FAM) of SFNet-Lite (the authors' ``AlignedModulev2PoolingAtten``).
 
     From "SFNet: Faster and Accurate Semantic Segmentation via Semantic Flow" (Li et
@@ -39,6 +40,8 @@ class GatedFlowAlignment(keras.layers.Layer):
     >>> tuple(gdfam([low, high]).shape)
     (1, 16, 16, 32)
     """
+
+    flow_channels = 4
 
     def __init__(self, mid_filters: int | None = None, return_flow: bool = False, **kwargs):
         super().__init__(**kwargs)
@@ -94,13 +97,6 @@ class GatedFlowAlignment(keras.layers.Layer):
         if self.return_flow:
             return fused, keras.ops.cast(flow, "float32")
         return fused
-
-    def compute_output_shape(self, input_shape):
-        low_shape, _ = input_shape
-        out = tuple(low_shape)
-        if self.return_flow:
-            return out, tuple(low_shape[:-1]) + (4,)
-        return out
 
     def get_config(self):
         config = super().get_config()
