@@ -22,10 +22,7 @@ __all__ = [
     "list_driving_dataset",
 ]
 
-DRIVING_DATASETS: tuple[str, ...] = (
-    "mapillary", "mapillary_19", "mapillary_v2", "mapillary_v2_19", "bdd100k", "idd", "idd_19",
-    "kitti",
-)  # fmt: skip
+from keras_sfnet.names import DRIVING_DATASETS  # noqa: F401 (re-exported)
 
 
 def _driving_key(name: str) -> str:

@@ -19,6 +19,8 @@ import logging
 
 from keras_sfnet.lazy_exports import lazy_exports
 
+from keras_sfnet.names import CITYSCAPES_SPLITS, IMAGE_EXTENSIONS  # noqa: F401 (re-exported)
+
 __all__ = [
     "CITYSCAPES_SPLITS",
     "IMAGE_EXTENSIONS",
@@ -26,8 +28,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-IMAGE_EXTENSIONS: tuple[str, ...] = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
-CITYSCAPES_SPLITS: tuple[str, ...] = ("train", "val", "test", "trainval")
 
 #: The listers now live one module per dataset (`keras_sfnet.data.cityscapes`, ...)
 #: and `list_files` in the registry; they are re-exported here, lazily.

@@ -12,7 +12,7 @@ from keras import ops
 from keras_sfnet.inference.compiled_function import compiled_function
 from keras_sfnet.inference.image_input import prepare_image
 from keras_sfnet.inference.logits_function import main_logits
-from keras_sfnet.inference.sliding_window import _pair
+from keras_sfnet.inference.sliding_window import window_pair
 from keras_sfnet.inference.test_time_augmentation import (
     AVERAGE_MODES,
     augmented_logits_function,
@@ -90,11 +90,11 @@ class Segmenter:
                 f"`average` must be one of {list(AVERAGE_MODES)}. Received: average={average!r}"
             )
         if window is not None:
-            _pair(window)
+            window_pair(window)
         if not 0.0 <= float(overlap) < 1.0:
             raise ValueError(f"`overlap` must be in [0, 1). Received: overlap={overlap!r}")
         if input_size is not None:
-            input_size = _pair(input_size, "input_size")
+            input_size = window_pair(input_size, "input_size")
         if preprocessor is None:
             preprocessor = ImageConverter()
         if not isinstance(preprocessor, ImageConverter):

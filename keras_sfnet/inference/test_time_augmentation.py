@@ -21,7 +21,7 @@ from keras import ops
 
 from keras_sfnet.inference.compiled_function import compiled_function
 from keras_sfnet.inference.logits_function import check_batch_options, main_logits
-from keras_sfnet.inference.sliding_window import _pair, sliding_window_tensor
+from keras_sfnet.inference.sliding_window import sliding_window_tensor, window_pair
 from keras_sfnet.ops import resize_align_corners
 
 __all__ = [
@@ -64,7 +64,7 @@ def _check_mode(average: str, window, overlap: float) -> None:
             f"`average` must be one of {list(AVERAGE_MODES)}. Received: average={average!r}"
         )
     if window is not None:
-        _pair(window)
+        window_pair(window)
     if not 0.0 <= float(overlap) < 1.0:
         raise ValueError(f"`overlap` must be in [0, 1). Received: overlap={overlap!r}")
 
@@ -200,7 +200,7 @@ def augmented_logits_function(
     _check_mode(average, window, overlap)
     check_batch_options(batch_size, pad_to_multiple)
     if input_size is not None:
-        input_size = _pair(input_size, "input_size")
+        input_size = window_pair(input_size, "input_size")
     call = _chunked_model_call(model, int(batch_size), pad_to_multiple)
     flip = bool(flip)
 

@@ -4,7 +4,7 @@ import keras
 from keras import ops
 
 from keras_sfnet.losses._common import (
-    _check_ignore_index,
+    check_ignore_index,
     flatten_valid,
     masked_mean,
     prepare_logits_and_labels,
@@ -87,7 +87,7 @@ class OHEMCrossEntropy(keras.losses.Loss):
             raise ValueError(f"`min_kept` must be an integer >= 0. Received: min_kept={min_kept!r}")
         self.thresh = float(thresh)
         self.min_kept = min_kept
-        self.ignore_index = _check_ignore_index(ignore_index)
+        self.ignore_index = check_ignore_index(ignore_index)
 
     def call(self, y_true, y_pred):
         logits, labels = prepare_logits_and_labels(y_true, y_pred)

@@ -4,7 +4,7 @@ import keras
 from keras import ops
 
 from keras_sfnet.losses._common import (
-    _check_ignore_index,
+    check_ignore_index,
     flatten_valid,
     masked_mean,
     prepare_logits_and_labels,
@@ -47,7 +47,7 @@ class SegmentationCrossEntropy(keras.losses.Loss):
         name: str = "segmentation_cross_entropy",
     ):
         super().__init__(name=name, reduction=reduction, dtype="float32")
-        self.ignore_index = _check_ignore_index(ignore_index)
+        self.ignore_index = check_ignore_index(ignore_index)
 
     def call(self, y_true, y_pred):
         logits, labels = prepare_logits_and_labels(y_true, y_pred)

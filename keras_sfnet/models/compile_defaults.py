@@ -9,7 +9,8 @@ __all__ = [
     "replicate_for_outputs",
 ]
 
-LOSS_NAMES = ("cross_entropy", "ohem")
+from keras_sfnet.names import LOSSES as LOSS_NAMES  # noqa: F401 (re-exported)
+
 # The paper's Cityscapes schedule length (50K iterations).
 DEFAULT_DECAY_STEPS = 50000
 

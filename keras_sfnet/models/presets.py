@@ -189,7 +189,7 @@ def save_preset(
             "then upload the folder with huggingface_hub / kagglehub."
         )
     os.makedirs(preset_dir, exist_ok=True)
-    from keras_sfnet import __version__
+    from keras_sfnet.version import __version__
 
     config = keras.saving.serialize_keras_object(model)
     config.pop("compile_config", None)  # a preset is a model, not a training run

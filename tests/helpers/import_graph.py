@@ -19,7 +19,7 @@ MAX_LINES = 600
 
 #: The model core: these packages never import the layers above them.
 CORE = ("ops", "ops_impl", "kernels", "layers", "backbones", "decoders", "models",
-        "losses", "metrics", "names", "backend_support", "lazy_exports",
+        "losses", "metrics", "names", "version", "backend_support", "lazy_exports",
         "parameter_message")
 #: The one documented upward edge: SFNet.from_preset / save_to_preset reach the
 #: preset machinery lazily (the preset loader itself imports the model).
