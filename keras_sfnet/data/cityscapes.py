@@ -14,7 +14,6 @@ from keras_sfnet.data.dataset_info import (
     DatasetInfo,
 )
 from keras_sfnet.data.dataset_spec import DatasetSpec
-from keras_sfnet.data.layouts import CITYSCAPES_SPLITS
 from keras_sfnet.data.listing import (
     check_root,
     check_split,
@@ -22,6 +21,7 @@ from keras_sfnet.data.listing import (
     match_in_subfolders,
     require_folders,
 )
+from keras_sfnet.names import CITYSCAPES_SPLITS
 
 __all__ = ["CITYSCAPES_LAYOUT", "SPECS", "cityscapes_info", "list_cityscapes"]
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import logging
 
 from keras_sfnet.lazy_exports import lazy_exports
-
 from keras_sfnet.names import CITYSCAPES_SPLITS, IMAGE_EXTENSIONS  # noqa: F401 (re-exported)
 
 __all__ = [

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 
 import tensorflow as tf
 
-from keras_sfnet.data.layouts import IMAGE_EXTENSIONS
+from keras_sfnet.names import IMAGE_EXTENSIONS
 
 __all__ = [
     "check_root",
