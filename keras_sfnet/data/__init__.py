@@ -6,8 +6,8 @@ one registry of `DatasetSpec`s (`registry`, one module per dataset), the raw exa
 reader (`examples_dataset`), ImageNet normalisation, the joint augmentation
 (`AugmentationConfig`, `augment_example`), the training/evaluation pipeline
 (`load_dataset`, `make_dataset`, options in one `PipelineConfig`), an up-front checker (`validate_dataset`) and
-synthetic datasets in each supported layout (`synthetic.generate_synthetic_cityscapes`,
-`synthetic.generate_synthetic_layout`), the driving datasets (Mapillary Vistas,
+the synthetic datasets (re-exported from the package `keras_sfnet.synthetic`:
+`generate_synthetic_cityscapes`, `generate_synthetic_layout`), the driving datasets (Mapillary Vistas,
 BDD100K, IDD, KITTI: `dataset_catalog`), merged training over several of them
 (`load_merged_dataset`) and the coarse boost (`coarse_boost_centers`).
 
@@ -87,9 +87,9 @@ _EXPORTS = {
     "map_label": "keras_sfnet.data.reading",
     "read_example": "keras_sfnet.data.reading",
     "resolve_info": "keras_sfnet.data.reading",
-    "generate_synthetic_cityscapes": "keras_sfnet.data.synthetic",
-    "generate_synthetic_layout": "keras_sfnet.data.synthetic",
-    "render_street_scene": "keras_sfnet.data.synthetic",
+    "generate_synthetic_cityscapes": "keras_sfnet.synthetic.cityscapes_writer",
+    "generate_synthetic_layout": "keras_sfnet.synthetic.layout_writer",
+    "render_street_scene": "keras_sfnet.synthetic.renderer",
     "format_validation_report": "keras_sfnet.data.validation",
     "validate_dataset": "keras_sfnet.data.validation",
 }
