@@ -21,61 +21,25 @@ from keras_sfnet.data.mapillary import MAPILLARY_V12_CLASS_NAMES, MAPILLARY_V20_
 from keras_sfnet.names import SYNTHETIC_LAYOUTS
 from keras_sfnet.synthetic.cityscapes_writer import generate_synthetic_cityscapes
 from keras_sfnet.synthetic.label_ids import (
-    BICYCLE as _BICYCLE,
-)
-from keras_sfnet.synthetic.label_ids import (
-    BUILDING as _BUILDING,
-)
-from keras_sfnet.synthetic.label_ids import (
-    BUS as _BUS,
-)
-from keras_sfnet.synthetic.label_ids import (
-    CAR as _CAR,
-)
-from keras_sfnet.synthetic.label_ids import (
-    EGO as _EGO,
-)
-from keras_sfnet.synthetic.label_ids import (
-    FENCE as _FENCE,
-)
-from keras_sfnet.synthetic.label_ids import (
-    GROUND as _GROUND,
-)
-from keras_sfnet.synthetic.label_ids import (
-    LIGHT as _LIGHT,
-)
-from keras_sfnet.synthetic.label_ids import (
-    PARKING as _PARKING,
-)
-from keras_sfnet.synthetic.label_ids import (
-    PERSON as _PERSON,
-)
-from keras_sfnet.synthetic.label_ids import (
-    POLE as _POLE,
-)
-from keras_sfnet.synthetic.label_ids import (
-    RIDER as _RIDER,
-)
-from keras_sfnet.synthetic.label_ids import (
-    ROAD as _ROAD,
-)
-from keras_sfnet.synthetic.label_ids import (
-    SIDEWALK as _SIDEWALK,
-)
-from keras_sfnet.synthetic.label_ids import (
-    SIGN as _SIGN,
-)
-from keras_sfnet.synthetic.label_ids import (
-    SKY as _SKY,
-)
-from keras_sfnet.synthetic.label_ids import (
-    TERRAIN as _TERRAIN,
-)
-from keras_sfnet.synthetic.label_ids import (
-    VEGETATION as _VEGETATION,
-)
-from keras_sfnet.synthetic.label_ids import (
-    WALL as _WALL,
+    BICYCLE,
+    BUILDING,
+    BUS,
+    CAR,
+    EGO,
+    FENCE,
+    GROUND,
+    LIGHT,
+    PARKING,
+    PERSON,
+    POLE,
+    RIDER,
+    ROAD,
+    SIDEWALK,
+    SIGN,
+    SKY,
+    TERRAIN,
+    VEGETATION,
+    WALL,
 )
 from keras_sfnet.synthetic.renderer import render_street_scene
 
@@ -86,16 +50,16 @@ logger = logging.getLogger(__name__)
 # Cityscapes labelIds drawn by the renderer -> the label (readable name) that
 # each native label space uses for it.
 _MAPILLARY_NAMES = {
-    _EGO: "Ego Vehicle", _GROUND: "Pedestrian Area", _ROAD: "Road", _SIDEWALK: "Sidewalk",
-    _PARKING: "Parking", _BUILDING: "Building", _WALL: "Wall", _FENCE: "Fence", _POLE: "Pole",
-    _LIGHT: ("Traffic Light", "Traffic Light - General (Upright)"),
-    _SIGN: "Traffic Sign (Front)", _VEGETATION: "Vegetation", _TERRAIN: "Terrain", _SKY: "Sky",
-    _PERSON: "Person", _RIDER: "Bicyclist", _CAR: "Car", _BUS: "Bus", _BICYCLE: "Bicycle",
+    EGO: "Ego Vehicle", GROUND: "Pedestrian Area", ROAD: "Road", SIDEWALK: "Sidewalk",
+    PARKING: "Parking", BUILDING: "Building", WALL: "Wall", FENCE: "Fence", POLE: "Pole",
+    LIGHT: ("Traffic Light", "Traffic Light - General (Upright)"),
+    SIGN: "Traffic Sign (Front)", VEGETATION: "Vegetation", TERRAIN: "Terrain", SKY: "Sky",
+    PERSON: "Person", RIDER: "Bicyclist", CAR: "Car", BUS: "Bus", BICYCLE: "Bicycle",
 }  # fmt: skip
 _IDD_LEVEL3 = {
-    _EGO: 255, _GROUND: 3, _ROAD: 0, _SIDEWALK: 2, _PARKING: 1, _BUILDING: 22, _WALL: 14,
-    _FENCE: 15, _POLE: 20, _LIGHT: 19, _SIGN: 18, _VEGETATION: 24, _TERRAIN: 3, _SKY: 25,
-    _PERSON: 4, _RIDER: 5, _CAR: 9, _BUS: 11, _BICYCLE: 7,
+    EGO: 255, GROUND: 3, ROAD: 0, SIDEWALK: 2, PARKING: 1, BUILDING: 22, WALL: 14,
+    FENCE: 15, POLE: 20, LIGHT: 19, SIGN: 18, VEGETATION: 24, TERRAIN: 3, SKY: 25,
+    PERSON: 4, RIDER: 5, CAR: 9, BUS: 11, BICYCLE: 7,
 }  # fmt: skip
 
 
