@@ -10,16 +10,18 @@ the pixel agreement with Keras on the calibration images where it converts).
     nice -n 10 python benchmarks/tflite_16x8_probe.py --name sfnet_lite_stdc1 \\
         [--model runs/lite/model.keras] [--size 128 256]
 
-Measured 2026-12-04 (TF 2.21): the quantizer stops at the GD-FAM warp's bilinear
-weight ``1 - w`` (``p2_gdfam/sub_16``: an int8 constant minus an int16 tensor, "binary
-op operands have same element type"); denylisting that op gives the same error, so
-the warp cannot be kept float this way.
+Measured 2026-12-04 (TF 2.21, random Lite STDC1): the quantizer stops at the GD-FAM
+warp's bilinear weight ``1 - w`` (``p2_gdfam/sub_16``: an int8 constant minus an int16
+tensor, "binary op operands have same element type"); each op denylisted moves the
+error to the next ``MUL``/``SUB`` of the warp's interpolation.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
+import tempfile
 
 #: ``tensorflow/lite/toco/types.proto``: QUANTIZED_INT16.
 QUANTIZED_INT16 = 6
@@ -59,6 +61,10 @@ def main(argv=None) -> int:
     print(f"full int8 agreement on calibration: {100 * full:.2f}%")
     denied: list[str] = []
     for _ in range(args.attempts):
+        # The quantizer's errors go to the C++ log (stderr), not into the exception.
+        log = tempfile.TemporaryFile()
+        saved = os.dup(2)
+        os.dup2(log.fileno(), 2)
         try:
             content = convert.mlir_quantize(
                 calibrated.content,
@@ -67,8 +73,15 @@ def main(argv=None) -> int:
                 output_data_type=tf.float32,
                 denylisted_nodes=denied or None,
             )
-        except Exception as error:  # ConverterError with an MLIR dump
-            text = str(error)
+            failed = None
+        except Exception as error:  # ConverterError (empty message)
+            failed = error
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        if failed is not None:
+            log.seek(0)
+            text = log.read().decode("utf-8", "replace") + str(failed)
             lines = [ln for ln in text.splitlines() if "error:" in ln and "loc(" in ln]
             first = lines[0] if lines else " ".join(text.split())[:300]
             print(f"16x8 failed (denylisted {len(denied)}): {first.strip()}")
