@@ -13,7 +13,9 @@ the pixel agreement with Keras on the calibration images where it converts).
 Measured 2026-12-04 (TF 2.21, random Lite STDC1): the quantizer stops at the GD-FAM
 warp's bilinear weight ``1 - w`` (``p2_gdfam/sub_16``: an int8 constant minus an int16
 tensor, "binary op operands have same element type"); each op denylisted moves the
-error to the next ``MUL``/``SUB`` of the warp's interpolation.
+error to the next ``MUL``/``SUB`` of the warp's interpolation; with 17 ops float it
+converts, but LiteRT refuses the model ("conv.cc:430 input->params.zero_point != 0
+(-1 != 0)": asymmetric int16 activations, which its int16 kernels do not take).
 """
 
 from __future__ import annotations
@@ -91,7 +93,11 @@ def main(argv=None) -> int:
                 return 1
             denied.append(match.group(1))
             continue
-        agreement = pixel_agreement(reference, litert_runner(content), samples)
+        try:
+            agreement = pixel_agreement(reference, litert_runner(content), samples)
+        except RuntimeError as error:  # LiteRT refuses the quantised model
+            print(f"16x8 converted with {len(denied)} ops float; LiteRT refuses it: {error}")
+            return 1
         print(f"16x8 converted with {len(denied)} ops float: {tflite_operators(content)}")
         print(f"16x8 agreement on calibration: {100 * agreement:.2f}%")
         return 0
