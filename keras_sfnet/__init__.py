@@ -17,13 +17,14 @@ from __future__ import annotations
 import importlib
 
 from keras_sfnet.layers.image_converter import ImageConverter
-from keras_sfnet.models.configurations import list_models
+from keras_sfnet.models.family import list_models
 from keras_sfnet.models.sfnet import SFNet
 from keras_sfnet.version import __version__
 
 _SUBPACKAGES = (
     "backbones",
     "convert",
+    "decoders",
     "data",
     "evaluation",
     "export",

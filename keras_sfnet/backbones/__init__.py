@@ -1,9 +1,10 @@
-"""Encoders that return a feature pyramid dict keyed by stride (``"P2"`` = stride 4, ...).
+"""Backbones (image encoders) that return a feature pyramid dict keyed by stride (``"P2"`` = stride 4, ...).
 
-Every encoder has ``decoder_levels``: the pyramid keys SFNet's v1 head reads, fine to
+Every backbone (a :class:`Backbone`) has ``decoder_levels``: the pyramid keys SFNet's v1 head reads, fine to
 coarse (the last one goes through pyramid pooling).
 """
 
+from keras_sfnet.backbones.backbone import Backbone
 from keras_sfnet.backbones.dfnet import DFNET_PYRAMID, DFNetBackbone
 from keras_sfnet.backbones.resnet import ResNetBackbone
 from keras_sfnet.backbones.shufflenet_v2 import ShuffleNetV2Backbone
@@ -50,6 +51,7 @@ def get_backbone(backbone: str, **kwargs):
 
 __all__ = [
     "BACKBONES",
+    "Backbone",
     "DECODER_LEVELS",
     "DFNetBackbone",
     "RESNET_BACKBONES",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import keras
 
+from keras_sfnet.backbones.backbone import Backbone, image_input
 from keras_sfnet.backbones.padded_conv import conv_bn, padded_conv
 from keras_sfnet.layers.conv_bn_relu import batch_norm
 
@@ -46,7 +47,7 @@ def basic_block(x, planes: int, strides: int, name: str):
 
 
 @keras.saving.register_keras_serializable(package="keras_sfnet")
-class DFNetBackbone(keras.Model):
+class DFNetBackbone(Backbone):
     """DFNet encoder, as the SFNet authors use it (``network/dfnet.py``).
 
     Stem: conv3x3(3->32, s2) BN ReLU, conv3x3(32->64, s2) BN ReLU (stride 4), then
@@ -75,18 +76,14 @@ class DFNetBackbone(keras.Model):
     [(4, 4, 128), (2, 2, 256), (2, 2, 512)]
     """
 
+    config_arguments = ("version",)
+
     def __init__(self, version: int = 1, input_shape=(None, None, 3), **kwargs):
         if version not in DFNET_STAGES:
             raise ValueError(
                 f"`version` must be one of {sorted(DFNET_STAGES)}. Received: version={version!r}"
             )
-        input_shape = tuple(input_shape)
-        if len(input_shape) != 3 or input_shape[-1] != 3:
-            raise ValueError(
-                "`input_shape` must be (height, width, 3) for RGB images. "
-                f"Received: input_shape={input_shape}"
-            )
-        inputs = keras.Input(shape=input_shape, name="image")
+        input_shape, inputs = image_input(input_shape)
         x = conv_bn(inputs, 32, 3, 2, "stem1")
         x = conv_bn(x, 64, 3, 2, "stem2")
         keys = DFNET_PYRAMID[version]
@@ -96,20 +93,4 @@ class DFNetBackbone(keras.Model):
                 x = basic_block(x, width, stride if b == 0 else 1, f"{stage}_block{b + 1}")
             if stage in keys:
                 pyramid[keys[stage]] = x
-        super().__init__(inputs=inputs, outputs=pyramid, **kwargs)
-        self.version = version
-        self.image_shape = input_shape
-        self.decoder_levels = tuple(keys.values())
-        self.pyramid_channels = {k: int(v.shape[-1]) for k, v in pyramid.items()}
-
-    def get_config(self):
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "version": self.version,
-            "input_shape": self.image_shape,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
+        self._init_pyramid(inputs, pyramid, input_shape, {"version": version}, decoder_levels=tuple(keys.values()), **kwargs)

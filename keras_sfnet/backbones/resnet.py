@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import keras
 
+from keras_sfnet.backbones.backbone import Backbone, image_input
 from keras_sfnet.layers.conv_bn_relu import batch_norm
 from keras_sfnet.layers.split_input_conv import SplitInputConv2D
 from keras_sfnet.layers.subsample import Subsample2D
@@ -74,7 +75,7 @@ def _bottleneck_block(x, planes, strides, dilation, name):
 
 
 @keras.saving.register_keras_serializable(package="keras_sfnet")
-class ResNetBackbone(keras.Model):
+class ResNetBackbone(Backbone):
     """ResNet encoder returning its feature pyramid ``{"P2", "P3", "P4", "P5"}``.
 
     The authors' "resnet-deep" trunk: a deep stem (three 3x3 convs 3->64->64->128,
@@ -104,6 +105,8 @@ class ResNetBackbone(keras.Model):
     [(16, 16), (8, 8), (4, 4), (2, 2)]
     """
 
+    config_arguments = ("depth", "stem", "dilated", "output_stride")
+
     def __init__(
         self,
         depth: int = 18,
@@ -123,13 +126,7 @@ class ResNetBackbone(keras.Model):
             )
         if stem not in STEMS:
             raise ValueError(f"`stem` must be one of {list(STEMS)}. Received: stem={stem!r}")
-        input_shape = tuple(input_shape)
-        if len(input_shape) != 3 or input_shape[-1] != 3:
-            raise ValueError(
-                "`input_shape` must be (height, width, 3) for RGB images. "
-                f"Received: input_shape={input_shape}"
-            )
-        inputs = keras.Input(shape=input_shape, name="image")
+        input_shape, inputs = image_input(input_shape)
         if stem == "deep":
             x = _conv_bn(inputs, 64, 3, 2, 1, "stem", "conv1", "bn1")
             x = _conv_bn(x, 64, 3, 1, 1, "stem", "conv2", "bn2")
@@ -148,25 +145,4 @@ class ResNetBackbone(keras.Model):
                 strides = 2 if (stage > 1 and b == 0 and stage not in unstrided) else 1
                 x = block(x, width, strides, dilations[stage - 1], f"stage{stage}_block{b + 1}")
             pyramid[f"P{stage + 1}"] = x
-        super().__init__(inputs=inputs, outputs=pyramid, **kwargs)
-        self.depth = depth
-        self.stem = stem
-        self.dilated = dilated
-        self.image_shape = input_shape
-        self.output_stride = output_stride
-        self.pyramid_channels = {k: int(v.shape[-1]) for k, v in pyramid.items()}
-
-    def get_config(self):
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "depth": self.depth,
-            "stem": self.stem,
-            "dilated": self.dilated,
-            "input_shape": self.image_shape,
-            "output_stride": self.output_stride,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
+        self._init_pyramid(inputs, pyramid, input_shape, dict(depth=depth, stem=stem, dilated=dilated, output_stride=output_stride), **kwargs)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import keras
 
+from keras_sfnet.backbones.backbone import Backbone, image_input
 from keras_sfnet.backbones.padded_conv import conv_bn, max_pool_3x3_s2
 from keras_sfnet.layers.channel_shuffle import ChannelShuffle
 from keras_sfnet.layers.channel_split import ChannelSplit
@@ -38,7 +39,7 @@ def inverted_residual(x, filters: int, strides: int, name: str):
 
 
 @keras.saving.register_keras_serializable(package="keras_sfnet")
-class ShuffleNetV2Backbone(keras.Model):
+class ShuffleNetV2Backbone(Backbone):
     """ShuffleNetV2 1.0x encoder: the trunk of torchvision's ``shufflenet_v2_x1_0``.
 
     The SFNet paper's Table 1(d) backbone. ``conv1`` 3x3 s2 (24) BN ReLU + 3x3/2
@@ -59,16 +60,12 @@ class ShuffleNetV2Backbone(keras.Model):
     [(16, 16, 24), (8, 8, 116), (4, 4, 232), (2, 2, 464)]
     """
 
+    config_arguments = ("p5",)
+
     def __init__(self, p5: str = "stage4", input_shape=(None, None, 3), **kwargs):
         if p5 not in P5_CHOICES:
             raise ValueError(f"`p5` must be one of {list(P5_CHOICES)}. Received: p5={p5!r}")
-        input_shape = tuple(input_shape)
-        if len(input_shape) != 3 or input_shape[-1] != 3:
-            raise ValueError(
-                "`input_shape` must be (height, width, 3) for RGB images. "
-                f"Received: input_shape={input_shape}"
-            )
-        inputs = keras.Input(shape=input_shape, name="image")
+        input_shape, inputs = image_input(input_shape)
         x = conv_bn(inputs, SHUFFLENET_V2_STEM, 3, 2, "conv1")
         x = max_pool_3x3_s2(x, "stem_pool")
         pyramid = {"P2": x}
@@ -78,20 +75,4 @@ class ShuffleNetV2Backbone(keras.Model):
             pyramid[f"P{level}"] = x
         if p5 == "conv5":
             pyramid["P5"] = conv_bn(x, SHUFFLENET_V2_CONV5, 1, 1, "conv5")
-        super().__init__(inputs=inputs, outputs=pyramid, **kwargs)
-        self.p5 = p5
-        self.image_shape = input_shape
-        self.decoder_levels = ("P2", "P3", "P4", "P5")
-        self.pyramid_channels = {k: int(v.shape[-1]) for k, v in pyramid.items()}
-
-    def get_config(self):
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "p5": self.p5,
-            "input_shape": self.image_shape,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
+        self._init_pyramid(inputs, pyramid, input_shape, {"p5": p5}, **kwargs)

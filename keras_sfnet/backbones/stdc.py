@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import keras
 
+from keras_sfnet.backbones.backbone import Backbone, image_input
 from keras_sfnet.backbones.padded_conv import avg_pool_3x3_s2, conv_bn
 
 STDC_LAYERS = {1: (2, 2, 2), 2: (4, 5, 3)}
@@ -32,7 +33,7 @@ def cat_bottleneck(x, filters: int, strides: int, name: str):
 
 
 @keras.saving.register_keras_serializable(package="keras_sfnet")
-class STDCBackbone(keras.Model):
+class STDCBackbone(Backbone):
     """STDC encoder (the authors' ``STDCNet813`` / ``STDCNet1446`` trunk, "cat" blocks).
 
     ``ConvX(3->32, 3x3 s2)``, ``ConvX(32->64, 3x3 s2)`` (stride 4), then three stages
@@ -55,18 +56,14 @@ class STDCBackbone(keras.Model):
     [(16, 16, 64), (8, 8, 256), (4, 4, 512), (2, 2, 1024)]
     """
 
+    config_arguments = ("version",)
+
     def __init__(self, version: int = 1, input_shape=(None, None, 3), **kwargs):
         if version not in STDC_LAYERS:
             raise ValueError(
                 f"`version` must be one of {sorted(STDC_LAYERS)}. Received: version={version!r}"
             )
-        input_shape = tuple(input_shape)
-        if len(input_shape) != 3 or input_shape[-1] != 3:
-            raise ValueError(
-                "`input_shape` must be (height, width, 3) for RGB images. "
-                f"Received: input_shape={input_shape}"
-            )
-        inputs = keras.Input(shape=input_shape, name="image")
+        input_shape, inputs = image_input(input_shape)
         x = conv_bn(inputs, STDC_BASE // 2, 3, 2, "stem1")
         x = conv_bn(x, STDC_BASE, 3, 2, "stem2")
         pyramid = {"P2": x}
@@ -74,20 +71,4 @@ class STDCBackbone(keras.Model):
             for b in range(blocks):
                 x = cat_bottleneck(x, width, 2 if b == 0 else 1, f"stage{stage}_block{b + 1}")
             pyramid[f"P{stage}"] = x
-        super().__init__(inputs=inputs, outputs=pyramid, **kwargs)
-        self.version = version
-        self.image_shape = input_shape
-        self.decoder_levels = ("P2", "P3", "P4", "P5")
-        self.pyramid_channels = {k: int(v.shape[-1]) for k, v in pyramid.items()}
-
-    def get_config(self):
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "version": self.version,
-            "input_shape": self.image_shape,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
+        self._init_pyramid(inputs, pyramid, input_shape, {"version": version}, **kwargs)

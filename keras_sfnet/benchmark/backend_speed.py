@@ -220,7 +220,7 @@ def _authors_speed(config: SpeedConfig, shape) -> dict:
     import torch
 
     from keras_sfnet.benchmark.torch_reference import load_authors_network
-    from keras_sfnet.models.configurations import get_configuration
+    from keras_sfnet.models.family import get_configuration
 
     entry = get_configuration(config.model)
     net = load_authors_network(

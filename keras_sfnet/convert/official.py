@@ -19,7 +19,7 @@ import numpy as np
 
 from keras_sfnet.backbones import BACKBONES, ResNetBackbone
 from keras_sfnet.convert.encoder_names import STDC_ALIAS, STDC_CLASSIFIER, encoder_name_table
-from keras_sfnet.layers.lite_aligned_fpn import LiteAlignedFPN
+from keras_sfnet.decoders.lite_aligned_fpn import LiteAlignedFPN
 from keras_sfnet.models.sfnet import SFNet
 
 logger = logging.getLogger(__name__)
@@ -307,7 +307,7 @@ _HEAD_PATTERN = re.compile(
 
 
 def _unsupported(state_dict, why: str) -> CheckpointMismatchError:
-    from keras_sfnet.models.configurations import CONFIGURATIONS
+    from keras_sfnet.models.family import CONFIGURATIONS
 
     known = [*_TRUNK_PATTERNS.values(), _HEAD_PATTERN]
     unknown = [

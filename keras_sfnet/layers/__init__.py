@@ -1,49 +1,43 @@
-"""Reusable SFNet layers."""
+"""Reusable SFNet building blocks (conv-BN-ReLU, resizes, channel ops, preprocessing).
 
-from keras_sfnet.layers.aligned_fpn import AlignedFPN
-from keras_sfnet.layers.aspp import ASPP
-from keras_sfnet.layers.auxiliary_head import AuxiliaryHead
-from keras_sfnet.layers.channel_shuffle import ChannelShuffle
-from keras_sfnet.layers.channel_split import ChannelSplit
-from keras_sfnet.layers.configurable_fpn import ConfigurableFPN
-from keras_sfnet.layers.context_head import ContextHead
-from keras_sfnet.layers.conv_bn_relu import ConvBNReLU
-from keras_sfnet.layers.correlation_flow import CorrelationFlow
-from keras_sfnet.layers.deformable_alignment import DeformableAlignment
-from keras_sfnet.layers.dense_aspp import DenseASPP
-from keras_sfnet.layers.fcn_head import FCNHead
-from keras_sfnet.layers.flow_alignment import FlowAlignment
-from keras_sfnet.layers.gated_flow_alignment import GatedFlowAlignment
-from keras_sfnet.layers.image_converter import ImageConverter
-from keras_sfnet.layers.lite_aligned_fpn import LiteAlignedFPN
-from keras_sfnet.layers.non_local_block import NonLocalBlock
-from keras_sfnet.layers.pyramid_pooling import PyramidPooling
-from keras_sfnet.layers.resize_like import ResizeLike
-from keras_sfnet.layers.split_input_conv import SplitInputConv2D
-from keras_sfnet.layers.subsample import Subsample2D
-from keras_sfnet.layers.unbiased_batch_normalization import UnbiasedBatchNormalization
+The decoder layers (flow alignment, context modules, the FPN decoders, heads) live in
+:mod:`keras_sfnet.decoders`; their names stay importable from here. Names load on
+first access.
 
-__all__ = [
-    "AlignedFPN",
-    "ASPP",
-    "AuxiliaryHead",
-    "ChannelShuffle",
-    "ChannelSplit",
-    "ConfigurableFPN",
-    "ContextHead",
-    "ConvBNReLU",
-    "CorrelationFlow",
-    "DeformableAlignment",
-    "DenseASPP",
-    "FCNHead",
-    "FlowAlignment",
-    "GatedFlowAlignment",
-    "ImageConverter",
-    "LiteAlignedFPN",
-    "NonLocalBlock",
-    "PyramidPooling",
-    "ResizeLike",
-    "SplitInputConv2D",
-    "Subsample2D",
-    "UnbiasedBatchNormalization",
-]
+Example:
+>>> from keras_sfnet.layers import ConvBNReLU
+>>> block = ConvBNReLU(16, 3)
+"""
+
+from keras_sfnet.lazy_exports import lazy_exports
+
+_LAYERS = "keras_sfnet.layers"
+_DECODERS = "keras_sfnet.decoders"
+_EXPORTS = {
+    "ChannelShuffle": f"{_LAYERS}.channel_shuffle",
+    "ChannelSplit": f"{_LAYERS}.channel_split",
+    "ConvBNReLU": f"{_LAYERS}.conv_bn_relu",
+    "ImageConverter": f"{_LAYERS}.image_converter",
+    "ResizeLike": f"{_LAYERS}.resize_like",
+    "SplitInputConv2D": f"{_LAYERS}.split_input_conv",
+    "Subsample2D": f"{_LAYERS}.subsample",
+    "UnbiasedBatchNormalization": f"{_LAYERS}.unbiased_batch_normalization",
+    # Moved to keras_sfnet.decoders (kept here for old imports).
+    "AlignedFPN": f"{_DECODERS}.aligned_fpn",
+    "ASPP": f"{_DECODERS}.aspp",
+    "AuxiliaryHead": f"{_DECODERS}.auxiliary_head",
+    "ConfigurableFPN": f"{_DECODERS}.configurable_fpn",
+    "ContextHead": f"{_DECODERS}.context_head",
+    "CorrelationFlow": f"{_DECODERS}.correlation_flow",
+    "DeformableAlignment": f"{_DECODERS}.deformable_alignment",
+    "DenseASPP": f"{_DECODERS}.dense_aspp",
+    "FCNDecoder": f"{_DECODERS}.fcn_decoder",
+    "FCNHead": f"{_DECODERS}.fcn_decoder",
+    "FlowAlignment": f"{_DECODERS}.flow_alignment",
+    "GatedFlowAlignment": f"{_DECODERS}.gated_flow_alignment",
+    "LiteAlignedFPN": f"{_DECODERS}.lite_aligned_fpn",
+    "NonLocalBlock": f"{_DECODERS}.non_local_block",
+    "PyramidPooling": f"{_DECODERS}.pyramid_pooling",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+__all__ = sorted(_EXPORTS)

@@ -1,6 +1,6 @@
 """Segmentation models, their presets and fine-tuning helpers."""
 
-from keras_sfnet.models.configurations import (
+from keras_sfnet.models.family import (
     CONFIGURATIONS,
     ModelConfiguration,
     get_configuration,

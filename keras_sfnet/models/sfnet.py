@@ -1,27 +1,23 @@
-"""`SFNet`: the whole segmenter (encoder + decoder + class heads), logits at input size."""
+"""`SFNet`: the whole segmenter (backbone + decoder + class heads), logits at input size."""
 
 from __future__ import annotations
 
 import keras
 
 from keras_sfnet.backbones import BACKBONES, DECODER_LEVELS, RESNET_BACKBONES, get_backbone
-from keras_sfnet.layers.aligned_fpn import LEVELS
-from keras_sfnet.layers.auxiliary_head import AuxiliaryHead
-from keras_sfnet.layers.lite_aligned_fpn import LITE_LEVELS, LiteAlignedFPN
+from keras_sfnet.decoders.aligned_fpn import LEVELS
+from keras_sfnet.decoders.auxiliary_head import AuxiliaryHead
+from keras_sfnet.decoders.decoder_factory import build_decoder
+from keras_sfnet.decoders.lite_aligned_fpn import LITE_LEVELS, LiteAlignedFPN
+from keras_sfnet.decoders.switches import changed_switches, check_switches, is_released
 from keras_sfnet.layers.resize_like import ResizeLike
 from keras_sfnet.models.compile_defaults import (
     DEFAULT_DECAY_STEPS,
     default_compile_arguments,
     replicate_for_outputs,
 )
-from keras_sfnet.models.configurations import get_configuration
-from keras_sfnet.models.decoder_switches import (
-    build_decoder,
-    changed_switches,
-    check_switches,
-    is_released,
-)
 from keras_sfnet.models.dtype_policy_scope import built_under_dtype_policy
+from keras_sfnet.models.family import get_configuration
 from keras_sfnet.models.presets import load_preset_model, save_preset
 from keras_sfnet.models.weight_transfer import load_pretrained_weights
 from keras_sfnet.names import HEADS, LITE_BACKBONES  # noqa: F401 (re-exported)
@@ -38,17 +34,12 @@ DEFAULT_DECODER_FILTERS = {
     "shufflenetv2": 64,
 }
 LITE_DECODER_FILTERS = 128
-AUX_OUTPUTS = ("aux_p4", "aux_p3", "aux_p2")
-FLOW_OUTPUTS = ("flow_p4", "flow_p3", "flow_p2")
-# The layers whose shapes depend on `num_classes` (freshly initialised when fine-tuning
-# to another number of classes): the main classifier and the auxiliary heads' classifiers.
-CLASS_SPECIFIC_LAYERS = ("classifier", "p4_aux", "p3_aux", "p2_aux")
 
 
 def deep_supervision_outputs(backbone: str) -> tuple[str, ...]:
     """The output names of ``SFNet(backbone, deep_supervision=True)``, main output first.
 
-    ``("logits", "aux_p4", "aux_p3", "aux_p2")`` for the 4-level encoders; DFNet's
+    ``("logits", "aux_p4", "aux_p3", "aux_p2")`` for the 4-level backbones; DFNet's
     three levels give two auxiliary outputs (``"aux_p5_stage4", "aux_p4"`` for v1).
 
     Example:
@@ -100,7 +91,7 @@ class SFNet(keras.Model):
     batch. Output: class logits (float32, not softmax) at the input size.
 
     Structure (the keras-hub backbone / decoder / head split): ``backbone`` (the
-    encoder, a ``{"P2".."P5"}`` pyramid), ``decoder`` (:class:`AlignedFPN`, returns
+    image encoder, a ``{"P2".."P5"}`` pyramid), ``decoder`` (:class:`AlignedFPN`, returns
     class-agnostic features), then the class-specific layers that live here:
     ``classifier`` (1x1 conv with bias, float32), the auxiliary heads ``p4_aux``,
     ``p3_aux``, ``p2_aux`` (deep supervision only) and ``segmentation_output``
@@ -108,7 +99,7 @@ class SFNet(keras.Model):
     ``deep_supervision=True`` the output is a dict ``{"logits", "aux_p4", "aux_p3",
     "aux_p2"}``: the auxiliary logits at strides 16, 8, 4 (coarse to fine), for
     training; :meth:`inference_model` gives the main logits alone. The auxiliary
-    outputs follow the encoder's ``decoder_levels`` (DFNet v1: ``"aux_p5_stage4"``,
+    outputs follow the backbone's ``decoder_levels`` (DFNet v1: ``"aux_p5_stage4"``,
     ``"aux_p4"``); ``aux_output_names`` lists them.
 
     The whole family (see :func:`keras_sfnet.list_models` and :meth:`from_name`):
@@ -134,8 +125,12 @@ class SFNet(keras.Model):
             ResNet backbone. Defaults to ``"deep"``.
         input_shape: tuple. Defaults to ``(None, None, 3)``.
         dropout: float, spatial dropout of the PPM and auxiliary heads. Defaults to 0.1.
-        head: str, ``"v1"`` or ``"lite"``. Defaults to ``"v1"``.
-        decoder: the paper's ablation switches (Tables 1, 2; defaults = the released
+        head: str, which decoder FAMILY: ``"v1"`` (SFNet, ECCV 2020: the aligned FPN,
+            tuned by ``decoder`` and the other switches below) or ``"lite"``
+            (SFNet-Lite, IJCV 2023: :class:`~keras_sfnet.decoders.LiteAlignedFPN`,
+            which takes no switches). Defaults to ``"v1"``.
+        decoder: str, the v1 decoder's structure (``head="v1"`` only), first of the
+            paper's ablation switches (Tables 1, 2; defaults = the released
             network): ``"aligned_fpn"`` (default), ``"fpn"`` (plain bilinear top-down),
             ``"fcn"`` (context head + 3x3 conv on P5, stride 32) or ``"dilated_fcn"``
             (the same on a stride-8 dilated ResNet). On DFNet's three pyramid levels
@@ -234,10 +229,10 @@ class SFNet(keras.Model):
                 )
             backbone_name = backbone
             if backbone in RESNET_BACKBONES:
-                encoder_kwargs = {"stem": stem, "dilated": dilated}
-                # The dilated-FCN baseline runs on a stride-8 encoder.
+                backbone_kwargs = {"stem": stem, "dilated": dilated}
+                # The dilated-FCN baseline runs on a stride-8 backbone.
                 if decoder == "dilated_fcn":
-                    encoder_kwargs["output_stride"] = 8
+                    backbone_kwargs["output_stride"] = 8
             elif stem != "deep" or dilated is not True:
                 raise ValueError(
                     "`stem` and `dilated` apply to the ResNet backbones only. Received: "
@@ -249,9 +244,9 @@ class SFNet(keras.Model):
                     f"{list(RESNET_BACKBONES)}. Received: backbone={backbone!r}"
                 )
             else:
-                encoder_kwargs = {}
-            encoder = get_backbone(
-                backbone, input_shape=input_shape, name="backbone", **encoder_kwargs
+                backbone_kwargs = {}
+            backbone_model = get_backbone(
+                backbone, input_shape=input_shape, name="backbone", **backbone_kwargs
             )
             if decoder_filters is None:
                 decoder_filters = (
@@ -260,11 +255,11 @@ class SFNet(keras.Model):
         elif isinstance(backbone, keras.Model):
             if decoder == "dilated_fcn":
                 raise ValueError(
-                    "decoder='dilated_fcn' builds its own stride-8 encoder; pass a backbone "
-                    "name, or decoder='fcn' with your own dilated encoder."
+                    "decoder='dilated_fcn' builds its own stride-8 backbone; pass a backbone "
+                    "name, or decoder='fcn' with your own dilated backbone."
                 )
             backbone_name = None
-            encoder = backbone
+            backbone_model = backbone
             if decoder_filters is None:
                 decoder_filters = 128 if head == "v1" else LITE_DECODER_FILTERS
         else:
@@ -274,11 +269,11 @@ class SFNet(keras.Model):
             )
 
         inputs = keras.Input(shape=input_shape, name="image")
-        pyramid = encoder(inputs)
+        pyramid = backbone_model(inputs)
         if head == "lite":
             levels = LITE_LEVELS
         else:
-            levels = tuple(getattr(encoder, "decoder_levels", LEVELS))
+            levels = tuple(getattr(backbone_model, "decoder_levels", LEVELS))
         if not isinstance(pyramid, dict) or any(k not in pyramid for k in levels):
             received = sorted(pyramid) if isinstance(pyramid, dict) else type(pyramid).__name__
             raise ValueError(
@@ -311,7 +306,7 @@ class SFNet(keras.Model):
             outputs = logits
         super().__init__(inputs=inputs, outputs=outputs, **kwargs)
 
-        self.backbone = encoder
+        self.backbone = backbone_model
         self.decoder = decoder
         self.classifier = classifier
         self.aux_heads = aux_heads

@@ -48,7 +48,7 @@ ARCHITECTURE_FIELDS = _NETWORK_FIELDS + (
 
 def _architecture_of_config(config: dict) -> dict:
     """The architecture fields of an SFNet config, switches completed and normalised."""
-    from keras_sfnet.models.decoder_switches import DEFAULT_SWITCHES, check_switches
+    from keras_sfnet.decoders.switches import DEFAULT_SWITCHES, check_switches
 
     architecture = {k: config[k] for k in _NETWORK_FIELDS if config.get(k) is not None}
     switches = {k: config[k] for k in DEFAULT_SWITCHES if k in config}
