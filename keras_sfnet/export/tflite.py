@@ -154,8 +154,9 @@ def export_tflite(
             ``"dynamic"`` (int8 weights, float activations) or ``"int8"`` (integer,
             calibrated; see ``float_fallback``). Defaults to ``"none"``. (16x8, int16
             activations, is not offered: TensorFlow 2.21's 16x8 quantizer fails on the
-            warp's float -> int32 ``CAST``, "Max and min for dynamic tensors should be
-            recorded", and its MLIR quantizer does not take int16.)
+            warp's float -> int32 ``CAST``; its MLIR quantizer converts once the warp's
+            interpolation ops are kept float, but with asymmetric int16 activations
+            that LiteRT's kernels refuse; see ``docs/export.md``.)
         io_dtype: ``"float32"``, ``"int8"`` or ``"uint8"``, the input/output type of a
             full-integer model: the input is the quantised NORMALISED image and the
             output the quantised logits (scale and zero point in the tensor details).
