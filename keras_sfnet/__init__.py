@@ -19,8 +19,7 @@ import importlib
 from keras_sfnet.layers.image_converter import ImageConverter
 from keras_sfnet.models.configurations import list_models
 from keras_sfnet.models.sfnet import SFNet
-
-__version__ = "0.1.0"
+from keras_sfnet.version import __version__
 
 _SUBPACKAGES = (
     "backbones",
@@ -37,6 +36,7 @@ _SUBPACKAGES = (
     "ops",
     "training",
     "visualize",
+    "weights",
 )
 _LAZY_NAMES = {
     "Segmenter": "keras_sfnet.inference.segmenter",

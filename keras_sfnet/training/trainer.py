@@ -16,7 +16,6 @@ from typing import Any
 import keras
 import tensorflow as tf
 
-from keras_sfnet.convert.official import load_backbone_weights
 from keras_sfnet.data import (
     AugmentationConfig,
     DatasetInfo,
@@ -36,7 +35,7 @@ from keras_sfnet.losses import (
     replicate_labels,
 )
 from keras_sfnet.metrics import MeanIoU
-from keras_sfnet.models import SFNet, load_pretrained_weights, pretrained_architecture
+from keras_sfnet.models import SFNet
 from keras_sfnet.models.sfnet import deep_supervision_outputs
 from keras_sfnet.parameter_message import Parameter, ParameterMessage
 from keras_sfnet.training.checkpointing import (
@@ -53,6 +52,8 @@ from keras_sfnet.training.sync_batchnorm import convert_to_sync_batchnorm
 from keras_sfnet.training.train_config import ARCHITECTURE_FIELDS, TrainConfig
 from keras_sfnet.training.train_result import TrainResult
 from keras_sfnet.training.training_logs import TrainingLogs
+from keras_sfnet.weights.loading import load_pretrained_weights, pretrained_architecture
+from keras_sfnet.weights.official import load_backbone_weights
 
 __all__ = [
     "build_optimizer",

@@ -21,9 +21,10 @@ MAX_LINES = 600
 CORE = ("ops", "ops_impl", "kernels", "layers", "backbones", "decoders", "models",
         "losses", "metrics", "names", "backend_support", "lazy_exports",
         "parameter_message")
-#: The one documented upward edge: SFNet.from_preset / save_to_preset reach the
-#: preset machinery lazily (the preset loader itself imports the model).
-ALLOWED_UPWARD = {("keras_sfnet.models.sfnet", "keras_sfnet.weights.presets")}
+#: The one documented upward edge: SFNet.from_preset / save_to_preset /
+#: load_pretrained_weights reach the weights layer lazily (``sfnet._weights_layer``);
+#: ``weights.loading`` is given the model class and never imports the model.
+ALLOWED_UPWARD = {("keras_sfnet.models.sfnet", "keras_sfnet.weights.loading")}
 
 
 @dataclass(frozen=True)
