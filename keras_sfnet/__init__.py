@@ -34,6 +34,7 @@ _SUBPACKAGES = (
     "metrics",
     "models",
     "ops",
+    "optimizers",
     "training",
     "visualize",
     "weights",

@@ -9,11 +9,6 @@ from keras_sfnet.layers.aligned_fpn import LEVELS
 from keras_sfnet.layers.auxiliary_head import AuxiliaryHead
 from keras_sfnet.layers.lite_aligned_fpn import LITE_LEVELS, LiteAlignedFPN
 from keras_sfnet.layers.resize_like import ResizeLike
-from keras_sfnet.models.compile_defaults import (
-    DEFAULT_DECAY_STEPS,
-    default_compile_arguments,
-    replicate_for_outputs,
-)
 from keras_sfnet.models.configurations import get_configuration
 from keras_sfnet.models.decoder_switches import (
     build_decoder,
@@ -22,6 +17,7 @@ from keras_sfnet.models.decoder_switches import (
     is_released,
 )
 from keras_sfnet.models.dtype_policy_scope import built_under_dtype_policy
+from keras_sfnet.models.recipe import DEFAULT_DECAY_STEPS, compile_arguments, replicate_for_outputs
 
 HEADS = ("v1", "lite")
 """``"v1"``: SFNet's aligned FPN (ECCV 2020); ``"lite"``: SFNet-Lite's GD-FAM head (IJCV 2023)."""
@@ -461,7 +457,7 @@ class SFNet(keras.Model):
         >>> model = SFNet(num_classes=4, decoder_filters=16)
         >>> model.compile()
         """
-        arguments = default_compile_arguments(
+        arguments = compile_arguments(
             self,
             optimizer,
             loss,
