@@ -23,6 +23,8 @@ import contextvars
 
 import keras
 
+from keras_sfnet.ops_impl import fused_kernel
+
 __all__ = [
     "implementation_scope",
     "conv_implementation",
@@ -48,7 +50,6 @@ CONV_IMPLEMENTATIONS = ("auto", "plain", "split")
 _choices: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
     "keras_sfnet_implementations", default=None
 )
-_fused_flow_warp = None
 
 
 def uses_tensorflow(x=None) -> bool:
@@ -151,13 +152,12 @@ def register_fused_flow_warp(fn) -> None:
     compute exactly :func:`flow_warp`'s math, gradients included. It is a TensorFlow
     kernel: it is used on the TensorFlow backend only.
     """
-    global _fused_flow_warp
-    _fused_flow_warp = fn
+    fused_kernel.register(fn)
 
 
 def get_fused_flow_warp():
     """The registered fused warp kernel, or None when the gather warp is in use."""
-    return _fused_flow_warp
+    return fused_kernel.get()
 
 
 def spatial_size(x):
@@ -277,11 +277,11 @@ def flow_warp(features, flow, implementation=None):
     if callable(warp):
         return warp(features, flow)
     on_tf = uses_tensorflow(features)
-    if warp == "fused" and on_tf and _fused_flow_warp is None:
+    if warp == "fused" and on_tf and fused_kernel.get() is None:
         from keras_sfnet import kernels
 
         kernels.load_on_first_use()
-    if warp == "fused" and (_fused_flow_warp is None or not on_tf):
+    if warp == "fused" and (fused_kernel.get() is None or not on_tf):
         raise RuntimeError(
             "warp='fused' was requested but the fused flow-warp kernel is not loaded "
             f"(it is a TensorFlow kernel; backend: {keras.config.backend()}); build and "
@@ -289,12 +289,12 @@ def flow_warp(features, flow, implementation=None):
             "warp='gather'."
         )
     if warp in ("auto", "fused") and on_tf:
-        if _fused_flow_warp is None:
+        if fused_kernel.get() is None:
             from keras_sfnet import kernels  # loads the built kernel once (TensorFlow)
 
             kernels.load_on_first_use()
-        if _fused_flow_warp is not None:
-            return _fused_flow_warp(features, flow)
+        if fused_kernel.get() is not None:
+            return fused_kernel.get()(features, flow)
     return _impl(features).flow_warp_gather(features, flow)
 
 

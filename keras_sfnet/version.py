@@ -1,3 +1,3 @@
-"""The version of keras_sfnet (written into presets and `.keras` metadata)."""
+"""The keras_sfnet release (written into presets and reports)."""
 
 __version__ = "0.1.0"

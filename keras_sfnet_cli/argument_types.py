@@ -16,14 +16,9 @@ __all__ = [
 
 #: The datasets whose class names and palette are built in (`keras_sfnet.data.get_dataset_info`;
 #: tests/test_command_line.py checks them against the library, so that --help needs no TensorFlow).
-DATASET_INFOS = (
-    "cityscapes", "camvid", "ade20k", "pascal_context",
-    "mapillary", "mapillary_19", "mapillary_v2", "mapillary_v2_19", "bdd100k", "idd", "idd_19",
-    "kitti",
-)  # fmt: skip
+from keras_sfnet.names import DATASET_INFOS, HUB_SCHEMES  # noqa: F401 (re-exported)
 
 #: What `--model` accepts besides files and preset folders.
-HUB_SCHEMES = ("hf://", "kaggle://")
 
 
 def existing_path(text: str) -> str:

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from keras_sfnet.names import BACKENDS  # noqa: F401 (re-exported)
 from keras_sfnet_cli.error_report import error_message, exit_status, is_user_error
 from keras_sfnet_cli.help_format import HelpFormatter
 from keras_sfnet_cli.tensorflow_startup import import_tensorflow
@@ -53,7 +54,6 @@ class ArgumentParser(argparse.ArgumentParser):
         self.exit(2, f"error: {message}\n{self.format_usage()}")
 
 
-BACKENDS = ("tensorflow", "jax", "torch")
 
 
 def new_parser(

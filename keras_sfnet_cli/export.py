@@ -27,8 +27,8 @@ from keras_sfnet_cli.output_checks import check_writable
 
 __all__ = ["build_parser", "check", "main", "run"]
 
-FORMATS = ("saved_model", "tflite", "onnx", "tensorrt")
-IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
+from keras_sfnet.names import EXPORT_FORMATS as FORMATS  # noqa: F401 (re-exported)
+from keras_sfnet.names import IMAGE_EXTENSIONS
 
 
 def build_parser() -> argparse.ArgumentParser:

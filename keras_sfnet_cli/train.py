@@ -31,27 +31,23 @@ __all__ = [
 
 # Choices the parser offers (kept here so that --help needs no TensorFlow;
 # tests/test_command_line.py checks them against keras_sfnet.training.train_config).
-DATASETS = (
-    "cityscapes", "camvid", "ade20k", "pascal_context", "folder", "synthetic",
-    "mapillary", "mapillary_19", "mapillary_v2", "mapillary_v2_19", "bdd100k", "idd", "idd_19",
-    "kitti",
-)  # fmt: skip
-SYNTHETIC_LAYOUTS = ("cityscapes", "mapillary", "mapillary_v2", "bdd100k", "idd", "kitti")
-BACKBONES = (
-    "resnet18", "resnet50", "resnet101", "dfnet1", "dfnet2", "stdc1", "stdc2", "shufflenetv2",
-)  # fmt: skip
-STEMS = ("deep", "standard")
-HUB_SCHEMES = ("hf://", "kaggle://")
-LOSSES = ("ohem", "cross_entropy")
-AUGMENTATIONS = ("released", "paper", "crop_only")
-MIXED_PRECISION = ("off", "float16", "bfloat16")
-DISTRIBUTIONS = ("auto", "none", "mirrored", "multi_worker")
-DECODERS = ("aligned_fpn", "fpn", "fcn", "dilated_fcn")
-CONTEXT_HEADS = ("ppm", "none", "aspp", "non_local", "dense_aspp")
-UPSAMPLINGS = ("bilinear", "deconvolution", "nearest")
-FLOW_ESTIMATORS = ("conv", "correlation")
-ALIGNMENTS = ("fam", "dcn")
-FINAL_FUSIONS = ("resize", "fam")
+from keras_sfnet.names import (  # noqa: F401 (re-exported)
+    ALIGNMENTS,
+    AUGMENTATIONS,
+    BACKBONES,
+    CONTEXT_HEADS,
+    DATASETS,
+    DECODERS,
+    DISTRIBUTIONS,
+    FINAL_FUSIONS,
+    FLOW_ESTIMATORS,
+    HUB_SCHEMES,
+    LOSSES,
+    MIXED_PRECISION,
+    STEMS,
+    SYNTHETIC_LAYOUTS,
+    UPSAMPLINGS,
+)
 
 #: The `TrainConfig` defaults that --help shows (checked against TrainConfig by the tests).
 CONFIG_DEFAULTS = {

@@ -106,37 +106,30 @@ def test_train_help_shows_the_real_defaults():
     assert "(default: ohem)" in text and "(default: 0.01)" in text
 
 
-def test_cli_copies_match_the_library():
+def test_cli_and_library_share_one_vocabulary():
+    from keras_sfnet import names
+    from keras_sfnet.backbones import BACKBONES
+    from keras_sfnet.models import decoder_switches
     from keras_sfnet.training import TrainConfig, train_config
     from keras_sfnet.training.demo import DEMO_SETTINGS
+    from keras_sfnet_cli import argument_types
     from keras_sfnet_cli import demo as demo_cli
 
     defaults = TrainConfig(data_root="x")
     for field, value in train_cli.CONFIG_DEFAULTS.items():
         assert getattr(defaults, field) == value, field
-    for name in ("DATASETS", "LOSSES", "AUGMENTATIONS", "MIXED_PRECISION", "DISTRIBUTIONS"):
-        assert getattr(train_cli, name) == getattr(train_config, name), name
     assert demo_cli.DEMO_STEPS == DEMO_SETTINGS["steps"]
-    from keras_sfnet.backbones import BACKBONES, resnet
-
-    assert train_cli.BACKBONES == tuple(BACKBONES) and train_cli.STEMS == resnet.STEMS
-    from keras_sfnet.data.dataset_catalog import DRIVING_DATASETS
-    from keras_sfnet.data.dataset_info import BUILTIN_DATASETS
-    from keras_sfnet_cli import argument_types
-
-    assert argument_types.DATASET_INFOS == BUILTIN_DATASETS + DRIVING_DATASETS
-    from keras_sfnet.layers import configurable_fpn, context_head, flow_alignment
-    from keras_sfnet.models import decoder_switches
-
-    for module, names in (
-        (decoder_switches, ("DECODERS",)),
-        (context_head, ("CONTEXT_HEADS",)),
-        (flow_alignment, ("UPSAMPLINGS", "FLOW_ESTIMATORS")),
-        (configurable_fpn, ("ALIGNMENTS", "FINAL_FUSIONS")),
-    ):
-        for name in names:
-            assert getattr(train_cli, name) == getattr(module, name), name
-    assert set(train_cli._SWITCH_FLAGS) == set(decoder_switches.DEFAULT_SWITCHES)
+    # The CLI and the library import the same objects from keras_sfnet.names.
+    for name in ("DATASETS", "LOSSES", "AUGMENTATIONS", "MIXED_PRECISION", "DISTRIBUTIONS"):
+        assert getattr(train_cli, name) is getattr(train_config, name) is getattr(names, name)
+    for name in ("DECODERS", "CONTEXT_HEADS", "UPSAMPLINGS", "FLOW_ESTIMATORS", "ALIGNMENTS",
+                 "FINAL_FUSIONS", "BACKBONES", "STEMS"):  # fmt: skip
+        assert getattr(train_cli, name) is getattr(names, name), name
+    assert argument_types.DATASET_INFOS is names.DATASET_INFOS
+    # The registries hold exactly the vocabulary's names.
+    assert tuple(BACKBONES) == names.BACKBONES
+    assert tuple(decoder_switches.DEFAULT_SWITCHES) == names.DECODER_SWITCHES
+    assert set(train_cli._SWITCH_FLAGS) == set(names.DECODER_SWITCHES)
 
 
 def test_train_ablation_flags_make_decoder_options(tmp_path):

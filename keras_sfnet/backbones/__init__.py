@@ -8,6 +8,7 @@ from keras_sfnet.backbones.dfnet import DFNET_PYRAMID, DFNetBackbone
 from keras_sfnet.backbones.resnet import ResNetBackbone
 from keras_sfnet.backbones.shufflenet_v2 import ShuffleNetV2Backbone
 from keras_sfnet.backbones.stdc import STDCBackbone
+from keras_sfnet.names import RESNET_BACKBONES  # noqa: F401 (re-exported)
 
 BACKBONES = {
     "resnet18": (ResNetBackbone, {"depth": 18}),
@@ -20,7 +21,7 @@ BACKBONES = {
     "shufflenetv2": (ShuffleNetV2Backbone, {}),
 }
 """Name -> (encoder class, its constructor arguments)."""
-RESNET_BACKBONES = ("resnet18", "resnet50", "resnet101")
+
 DECODER_LEVELS = {
     name: tuple(DFNET_PYRAMID[kwargs["version"]].values())
     if cls is DFNetBackbone

@@ -7,9 +7,10 @@ import keras
 from keras_sfnet.layers.conv_bn_relu import batch_norm
 from keras_sfnet.layers.split_input_conv import SplitInputConv2D
 from keras_sfnet.layers.subsample import Subsample2D
+from keras_sfnet.names import STEMS  # noqa: F401 (re-exported)
 
 RESNET_BLOCKS = {18: (2, 2, 2, 2), 50: (3, 4, 6, 3), 101: (3, 4, 23, 3)}
-STEMS = ("deep", "standard")
+
 STAGE_WIDTHS = (64, 128, 256, 512)
 
 

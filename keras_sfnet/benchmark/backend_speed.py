@@ -30,11 +30,12 @@ from pathlib import Path
 
 import numpy as np
 
+from keras_sfnet.names import DTYPE_POLICIES as PRECISIONS
+
 __all__ = ["SpeedConfig", "compare_backends", "format_comparison", "measure_speed"]
 
 logger = logging.getLogger(__name__)
 
-PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
 
 
 @dataclasses.dataclass

@@ -20,10 +20,7 @@ __all__ = [
     "list_driving_dataset",
 ]
 
-DRIVING_DATASETS: tuple[str, ...] = (
-    "mapillary", "mapillary_19", "mapillary_v2", "mapillary_v2_19", "bdd100k", "idd", "idd_19",
-    "kitti",
-)  # fmt: skip
+from keras_sfnet.names import DRIVING_DATASETS  # noqa: F401 (re-exported)
 
 # Datasets already in the 19 Cityscapes classes, and the 19-class variant of the others.
 _CITYSCAPES_SPACE = {

@@ -35,41 +35,11 @@ __all__ = [
 # (name, labelId, trainId, RGB colour). trainId 255 = not used for training.
 # "license plate" has labelId -1 in the official table; it never appears in the
 # labelIds images, so it is left out here.
-CITYSCAPES_LABELS: tuple[tuple[str, int, int, tuple[int, int, int]], ...] = (
-    ("unlabeled", 0, 255, (0, 0, 0)),
-    ("ego vehicle", 1, 255, (0, 0, 0)),
-    ("rectification border", 2, 255, (0, 0, 0)),
-    ("out of roi", 3, 255, (0, 0, 0)),
-    ("static", 4, 255, (0, 0, 0)),
-    ("dynamic", 5, 255, (111, 74, 0)),
-    ("ground", 6, 255, (81, 0, 81)),
-    ("road", 7, 0, (128, 64, 128)),
-    ("sidewalk", 8, 1, (244, 35, 232)),
-    ("parking", 9, 255, (250, 170, 160)),
-    ("rail track", 10, 255, (230, 150, 140)),
-    ("building", 11, 2, (70, 70, 70)),
-    ("wall", 12, 3, (102, 102, 156)),
-    ("fence", 13, 4, (190, 153, 153)),
-    ("guard rail", 14, 255, (180, 165, 180)),
-    ("bridge", 15, 255, (150, 100, 100)),
-    ("tunnel", 16, 255, (150, 120, 90)),
-    ("pole", 17, 5, (153, 153, 153)),
-    ("polegroup", 18, 255, (153, 153, 153)),
-    ("traffic light", 19, 6, (250, 170, 30)),
-    ("traffic sign", 20, 7, (220, 220, 0)),
-    ("vegetation", 21, 8, (107, 142, 35)),
-    ("terrain", 22, 9, (152, 251, 152)),
-    ("sky", 23, 10, (70, 130, 180)),
-    ("person", 24, 11, (220, 20, 60)),
-    ("rider", 25, 12, (255, 0, 0)),
-    ("car", 26, 13, (0, 0, 142)),
-    ("truck", 27, 14, (0, 0, 70)),
-    ("bus", 28, 15, (0, 60, 100)),
-    ("caravan", 29, 255, (0, 0, 90)),
-    ("trailer", 30, 255, (0, 0, 110)),
-    ("train", 31, 16, (0, 80, 100)),
-    ("motorcycle", 32, 17, (0, 0, 230)),
-    ("bicycle", 33, 18, (119, 11, 32)),
+from keras_sfnet.names import (  # noqa: F401 (re-exported)
+    BUILTIN_DATASETS,
+    CITYSCAPES_CLASS_NAMES,
+    CITYSCAPES_LABELS,
+    CITYSCAPES_PALETTE,
 )
 
 #: Cityscapes labelId -> trainId for every labelId 0..33 (255 = ignore).
@@ -77,11 +47,6 @@ CITYSCAPES_LABEL_ID_TO_TRAIN_ID: Mapping[int, int] = types.MappingProxyType(
     {label_id: train_id for _, label_id, train_id, _ in CITYSCAPES_LABELS}
 )
 
-_CITYSCAPES_TRAIN = sorted(
-    (train_id, name, color) for name, _, train_id, color in CITYSCAPES_LABELS if train_id != 255
-)
-CITYSCAPES_CLASS_NAMES: tuple[str, ...] = tuple(name for _, name, _ in _CITYSCAPES_TRAIN)
-CITYSCAPES_PALETTE: tuple[tuple[int, int, int], ...] = tuple(c for _, _, c in _CITYSCAPES_TRAIN)
 
 # CamVid in the SegNet layout (11 classes; value 11 = "Unlabelled"/void).
 CAMVID_CLASS_NAMES: tuple[str, ...] = (
@@ -128,7 +93,6 @@ PASCAL_CONTEXT_CLASS_NAMES: tuple[str, ...] = (
     "tvmonitor", "wall", "water", "window", "wood",
 )  # fmt: skip
 
-BUILTIN_DATASETS: tuple[str, ...] = ("cityscapes", "camvid", "ade20k", "pascal_context")
 
 
 def make_palette(num_classes: int, seed: int = 0) -> np.ndarray:

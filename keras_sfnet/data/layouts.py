@@ -15,6 +15,8 @@ from collections.abc import Sequence
 
 import tensorflow as tf
 
+from keras_sfnet.names import CITYSCAPES_SPLITS, IMAGE_EXTENSIONS  # noqa: F401 (re-exported)
+
 __all__ = [
     "CITYSCAPES_SPLITS",
     "IMAGE_EXTENSIONS",
@@ -29,8 +31,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-IMAGE_EXTENSIONS: tuple[str, ...] = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
-CITYSCAPES_SPLITS: tuple[str, ...] = ("train", "val", "test", "trainval")
 
 _CITYSCAPES_LAYOUT = """\
 {root}/

@@ -12,8 +12,9 @@ from keras_sfnet.export.parity import ParityCheck, ParityReport
 
 __all__ = ["FORMATS", "SUPPORTED_QUANTIZATIONS", "export_model"]
 
-FORMATS = ("saved_model", "tflite", "onnx", "tensorrt")
-QUANTIZATIONS = ("none", "float16", "dynamic", "int8")
+from keras_sfnet.names import EXPORT_FORMATS as FORMATS  # noqa: F401 (re-exported)
+from keras_sfnet.names import QUANTIZATIONS
+
 #: The quantizations each format offers.
 SUPPORTED_QUANTIZATIONS = {
     "saved_model": ("none",),

@@ -25,10 +25,10 @@ from keras_sfnet.export.tracing import check_input_size, keras_runner
 from keras_sfnet.parameter_message import Parameter, ParameterMessage
 
 __all__ = ["PRECISIONS", "TensorRTUnavailableError", "export_tensorrt", "tensorrt_status"]
+from keras_sfnet.names import TENSORRT_PRECISIONS as PRECISIONS
 
 logger = logging.getLogger(__name__)
 
-PRECISIONS = ("float32", "float16", "int8")
 
 
 class TensorRTUnavailableError(RuntimeError):

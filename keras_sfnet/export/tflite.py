@@ -27,6 +27,7 @@ from keras_sfnet.export.tracing import (
     trace_logits,
 )
 from keras_sfnet.layers.image_converter import ImageConverter
+from keras_sfnet.names import QUANTIZATIONS  # noqa: F401 (re-exported)
 from keras_sfnet.parameter_message import Parameter, ParameterMessage
 
 __all__ = [
@@ -39,7 +40,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-QUANTIZATIONS = ("none", "float16", "dynamic", "int8")
+
 #: ``float_fallback`` modes: measure and keep the sensitive ops float, or full integer.
 FLOAT_FALLBACKS = ("auto", "none")
 #: The calibration agreement below which ``float_fallback="auto"`` keeps ops float.

@@ -11,7 +11,7 @@ from keras import ops
 __all__ = ["sliding_window_boxes", "sliding_window_logits", "sliding_window_tensor"]
 
 
-def _pair(window, name: str = "window") -> tuple[int, int]:
+def window_pair(window, name: str = "window") -> tuple[int, int]:
     if isinstance(window, (int, np.integer)) and not isinstance(window, bool):
         window = (int(window), int(window))
     try:
@@ -57,7 +57,7 @@ def sliding_window_boxes(
     >>> sliding_window_boxes(100, 200, 100, overlap=0.5)
     [(0, 0, 100, 100), (0, 50, 100, 150), (0, 100, 100, 200)]
     """
-    win_h, win_w = _pair(window)
+    win_h, win_w = window_pair(window)
     if not 0.0 <= float(overlap) < 1.0:
         raise ValueError(f"`overlap` must be in [0, 1). Received: overlap={overlap!r}")
     stride_h = max(1, math.ceil(win_h * (1.0 - overlap)))

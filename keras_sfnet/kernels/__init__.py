@@ -26,8 +26,9 @@ from pathlib import Path
 
 import tensorflow as tf
 
-from keras_sfnet import ops as sf_ops
 from keras_sfnet.kernels.locations import default_library_path
+from keras_sfnet.ops_impl import fused_kernel
+from keras_sfnet.ops_impl.tf_ops import flow_warp_gather
 
 __all__ = ["fused_flow_warp", "is_loaded", "library_path", "load", "load_on_first_use", "unload"]
 
@@ -70,7 +71,7 @@ def fused_flow_warp(features: tf.Tensor, flow: tf.Tensor) -> tf.Tensor:
     (1, 8, 8, 2)
     """
     if _library is None or _in_xla_context():
-        return sf_ops.flow_warp_gather(features, flow)
+        return flow_warp_gather(features, flow)
     features = tf.convert_to_tensor(features)
     flow = tf.cast(flow, tf.float32)
     return _library.sfnet_flow_warp(features, flow)
@@ -124,7 +125,7 @@ def load(path: str | os.PathLike | None = None, register: bool = True) -> bool:
     elif target.resolve() != _library_path.resolve():
         logger.info("flow warp: keeping the already loaded kernel %s", _library_path)
     if register:
-        sf_ops.register_fused_flow_warp(fused_flow_warp)
+        fused_kernel.register(fused_flow_warp)
     return True
 
 
@@ -136,7 +137,7 @@ def unload() -> None:
     """
     global _first_use_done
     _first_use_done = True
-    sf_ops.register_fused_flow_warp(None)
+    fused_kernel.register(None)
 
 
 def is_loaded() -> bool:

@@ -10,8 +10,7 @@ from keras_sfnet import ops as sf_ops
 from keras_sfnet.layers.conv_bn_relu import ConvBNReLU
 from keras_sfnet.layers.flow_alignment import FlowAlignment
 from keras_sfnet.layers.pyramid_pooling import PyramidPooling
-
-LEVELS = ("P2", "P3", "P4", "P5")
+from keras_sfnet.names import LEVELS  # noqa: F401 (re-exported)
 
 
 @keras.saving.register_keras_serializable(package="keras_sfnet")

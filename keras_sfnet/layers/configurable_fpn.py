@@ -9,11 +9,7 @@ from keras_sfnet.layers.context_head import CONTEXT_HEADS, ContextHead
 from keras_sfnet.layers.conv_bn_relu import ConvBNReLU
 from keras_sfnet.layers.deformable_alignment import DeformableAlignment
 from keras_sfnet.layers.flow_alignment import FLOW_ESTIMATORS, UPSAMPLINGS, FlowAlignment
-
-LEVELS = ("P2", "P3", "P4", "P5")
-FAM_LEVELS = ("P3", "P4", "P5")
-ALIGNMENTS = ("fam", "dcn")
-FINAL_FUSIONS = ("resize", "fam")
+from keras_sfnet.names import ALIGNMENTS, FAM_LEVELS, FINAL_FUSIONS, LEVELS  # noqa: F401 (re-exported)
 
 
 @keras.saving.register_keras_serializable(package="keras_sfnet")

@@ -9,8 +9,7 @@ from keras_sfnet.layers.conv_bn_relu import ConvBNReLU
 from keras_sfnet.layers.dense_aspp import DenseASPP
 from keras_sfnet.layers.non_local_block import NonLocalBlock
 from keras_sfnet.layers.pyramid_pooling import PyramidPooling
-
-CONTEXT_HEADS = ("ppm", "none", "aspp", "non_local", "dense_aspp")
+from keras_sfnet.names import CONTEXT_HEADS  # noqa: F401 (re-exported)
 
 
 @keras.saving.register_keras_serializable(package="keras_sfnet")

@@ -6,9 +6,7 @@ import keras
 
 from keras_sfnet import ops as sf_ops
 from keras_sfnet.layers.correlation_flow import CorrelationFlow
-
-UPSAMPLINGS = ("bilinear", "deconvolution", "nearest")
-FLOW_ESTIMATORS = ("conv", "correlation")
+from keras_sfnet.names import FLOW_ESTIMATORS, UPSAMPLINGS  # noqa: F401 (re-exported)
 
 
 def _resize_nearest(x, size):

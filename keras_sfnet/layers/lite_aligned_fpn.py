@@ -8,8 +8,7 @@ from keras_sfnet import ops as sf_ops
 from keras_sfnet.layers.conv_bn_relu import ConvBNReLU
 from keras_sfnet.layers.gated_flow_alignment import GatedFlowAlignment
 from keras_sfnet.layers.pyramid_pooling import PyramidPooling
-
-LITE_LEVELS = ("P2", "P4", "P5")
+from keras_sfnet.names import LITE_LEVELS  # noqa: F401 (re-exported)
 
 
 @keras.saving.register_keras_serializable(package="keras_sfnet")

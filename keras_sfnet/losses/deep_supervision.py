@@ -4,7 +4,7 @@ from collections.abc import Callable, Sequence
 
 import keras
 
-DEEP_SUPERVISION_OUTPUTS = ("logits", "aux_p4", "aux_p3", "aux_p2")
+from keras_sfnet.names import DEEP_SUPERVISION_OUTPUTS  # noqa: F401 (re-exported)
 
 
 def deep_supervision_losses(

@@ -3,7 +3,7 @@
 import numpy as np
 
 
-def _check_num_classes(num_classes: int) -> int:
+def check_num_classes(num_classes: int) -> int:
     if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)):
         raise TypeError(f"`num_classes` must be an integer. Received: num_classes={num_classes!r}")
     if num_classes < 1:
@@ -85,7 +85,7 @@ class ConfusionMatrix:
     """
 
     def __init__(self, num_classes: int, ignore_index: int = 255):
-        self.num_classes = _check_num_classes(num_classes)
+        self.num_classes = check_num_classes(num_classes)
         self.ignore_index = int(ignore_index)
         self.counts = np.zeros((self.num_classes, self.num_classes + 1), np.int64)
 

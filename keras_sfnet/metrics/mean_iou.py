@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from keras_sfnet.metrics.confusion_matrix import _check_num_classes
+from keras_sfnet.metrics.confusion_matrix import check_num_classes
 from keras_sfnet.ops import resize_align_corners, spatial_size
 
 
@@ -95,7 +95,7 @@ class MeanIoU(keras.metrics.Metric):
         dtype=None,
     ):
         super().__init__(name=name, dtype=dtype or "float32")
-        self.num_classes = _check_num_classes(num_classes)
+        self.num_classes = check_num_classes(num_classes)
         if isinstance(ignore_index, bool) or not isinstance(ignore_index, int):
             raise TypeError(
                 f"`ignore_index` must be an integer. Received: ignore_index={ignore_index!r}"

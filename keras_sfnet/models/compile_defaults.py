@@ -17,4 +17,4 @@ __all__ = [
     "replicate_for_outputs",
 ]
 
-LOSS_NAMES = ("cross_entropy", "ohem")
+from keras_sfnet.names import LOSSES as LOSS_NAMES  # noqa: E402,F401 (re-exported)

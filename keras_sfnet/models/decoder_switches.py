@@ -26,8 +26,8 @@ __all__ = [
     "is_released",
 ]
 
-DECODERS = ("aligned_fpn", "fpn", "fcn", "dilated_fcn")
-SINGLE_LEVEL_DECODERS = ("fcn", "dilated_fcn")
+from keras_sfnet.names import DECODERS, SINGLE_LEVEL_DECODERS  # noqa: F401 (re-exported)
+
 DEFAULT_SWITCHES: dict[str, Any] = {
     "decoder": "aligned_fpn",
     "context": "ppm",

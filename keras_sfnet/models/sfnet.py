@@ -18,11 +18,8 @@ from keras_sfnet.models.decoder_switches import (
 )
 from keras_sfnet.models.dtype_policy_scope import built_under_dtype_policy
 from keras_sfnet.models.recipe import DEFAULT_DECAY_STEPS, compile_arguments, replicate_for_outputs
+from keras_sfnet.names import HEADS, LITE_BACKBONES  # noqa: F401 (re-exported)
 
-HEADS = ("v1", "lite")
-"""``"v1"``: SFNet's aligned FPN (ECCV 2020); ``"lite"``: SFNet-Lite's GD-FAM head (IJCV 2023)."""
-LITE_BACKBONES = ("resnet18", "stdc1", "stdc2")
-"""The backbones the authors built SFNet-Lite on."""
 # The authors' fpn_dim for each (head, backbone).
 DEFAULT_DECODER_FILTERS = {
     "resnet18": 128,

@@ -12,12 +12,17 @@ from keras_sfnet.parameter_message import Parameter, ParameterMessage
 
 __all__ = ["TrainConfig"]
 
-DATASETS = (
-    "cityscapes", "camvid", "ade20k", "pascal_context", "folder", "synthetic",
-    "mapillary", "mapillary_19", "mapillary_v2", "mapillary_v2_19", "bdd100k", "idd", "idd_19",
-    "kitti",
-)  # fmt: skip
-SYNTHETIC_LAYOUTS = ("cityscapes", "mapillary", "mapillary_v2", "bdd100k", "idd", "kitti")
+from keras_sfnet.names import (  # noqa: F401 (re-exported)
+    AUGMENTATIONS,
+    DATASETS,
+    DECODER_SWITCHES,
+    DISTRIBUTIONS,
+    HEADS,
+    LOSSES,
+    MIXED_PRECISION,
+    OPTIMIZERS,
+    SYNTHETIC_LAYOUTS,
+)
 
 
 def _dataset(value: Any) -> str:
@@ -31,23 +36,7 @@ def _dataset(value: Any) -> str:
             )
         return key
     return _choice("dataset", key, DATASETS)
-MIXED_PRECISION = ("off", "float16", "bfloat16")
-DISTRIBUTIONS = ("auto", "none", "mirrored", "multi_worker")
-HEADS = ("v1", "lite")
-LOSSES = ("ohem", "cross_entropy")
-OPTIMIZERS = ("sgd", "adamw")
-AUGMENTATIONS = ("released", "paper", "crop_only")
 # SFNet's decoder switches (the paper's ablations), see `keras_sfnet.SFNet`.
-DECODER_SWITCHES = (
-    "decoder",
-    "context",
-    "fam_levels",
-    "flow_kernel_size",
-    "fam_upsampling",
-    "flow_estimator",
-    "alignment",
-    "final_fusion",
-)
 
 
 # The settings that make the network (besides its classes); `init_from` fixes them.

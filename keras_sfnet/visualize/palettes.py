@@ -2,53 +2,12 @@
 
 import numpy as np
 
-CITYSCAPES_CLASS_NAMES = (
-    "road",
-    "sidewalk",
-    "building",
-    "wall",
-    "fence",
-    "pole",
-    "traffic light",
-    "traffic sign",
-    "vegetation",
-    "terrain",
-    "sky",
-    "person",
-    "rider",
-    "car",
-    "truck",
-    "bus",
-    "train",
-    "motorcycle",
-    "bicycle",
-)
+from keras_sfnet import names
+
+CITYSCAPES_CLASS_NAMES = names.CITYSCAPES_CLASS_NAMES
 """The 19 Cityscapes evaluation classes, in train-id order."""
 
-CITYSCAPES_PALETTE = np.array(
-    [
-        (128, 64, 128),
-        (244, 35, 232),
-        (70, 70, 70),
-        (102, 102, 156),
-        (190, 153, 153),
-        (153, 153, 153),
-        (250, 170, 30),
-        (220, 220, 0),
-        (107, 142, 35),
-        (152, 251, 152),
-        (70, 130, 180),
-        (220, 20, 60),
-        (255, 0, 0),
-        (0, 0, 142),
-        (0, 0, 70),
-        (0, 60, 100),
-        (0, 80, 100),
-        (0, 0, 230),
-        (119, 11, 32),
-    ],
-    dtype=np.uint8,
-)
+CITYSCAPES_PALETTE = np.array(names.CITYSCAPES_PALETTE, dtype=np.uint8)
 """`(19, 3)` uint8 RGB colours of the Cityscapes train ids (official colours)."""
 CITYSCAPES_PALETTE.setflags(write=False)
 

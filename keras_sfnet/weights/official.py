@@ -456,7 +456,7 @@ def build_official_model(
     Converts every released network of the authors (ResNet-18/50/101, DFNet v1/v2 with
     or without deep supervision, STDC1/2, SFNet-Lite on ResNet-18 and STDC1/2; see
     :func:`keras_sfnet.list_models`). Reads ``.pth`` files without torch and without
-    unpickling arbitrary objects (see :mod:`keras_sfnet.convert.torch_checkpoint`);
+    unpickling arbitrary objects (see :mod:`keras_sfnet.weights.torch_checkpoint`);
     accepts a dict with ``state_dict`` or a bare state_dict, ``module.`` prefixes,
     float16/float32 tensors, STDC's aliased names. Arguments left as None are inferred
     from the tensors; given ones must fit the checkpoint.

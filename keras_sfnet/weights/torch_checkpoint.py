@@ -71,7 +71,7 @@ containers, numbers and strings, and load as such.
 
 Example:
 
->>> from keras_sfnet.convert.torch_checkpoint import read_state_dict
+>>> from keras_sfnet.weights.torch_checkpoint import read_state_dict
 >>> weights = read_state_dict("sfnet_resnet18.pth")  # doctest: +SKIP
 >>> weights["layer0.0.0.weight"].shape  # doctest: +SKIP
 (64, 3, 3, 3)
@@ -992,7 +992,7 @@ def load_torch_checkpoint(path: str | os.PathLike, *, max_bytes: int | None = No
 
     Example:
 
-    >>> from keras_sfnet.convert.torch_checkpoint import load_torch_checkpoint
+    >>> from keras_sfnet.weights.torch_checkpoint import load_torch_checkpoint
     >>> checkpoint = load_torch_checkpoint("sfnet_resnet18.pth")  # doctest: +SKIP
     >>> sorted(checkpoint)  # doctest: +SKIP
     ['command', 'epoch', 'mean_iu', 'optimizer', 'state_dict']
@@ -1100,7 +1100,7 @@ def read_state_dict(
 
     Example:
 
-    >>> from keras_sfnet.convert.torch_checkpoint import read_state_dict
+    >>> from keras_sfnet.weights.torch_checkpoint import read_state_dict
     >>> weights = read_state_dict("sfnet_resnet18.pth")  # doctest: +SKIP
     >>> weights["layer0.0.0.weight"].dtype  # doctest: +SKIP
     dtype('float32')

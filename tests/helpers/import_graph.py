@@ -19,7 +19,8 @@ MAX_LINES = 600
 
 #: The model core: these packages never import the layers above them.
 CORE = ("ops", "ops_impl", "kernels", "layers", "backbones", "decoders", "models",
-        "losses", "metrics", "optimizers", "version", "names", "backend_support", "lazy_exports",
+        "losses", "metrics", "optimizers", "names", "version", "backend_support",
+        "lazy_exports",
         "parameter_message")
 #: The one documented upward edge: SFNet.from_preset / save_to_preset /
 #: load_pretrained_weights reach the weights layer lazily (``sfnet._weights_layer``);

@@ -6,7 +6,7 @@ from keras import ops
 from keras_sfnet.ops import resize_align_corners, spatial_size
 
 
-def _check_ignore_index(ignore_index: int) -> int:
+def check_ignore_index(ignore_index: int) -> int:
     if isinstance(ignore_index, bool) or not isinstance(ignore_index, int):
         raise TypeError(
             f"`ignore_index` must be an integer. Received: ignore_index={ignore_index!r}"
