@@ -52,8 +52,8 @@ from keras_sfnet.training.sync_batchnorm import convert_to_sync_batchnorm
 from keras_sfnet.training.train_config import ARCHITECTURE_FIELDS, TrainConfig
 from keras_sfnet.training.train_result import TrainResult
 from keras_sfnet.training.training_logs import TrainingLogs
+from keras_sfnet.weights.backbone_weights import load_backbone_weights
 from keras_sfnet.weights.loading import load_pretrained_weights, pretrained_architecture
-from keras_sfnet.weights.official import load_backbone_weights
 
 __all__ = [
     "build_optimizer",

@@ -245,7 +245,7 @@ def to_official_state_dict(model) -> dict[str, np.ndarray]:
     return _table_to_state_dict(backbone_name_table(model, style))
 
 
-def _assign_from_table(table, state_dict: Mapping[str, np.ndarray], source: str, ignore=()):
+def assign_from_table(table, state_dict: Mapping[str, np.ndarray], source: str, ignore=()):
     """Checks every tensor first, then assigns: a checkpoint that does not fit loads nothing."""
     expected = {}
     for name, layer in table:
@@ -281,7 +281,7 @@ def _assign_from_table(table, state_dict: Mapping[str, np.ndarray], source: str,
     return len(expected)
 
 
-def _as_state_dict(checkpoint) -> tuple[dict, str]:
+def as_state_dict(checkpoint) -> tuple[dict, str]:
     if isinstance(checkpoint, (str, os.PathLike)):
         from keras_sfnet.weights.torch_checkpoint import read_state_dict
 
@@ -416,7 +416,7 @@ def _load_into(model: keras.Model, state_dict, source: str) -> int:
                 )
             ),
         )
-    return _assign_from_table(official_name_table(model), state_dict, source, ignore=unused)
+    return assign_from_table(official_name_table(model), state_dict, source, ignore=unused)
 
 
 def load_official_weights(model: keras.Model, checkpoint) -> keras.Model:
@@ -431,7 +431,7 @@ def load_official_weights(model: keras.Model, checkpoint) -> keras.Model:
     >>> model = SFNet("resnet18", num_classes=19)
     >>> load_official_weights(model, "sfnet_r18_cityscapes.pth")  # doctest: +SKIP
     """
-    state_dict, source = _as_state_dict(checkpoint)
+    state_dict, source = as_state_dict(checkpoint)
     count = _load_into(model, state_dict, source)
     logger.info("Loaded %d tensors from %s", count, source)
     return model
@@ -479,7 +479,7 @@ def build_official_model(
     Example:
     >>> model = build_official_model("sfnet_lite_stdcv1.pth", SFNet)  # doctest: +SKIP
     """
-    state_dict, source = _as_state_dict(checkpoint)
+    state_dict, source = as_state_dict(checkpoint)
     inferred = infer_official_config(state_dict)
     if (num_classes not in (None, inferred["num_classes"])) or (
         deep_supervision not in (None, inferred["deep_supervision"])
@@ -517,21 +517,6 @@ def build_official_model(
     return model
 
 
-def detect_backbone_style(state_dict: Mapping[str, np.ndarray]) -> str:
-    """``"sfnet"``, ``"imagenet_deep"`` or ``"torchvision"`` from the tensor names."""
-    if "layer0.0.0.weight" in state_dict:
-        return "sfnet"
-    if "conv1.0.weight" in state_dict:
-        return "imagenet_deep"
-    if "conv1.weight" in state_dict:
-        return "torchvision"
-    raise CheckpointMismatchError(
-        "Not a ResNet checkpoint keras_sfnet knows: expected 'layer0.0.0.weight' (SFNet), "
-        "'conv1.0.weight' (the authors' deep-stem ImageNet ResNet) or 'conv1.weight' "
-        "(torchvision ResNet)."
-    )
-
-
 def resolve_stdc_aliases(state_dict: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Keeps one name of each STDC alias pair (``x2..x32.0.K.*`` -> ``features.K.*``).
 
@@ -553,58 +538,3 @@ def resolve_stdc_aliases(state_dict: Mapping[str, np.ndarray]) -> dict[str, np.n
         if canonical not in state_dict:
             resolved[canonical] = value
     return resolved
-
-
-def _load_encoder_weights(backbone, state_dict, source):
-    """Loads a DFNet/STDC/ShuffleNetV2 trunk, ignoring modules the encoder does not have."""
-    prefix = "backbone." if any(k.startswith("backbone.") for k in state_dict) else ""
-    state_dict = resolve_stdc_aliases(state_dict)
-    table = encoder_name_table(backbone, prefix)
-    modules = {name[len(prefix) :].split(".")[0] for name, _ in table}
-    ignored = [
-        k
-        for k in state_dict
-        if not k.startswith(prefix) or k[len(prefix) :].split(".")[0] not in modules
-    ]
-    if ignored:
-        logger.info(
-            "Skipped %d tensors of %s that the encoder does not build (first %r: "
-            "classifier or decoder)",
-            len(ignored),
-            source,
-            ignored[0],
-        )
-    kept = {k: v for k, v in state_dict.items() if k not in set(ignored)}
-    return _assign_from_table(table, kept, source)
-
-
-def load_backbone_weights(backbone, checkpoint, style: str | None = None):
-    """Loads ImageNet (or SFNet-trunk) weights into an encoder, for fine-tuning.
-
-    Accepts, for a :class:`~keras_sfnet.backbones.ResNetBackbone`, the authors'
-    ``resnet18-deep-inplane128.pth`` / ``resnet50-deep.pth`` / ``resnet101-deep.pth``
-    (deep stem), torchvision ResNet state_dicts (build the backbone with
-    ``stem="standard"``), or an SFNet checkpoint (its trunk); the classifier (``fc.*``)
-    and an SFNet ``head.*`` are ignored. For the light encoders: the authors'
-    ``df1_imagenet.pth`` / ``df2_imagenet.pth`` (:class:`DFNetBackbone`),
-    ``STDCNet813_73.91.tar`` / ``STDCNet1446_76.47.tar`` (:class:`STDCBackbone`;
-    aliases read once, the ImageNet classifier skipped), torchvision
-    ``shufflenet_v2_x1_0`` state_dicts (:class:`ShuffleNetV2Backbone`; ``fc`` and, with
-    ``p5="stage4"``, ``conv5`` skipped), or one of the authors' SFNet checkpoints
-    (``backbone.*``). Modules the encoder does not build are skipped with one log line;
-    tensors of the modules it builds must all fit.
-
-    Example:
-    >>> model = SFNet("resnet18", num_classes=19)
-    >>> load_backbone_weights(model.backbone, "resnet18-deep-inplane128.pth")  # doctest: +SKIP
-    """
-    state_dict, source = _as_state_dict(checkpoint)
-    if not isinstance(backbone, ResNetBackbone):
-        count = _load_encoder_weights(backbone, state_dict, source)
-        logger.info("Loaded %d %s tensors from %s", count, type(backbone).__name__, source)
-        return backbone
-    style = style or detect_backbone_style(state_dict)
-    table = backbone_name_table(backbone, style)
-    count = _assign_from_table(table, state_dict, source, ignore=("fc.", "head."))
-    logger.info("Loaded %d backbone tensors (%s) from %s", count, style, source)
-    return backbone
