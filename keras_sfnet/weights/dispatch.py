@@ -17,11 +17,11 @@ import keras
 
 from keras_sfnet.models.sfnet import SFNet
 from keras_sfnet.weights.loading import (
-    WEIGHT_SOURCES,
     describe_source,
     load_pretrained_weights,
     pretrained_architecture,
     source_model,
+    source_path,
     weights_file_num_classes,
 )
 from keras_sfnet.weights.official import build_official_model
@@ -84,12 +84,7 @@ def load_model(source, **overrides) -> keras.Model:
     """
     if isinstance(source, keras.Model):
         return _with_overrides(source, overrides)
-    if not isinstance(source, (str, os.PathLike)):
-        raise TypeError(
-            f"The model source must be one of {list(WEIGHT_SOURCES)}. "
-            f"Received: {type(source).__name__}"
-        )
-    path = os.fspath(source)
+    path = source_path(source, "The model source")
     if is_preset(path):
         return load_preset_model(path, **overrides)
     if not os.path.exists(path):

@@ -42,6 +42,7 @@ __all__ = [
     "pretrained_architecture",
     "save_preset",
     "source_model",
+    "source_path",
     "weights_file_num_classes",
 ]
 
@@ -54,6 +55,20 @@ WEIGHT_SOURCES = (
     "a preset folder or 'hf://' / 'kaggle://' handle",
     "an authors' '.pth' checkpoint",
 )
+
+
+def source_path(source, what: str = "The pretrained weights") -> str:
+    """The path of a file or preset source; a TypeError naming the accepted sources.
+
+    Example:
+    >>> source_path("runs/demo/model.keras")
+    'runs/demo/model.keras'
+    """
+    if not isinstance(source, (str, os.PathLike)):
+        raise TypeError(
+            f"{what} must be one of {list(WEIGHT_SOURCES)}. Received: {type(source).__name__}"
+        )
+    return os.fspath(source)
 
 
 def pretrained_architecture(source) -> dict | None:
@@ -75,12 +90,7 @@ def pretrained_architecture(source) -> dict | None:
     """
     if isinstance(source, keras.Model):
         return architecture_of_config(source.get_config())
-    if not isinstance(source, (str, os.PathLike)):
-        raise TypeError(
-            f"The pretrained weights must be one of {list(WEIGHT_SOURCES)}. "
-            f"Received: {type(source).__name__}"
-        )
-    path = os.fspath(source)
+    path = source_path(source)
     if is_preset(path):
         values = read_json_or_none(preset_file(path, CONFIG_FILE))
         if not isinstance(values, dict) or not isinstance(values.get("config"), dict):
@@ -145,12 +155,7 @@ def source_model(source, model_class, like=None) -> keras.Model:
     """
     if isinstance(source, keras.Model):
         return source
-    if not isinstance(source, (str, os.PathLike)):
-        raise TypeError(
-            f"The pretrained weights must be one of {list(WEIGHT_SOURCES)}. "
-            f"Received: {type(source).__name__}"
-        )
-    path = os.fspath(source)
+    path = source_path(source)
     if is_preset(path):
         return load_preset_model(path)
     if not os.path.exists(path):
