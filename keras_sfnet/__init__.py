@@ -35,8 +35,10 @@ _SUBPACKAGES = (
     "metrics",
     "models",
     "ops",
+    "optimizers",
     "training",
     "visualize",
+    "weights",
 )
 _LAZY_NAMES = {
     "Segmenter": "keras_sfnet.inference.segmenter",

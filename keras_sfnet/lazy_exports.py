@@ -10,9 +10,10 @@ saying what to install.
 from __future__ import annotations
 
 import importlib
+import warnings
 from collections.abc import Callable, Mapping
 
-__all__ = ["SUBMODULE", "lazy_exports"]
+__all__ = ["SUBMODULE", "lazy_exports", "moved_names"]
 
 SUBMODULE = "<submodule>"
 """The value of :func:`lazy_exports` names that exports a submodule."""
@@ -59,3 +60,35 @@ def lazy_exports(package: str, names: Mapping[str, str]) -> tuple[Callable, Call
         return sorted(names)
 
     return __getattr__, __dir__
+
+
+def moved_names(module: str, names: Mapping[str, str]) -> Callable:
+    """``__getattr__`` for a module whose public names moved: deprecated aliases.
+
+    Each access warns (``DeprecationWarning`` naming the new home) and returns the
+    object from its new module, imported by name at that moment. Library code never
+    goes through these aliases; they keep users' old import paths working.
+
+    Args:
+        module: the old module's ``__name__``.
+        names: public name -> absolute path of the module that now defines it.
+
+    Example:
+    >>> getattr_ = moved_names("old", {"dumps": "json"})
+    >>> getattr_("dumps")([1])  # doctest: +SKIP
+    '[1]'
+    """
+
+    def __getattr__(name: str):
+        new_module = names.get(name)
+        if new_module is None:
+            raise AttributeError(f"module {module!r} has no attribute {name!r}")
+        warnings.warn(
+            f"`{module}.{name}` moved to `{new_module}.{name}`; import it from there "
+            "(the old path is deprecated).",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return getattr(_import(new_module, module), name)
+
+    return __getattr__

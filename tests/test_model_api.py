@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 import keras_sfnet
-from keras_sfnet.models import load_preset_metadata, load_pretrained_weights
-from keras_sfnet.models.presets import CONFIG_FILE, METADATA_FILE, PREPROCESSOR_FILE, WEIGHTS_FILE
+from keras_sfnet.weights import load_preset_metadata, load_pretrained_weights
+from keras_sfnet.weights.presets import CONFIG_FILE, METADATA_FILE, PREPROCESSOR_FILE, WEIGHTS_FILE
 
 MEAN = np.array([0.485, 0.456, 0.406], np.float32)
 STD = np.array([0.229, 0.224, 0.225], np.float32)
@@ -111,7 +111,7 @@ def test_load_pretrained_weights_keeps_all_but_the_class_heads(tmp_path, caplog)
     for source in (tmp_path / "m.keras", tmp_path / "m.weights.h5"):
         model = tiny(num_classes=3, deep_supervision=True, seed=2)
         fresh_kernel = model.classifier.kernel.numpy().copy()
-        with caplog.at_level("INFO", logger="keras_sfnet.models.weight_transfer"):
+        with caplog.at_level("INFO", logger="keras_sfnet.weights.transfer"):
             fresh = load_pretrained_weights(model, source)
         assert fresh == [
             "classifier",
@@ -395,8 +395,8 @@ def plain_source(tmp_path_factory):
 
 
 def test_init_from_builds_the_source_architecture(plain_source, caplog):
-    from keras_sfnet.models import pretrained_architecture
     from keras_sfnet.training import TrainConfig, build_training_model, resolve_architecture
+    from keras_sfnet.weights import pretrained_architecture
 
     pretrained, root = plain_source
     sources = [root / "m.keras", root / "preset", root / "run/checkpoints/ckpt-5.weights.h5"]
@@ -436,7 +436,7 @@ def test_init_from_builds_the_source_architecture(plain_source, caplog):
 
 
 def test_pretrained_model_and_weights_file_with_its_config(plain_source):
-    from keras_sfnet.models import pretrained_model
+    from keras_sfnet.weights import pretrained_model
 
     pretrained, root = plain_source
     model = pretrained_model(root / "run/checkpoints/ckpt-5.weights.h5", num_classes=2)

@@ -14,7 +14,7 @@ def keras_train_step(model: keras.Model, input_shape, num_classes: int) -> Calla
     """A callable running ``model.train_on_batch`` on a fixed random batch.
 
     The model is compiled as it is trained (graph mode, no XLA on CPU): the
-    authors' SGD (:class:`keras_sfnet.training.optimizers.CoupledWeightDecaySGD`,
+    authors' SGD (:class:`keras_sfnet.optimizers.CoupledWeightDecaySGD`,
     momentum 0.9, weight decay 5e-4) and plain cross-entropy with ignore label 255 on
     the main logits (:class:`keras_sfnet.losses.SegmentationCrossEntropy`), the same
     loss the torch reference step uses.
@@ -34,7 +34,7 @@ def keras_train_step(model: keras.Model, input_shape, num_classes: int) -> Calla
     True
     """
     from keras_sfnet.losses import SegmentationCrossEntropy
-    from keras_sfnet.training.optimizers import CoupledWeightDecaySGD
+    from keras_sfnet.optimizers import CoupledWeightDecaySGD
 
     model.compile(
         optimizer=CoupledWeightDecaySGD(learning_rate=0.01, momentum=0.9, weight_decay=5e-4),

@@ -1,20 +1,13 @@
-"""The authors' tensor names for the light encoders (DFNet, STDC, ShuffleNetV2).
+"""Old home of the light encoders' name tables: see :mod:`keras_sfnet.weights.encoder_names`."""
 
-Each function returns ``[(torch module name, layer)]`` for every conv and BatchNorm of
-one encoder, the names its PyTorch twin uses (``prefix`` is prepended: ``"backbone."``
-inside the authors' SFNet checkpoints, ``""`` in ImageNet files). Layer names are
-parsed, never guessed: a layer the table does not know raises.
-"""
-
-from __future__ import annotations
-
-import re
-
-import keras
-
-from keras_sfnet.backbones.dfnet import DFNetBackbone
-from keras_sfnet.backbones.shufflenet_v2 import ShuffleNetV2Backbone
-from keras_sfnet.backbones.stdc import STDC_LAYERS, STDCBackbone
+from keras_sfnet.weights.encoder_names import (
+    STDC_ALIAS,
+    STDC_CLASSIFIER,
+    dfnet_name_table,
+    encoder_name_table,
+    shufflenet_v2_name_table,
+    stdc_name_table,
+)
 
 __all__ = [
     "STDC_ALIAS",
@@ -24,139 +17,3 @@ __all__ = [
     "shufflenet_v2_name_table",
     "stdc_name_table",
 ]
-
-STDC_CLASSIFIER = ("conv_last.", "fc.", "bn.", "linear.")
-"""The STDC ImageNet classifier: in every STDC state_dict, never called by segmentation."""
-STDC_ALIAS = re.compile(r"^(?P<prefix>.*)x(?:2|4|8|16|32)\.0\.(?P<index>\d+)\.(?P<rest>.+)$")
-"""``x2/x4/x8/x16/x32.0.K.*``: second names of ``features.K.*`` in STDC state_dicts."""
-
-_BASIC_PART = {"shortcut_conv": "downsample.0", "shortcut_bn": "downsample.1"}
-_DFNET_STEM = {"stem1_conv": "0", "stem1_bn": "1", "stem2_conv": "3", "stem2_bn": "4"}
-_DFNET_BLOCK = re.compile(r"^(stage\d(?:_\d)?)_block(\d+)_(conv\d|bn\d|shortcut_conv|shortcut_bn)$")
-_STDC_STEM = {
-    "stem1_conv": "0.conv",
-    "stem1_bn": "0.bn",
-    "stem2_conv": "1.conv",
-    "stem2_bn": "1.bn",
-}
-_STDC_BLOCK = re.compile(r"^stage(\d)_block(\d+)_(convx\d|avd)_(conv|bn)$")
-_SHUFFLE_PART = {
-    "branch1_dw_conv": "branch1.0",
-    "branch1_dw_bn": "branch1.1",
-    "branch1_pw_conv": "branch1.2",
-    "branch1_pw_bn": "branch1.3",
-    "branch2_pw1_conv": "branch2.0",
-    "branch2_pw1_bn": "branch2.1",
-    "branch2_dw_conv": "branch2.3",
-    "branch2_dw_bn": "branch2.4",
-    "branch2_pw2_conv": "branch2.5",
-    "branch2_pw2_bn": "branch2.6",
-}
-_SHUFFLE_STEM = {
-    "conv1_conv": "conv1.0",
-    "conv1_bn": "conv1.1",
-    "conv5_conv": "conv5.0",
-    "conv5_bn": "conv5.1",
-}
-_SHUFFLE_BLOCK = re.compile(r"^(stage\d)_block(\d+)_(.+)$")
-
-
-_WEIGHTED = (
-    keras.layers.Conv2D,
-    keras.layers.DepthwiseConv2D,
-    keras.layers.BatchNormalization,
-)
-
-
-def _weighted_layers(model):
-    return [layer for layer in model.layers if isinstance(layer, _WEIGHTED)]
-
-
-def _unknown(layer):
-    return ValueError(f"No checkpoint name for encoder layer {layer.name!r}")
-
-
-def dfnet_name_table(backbone: DFNetBackbone, prefix: str = "backbone."):
-    """Names of ``network/dfnet.py``: ``stage1.{0,1,3,4}``, ``stageN[_M].J.{conv1,...}``.
-
-    Example:
-    >>> dfnet_name_table(DFNetBackbone(1))[0][0]
-    'backbone.stage1.0'
-    """
-    table = []
-    for layer in _weighted_layers(backbone):
-        if layer.name in _DFNET_STEM:
-            table.append((f"{prefix}stage1.{_DFNET_STEM[layer.name]}", layer))
-            continue
-        match = _DFNET_BLOCK.match(layer.name)
-        if match is None:
-            raise _unknown(layer)
-        stage, block, part = match.groups()
-        table.append((f"{prefix}{stage}.{int(block) - 1}.{_BASIC_PART.get(part, part)}", layer))
-    return table
-
-
-def stdc_name_table(backbone: STDCBackbone, prefix: str = "backbone."):
-    """Names of ``network/stdcnet.py`` under ``features.K`` (one name of each alias pair).
-
-    Example:
-    >>> stdc_name_table(STDCBackbone(1))[0][0]
-    'backbone.features.0.conv'
-    """
-    layers = STDC_LAYERS[backbone.version]
-    first = {3: 2, 4: 2 + layers[0], 5: 2 + layers[0] + layers[1]}
-    table = []
-    for layer in _weighted_layers(backbone):
-        if layer.name in _STDC_STEM:
-            table.append((f"{prefix}features.{_STDC_STEM[layer.name]}", layer))
-            continue
-        match = _STDC_BLOCK.match(layer.name)
-        if match is None:
-            raise _unknown(layer)
-        stage, block, unit, kind = match.groups()
-        index = first[int(stage)] + int(block) - 1
-        if unit == "avd":
-            part = "avd_layer.0" if kind == "conv" else "avd_layer.1"
-        else:
-            part = f"conv_list.{unit[-1]}.{kind}"
-        table.append((f"{prefix}features.{index}.{part}", layer))
-    return table
-
-
-def shufflenet_v2_name_table(backbone: ShuffleNetV2Backbone, prefix: str = ""):
-    """torchvision's ``shufflenet_v2_x1_0`` names (``conv1.0``, ``stage2.0.branch1.0``, ...).
-
-    Example:
-    >>> shufflenet_v2_name_table(ShuffleNetV2Backbone())[0][0]
-    'conv1.0'
-    """
-    table = []
-    for layer in _weighted_layers(backbone):
-        if layer.name in _SHUFFLE_STEM:
-            table.append((f"{prefix}{_SHUFFLE_STEM[layer.name]}", layer))
-            continue
-        match = _SHUFFLE_BLOCK.match(layer.name)
-        if match is None or match.group(3) not in _SHUFFLE_PART:
-            raise _unknown(layer)
-        stage, block, part = match.groups()
-        table.append((f"{prefix}{stage}.{int(block) - 1}.{_SHUFFLE_PART[part]}", layer))
-    return table
-
-
-def encoder_name_table(backbone, prefix: str = "backbone."):
-    """The name table of any light encoder (DFNet, STDC, ShuffleNetV2).
-
-    Example:
-    >>> encoder_name_table(STDCBackbone(2), prefix="")[0][0]
-    'features.0.conv'
-    """
-    if isinstance(backbone, DFNetBackbone):
-        return dfnet_name_table(backbone, prefix)
-    if isinstance(backbone, STDCBackbone):
-        return stdc_name_table(backbone, prefix)
-    if isinstance(backbone, ShuffleNetV2Backbone):
-        return shufflenet_v2_name_table(backbone, prefix)
-    raise TypeError(
-        "`backbone` must be a DFNetBackbone, STDCBackbone or ShuffleNetV2Backbone. "
-        f"Received: {type(backbone).__name__}"
-    )

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
+from keras_sfnet.metrics.confusion_matrix import ConfusionMatrix
 from keras_sfnet.parameter_message import Parameter, ParameterMessage
 
 __all__ = [
@@ -179,23 +180,17 @@ class ParityReport:
 def mean_iou(labels: np.ndarray, predictions: np.ndarray, num_classes: int) -> float:
     """Mean IoU over the classes present in labels or predictions (255 ignored).
 
+    :class:`keras_sfnet.metrics.ConfusionMatrix`'s mIoU (the Cityscapes definition),
+    1.0 when no labelled pixel is left.
+
     Example:
     >>> mean_iou(np.array([0, 1, 1]), np.array([0, 1, 0]), 2)
     0.5
     """
-    labels = np.asarray(labels).reshape(-1).astype(np.int64)
-    predictions = np.asarray(predictions).reshape(-1).astype(np.int64)
-    valid = (labels >= 0) & (labels < num_classes)
-    confusion = np.bincount(
-        labels[valid] * num_classes + np.clip(predictions[valid], 0, num_classes - 1),
-        minlength=num_classes * num_classes,
-    ).reshape(num_classes, num_classes)
-    true_positive = np.diag(confusion).astype(np.float64)
-    union = confusion.sum(0) + confusion.sum(1) - true_positive
-    present = union > 0
-    if not present.any():
-        return 1.0
-    return float(np.mean(true_positive[present] / union[present]))
+    matrix = ConfusionMatrix(num_classes)
+    matrix.update(np.asarray(labels), np.clip(predictions, 0, num_classes - 1))
+    miou = matrix.mean_iou()
+    return 1.0 if np.isnan(miou) else miou  # no pixel of any class: nothing lost
 
 
 def _resize(image: np.ndarray, size: tuple[int, int], nearest: bool = False) -> np.ndarray:

@@ -85,7 +85,7 @@ def load_model_classes(path):
     ('background', 'cat', 'dog')
     """
     from keras_sfnet.data import DatasetInfo
-    from keras_sfnet.models.presets import is_preset, load_preset_metadata
+    from keras_sfnet.weights.presets import is_preset, load_preset_metadata
 
     path = os.fspath(path)
     record = None
@@ -114,7 +114,7 @@ def segmenter_options(path) -> dict:
     >>> segmenter_options("runs/mine/model.keras")  # doctest: +SKIP
     {}
     """
-    from keras_sfnet.models.presets import is_preset, segmenter_arguments
+    from keras_sfnet.weights.presets import is_preset, segmenter_arguments
 
     return segmenter_arguments(path) if is_preset(path) else {}
 
@@ -184,6 +184,9 @@ def model_class_info(
 def load_segmentation_model(path: str | os.PathLike, **kwargs) -> keras.Model:
     """Loads a segmentation model from a `.keras` file, a preset or an authors' `.pth`.
 
+    The inference name of the one dispatcher, `keras_sfnet.weights.load_model`
+    (which also reads a `.weights.h5` file with its `config.json`).
+
     - `.keras`: `keras.saving.load_model` (SFNet's classes are registered, no
       `custom_objects` needed); the model is loaded without compiling.
     - a preset folder (or `hf://` / `kaggle://` handle): `load_preset_model`
@@ -207,36 +210,11 @@ def load_segmentation_model(path: str | os.PathLike, **kwargs) -> keras.Model:
     Example:
     >>> model = load_segmentation_model("sfnet_r18_cityscapes.keras")  # doctest: +SKIP
     """
+    from keras_sfnet.weights.dispatch import load_model
+
     path = os.fspath(path)
-    from keras_sfnet.models.presets import is_preset
-
-    if is_preset(path):
-        from keras_sfnet.models.presets import load_preset_model
-
-        return load_preset_model(path, **kwargs)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"Model file '{path}' does not exist.")
-    lower = path.lower()
-    if lower.endswith(".keras"):
-        import keras_sfnet.models  # noqa: F401  (registers the serializable classes)
-
-        if kwargs:
-            raise ValueError(
-                f"Extra arguments apply to .pth checkpoints only. Received: {sorted(kwargs)}"
-            )
-        if not zipfile.is_zipfile(path):
-            # Keras would report this as "File not found" although the file exists.
-            raise ValueError(
-                f"'{path}' is not a valid .keras file: a .keras file is a zip archive and "
-                "this one is corrupt, truncated or of another format. Save the model again "
-                "with `model.save(path)`."
-            )
-        return keras.saving.load_model(path, compile=False)
-    if lower.endswith((".pth", ".pt", ".pth.tar", ".tar")):
-        from keras_sfnet.convert import from_official_checkpoint
-
-        return from_official_checkpoint(path, **kwargs)
-    raise ValueError(
-        "The model must be a '.keras' file, a preset folder (holding config.json) or handle, "
-        f"or the authors' '.pth' checkpoint. Received: path='{path}'"
-    )
+    if kwargs and path.lower().endswith(".keras") and os.path.isfile(path):
+        raise ValueError(
+            f"Extra arguments apply to .pth checkpoints only. Received: {sorted(kwargs)}"
+        )
+    return load_model(path, **kwargs)

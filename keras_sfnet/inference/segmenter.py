@@ -151,7 +151,7 @@ class Segmenter:
         Example:
         >>> segmenter = Segmenter.from_preset("my_preset", flip=True)  # doctest: +SKIP
         """
-        from keras_sfnet.models.presets import load_preset_model, segmenter_arguments
+        from keras_sfnet.weights.presets import load_preset_model, segmenter_arguments
 
         return cls(load_preset_model(preset), **{**segmenter_arguments(preset), **kwargs})
 

@@ -3,6 +3,7 @@
 from keras_sfnet.losses.deep_supervision import (
     DEEP_SUPERVISION_OUTPUTS,
     deep_supervision_losses,
+    labels_for_outputs,
     replicate_labels,
 )
 from keras_sfnet.losses.ohem_cross_entropy import OHEMCrossEntropy
@@ -13,5 +14,6 @@ __all__ = [
     "OHEMCrossEntropy",
     "SegmentationCrossEntropy",
     "deep_supervision_losses",
+    "labels_for_outputs",
     "replicate_labels",
 ]

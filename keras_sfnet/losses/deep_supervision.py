@@ -63,6 +63,20 @@ def deep_supervision_losses(
     return losses, weights
 
 
+def labels_for_outputs(y, output_names: Sequence[str]) -> dict:
+    """The one label given to every output: ``{name: y for name in output_names}``.
+
+    The deep-supervision label replication, written once: `SFNet.compute_loss`
+    (through `keras_sfnet.models.recipe.replicate_for_outputs`) and
+    :func:`replicate_labels` (for `tf.data`) both use it.
+
+    Example:
+    >>> labels_for_outputs(3, ("logits", "aux_p4"))
+    {'logits': 3, 'aux_p4': 3}
+    """
+    return {name: y for name in output_names}
+
+
 def replicate_labels(
     output_names: Sequence[str] = DEEP_SUPERVISION_OUTPUTS,
 ) -> Callable:
@@ -85,6 +99,6 @@ def replicate_labels(
     output_names = tuple(output_names)
 
     def _map(x, y, *rest):
-        return (x, {name: y for name in output_names}, *rest)
+        return (x, labels_for_outputs(y, output_names), *rest)
 
     return _map

@@ -1,39 +1,34 @@
-"""Segmentation models, their presets and fine-tuning helpers."""
+"""Segmentation models and their family table.
 
+The weight sources (presets, fine-tuning transfer, the authors' checkpoints) live in
+:mod:`keras_sfnet.weights`; their old names here are deprecated aliases.
+"""
+
+from keras_sfnet.lazy_exports import moved_names
 from keras_sfnet.models.family import (
     CONFIGURATIONS,
     ModelConfiguration,
     get_configuration,
     list_models,
 )
-from keras_sfnet.models.presets import (
-    is_preset,
-    load_preset_metadata,
-    load_preset_model,
-    load_preset_preprocessor,
-    save_preset,
-)
 from keras_sfnet.models.sfnet import SFNet
-from keras_sfnet.models.weight_transfer import (
-    load_pretrained_weights,
-    pretrained_architecture,
-    pretrained_model,
-    transfer_weights,
-)
 
 __all__ = [
     "CONFIGURATIONS",
     "ModelConfiguration",
     "SFNet",
     "get_configuration",
-    "is_preset",
     "list_models",
-    "load_preset_metadata",
-    "load_preset_model",
-    "load_preset_preprocessor",
-    "load_pretrained_weights",
-    "pretrained_architecture",
-    "pretrained_model",
-    "save_preset",
-    "transfer_weights",
 ]
+
+__getattr__ = moved_names(__name__, {
+    "is_preset": "keras_sfnet.weights.presets",
+    "load_preset_metadata": "keras_sfnet.weights.presets",
+    "load_preset_model": "keras_sfnet.weights.presets",
+    "load_preset_preprocessor": "keras_sfnet.weights.presets",
+    "save_preset": "keras_sfnet.weights.presets",
+    "load_pretrained_weights": "keras_sfnet.weights.loading",
+    "pretrained_architecture": "keras_sfnet.weights.loading",
+    "pretrained_model": "keras_sfnet.weights.dispatch",
+    "transfer_weights": "keras_sfnet.weights.transfer",
+})  # fmt: skip

@@ -11,15 +11,9 @@ from keras_sfnet.decoders.decoder_factory import build_decoder
 from keras_sfnet.decoders.lite_aligned_fpn import LITE_LEVELS, LiteAlignedFPN
 from keras_sfnet.decoders.switches import changed_switches, check_switches, is_released
 from keras_sfnet.layers.resize_like import ResizeLike
-from keras_sfnet.models.compile_defaults import (
-    DEFAULT_DECAY_STEPS,
-    default_compile_arguments,
-    replicate_for_outputs,
-)
 from keras_sfnet.models.dtype_policy_scope import built_under_dtype_policy
 from keras_sfnet.models.family import get_configuration
-from keras_sfnet.models.presets import load_preset_model, save_preset
-from keras_sfnet.models.weight_transfer import load_pretrained_weights
+from keras_sfnet.models.recipe import DEFAULT_DECAY_STEPS, compile_arguments, replicate_for_outputs
 from keras_sfnet.names import HEADS, LITE_BACKBONES  # noqa: F401 (re-exported)
 
 # The authors' fpn_dim for each (head, backbone).
@@ -52,6 +46,18 @@ def deep_supervision_outputs(backbone: str) -> tuple[str, ...]:
         )
     levels = DECODER_LEVELS[backbone][:-1]
     return ("logits", *(f"aux_{k.lower()}" for k in reversed(levels)))
+
+
+def _weights_layer():
+    """The model core's one way up: :mod:`keras_sfnet.weights.loading`, imported lazily.
+
+    ``from_preset``, ``save_to_preset`` and ``load_pretrained_weights`` reach the
+    weights layer through here; that module never imports this one (it is given the
+    model class), so the import graph has no cycle.
+    """
+    from keras_sfnet.weights import loading
+
+    return loading
 
 
 def _check_images(inputs) -> None:
@@ -443,7 +449,7 @@ class SFNet(keras.Model):
         >>> model = SFNet(num_classes=4, decoder_filters=16)
         >>> model.compile()
         """
-        arguments = default_compile_arguments(
+        arguments = compile_arguments(
             self,
             optimizer,
             loss,
@@ -476,7 +482,7 @@ class SFNet(keras.Model):
     def load_pretrained_weights(self, source, allow_new_heads: bool = True) -> list[str]:
         """Loads pretrained weights, keeping fresh class heads if ``num_classes`` differs.
 
-        See :func:`keras_sfnet.models.load_pretrained_weights`: ``source`` is a
+        See :func:`keras_sfnet.weights.load_pretrained_weights`: ``source`` is a
         ``.keras`` file, a ``.weights.h5`` file, a preset (folder or handle), an
         authors' ``.pth`` checkpoint or a ``keras.Model``. Returns the names of the
         layers left freshly initialised (also logged).
@@ -486,7 +492,9 @@ class SFNet(keras.Model):
         >>> model.load_pretrained_weights("sfnet_r18_cityscapes.pth")  # doctest: +SKIP
         ['classifier']
         """
-        return load_pretrained_weights(self, source, allow_new_heads=allow_new_heads)
+        return _weights_layer().load_pretrained_weights(
+            self, source, allow_new_heads=allow_new_heads
+        )
 
     def save_to_preset(
         self,
@@ -514,7 +522,7 @@ class SFNet(keras.Model):
         >>> model = SFNet(num_classes=2, decoder_filters=16)
         >>> model.save_to_preset("my_preset", class_names=["road", "car"])  # doctest: +SKIP
         """
-        return save_preset(
+        return _weights_layer().save_preset(
             self,
             preset_dir,
             class_names=class_names,
@@ -540,7 +548,7 @@ class SFNet(keras.Model):
         Example:
         >>> model = SFNet.from_preset("runs/cs_r18/preset", num_classes=5)  # doctest: +SKIP
         """
-        model = load_preset_model(preset, num_classes=num_classes, **kwargs)
+        model = _weights_layer().load_preset_model(preset, num_classes=num_classes, **kwargs)
         if not isinstance(model, cls):
             raise TypeError(
                 f"The preset '{preset}' holds a {type(model).__name__}, not a {cls.__name__}."

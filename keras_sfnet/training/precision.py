@@ -7,6 +7,8 @@ from collections.abc import Iterator
 
 import keras
 
+from keras_sfnet.models.dtype_policy_scope import dtype_policy_scope
+
 __all__ = ["POLICIES", "precision_policy", "wrap_loss_scale"]
 
 POLICIES = {"off": "float32", "float16": "mixed_float16", "bfloat16": "mixed_bfloat16"}
@@ -25,7 +27,10 @@ def _policy_name(mode: str) -> str:
 
 @contextlib.contextmanager
 def precision_policy(mode: str) -> Iterator[keras.DTypePolicy]:
-    """Sets Keras' global dtype policy for the block, then restores the old one.
+    """Sets Keras' default dtype policy for the block, then restores the old one.
+
+    The training-mode names of the one dtype-policy scope,
+    :func:`keras_sfnet.models.dtype_policy_scope.dtype_policy_scope`.
 
     Build the model inside the block: layers keep the policy they were
     created with, so training and saving after the block stay mixed. Logits,
@@ -42,12 +47,8 @@ def precision_policy(mode: str) -> Iterator[keras.DTypePolicy]:
     >>> with precision_policy("bfloat16"):
     ...     model = keras_sfnet.SFNet(num_classes=19)  # doctest: +SKIP
     """
-    previous = keras.config.dtype_policy()
-    keras.config.set_dtype_policy(_policy_name(mode))
-    try:
-        yield keras.config.dtype_policy()
-    finally:
-        keras.config.set_dtype_policy(previous)
+    with dtype_policy_scope(_policy_name(mode)) as policy:
+        yield policy
 
 
 def wrap_loss_scale(optimizer: keras.optimizers.Optimizer, mode: str) -> keras.optimizers.Optimizer:

@@ -15,15 +15,14 @@ from typing import Any
 import keras
 import tensorflow as tf
 
-from keras_sfnet.convert.official import load_backbone_weights
 from keras_sfnet.data import DatasetInfo, list_files
-from keras_sfnet.losses import (
-    OHEMCrossEntropy,
-    SegmentationCrossEntropy,
-    deep_supervision_losses,
+from keras_sfnet.models import SFNet
+from keras_sfnet.models.recipe import (
+    compile_arguments,
+    recipe_loss,
+    recipe_metric,
+    recipe_optimizer,
 )
-from keras_sfnet.metrics import MeanIoU
-from keras_sfnet.models import SFNet, load_pretrained_weights, pretrained_architecture
 from keras_sfnet.models.sfnet import deep_supervision_outputs
 from keras_sfnet.parameter_message import Parameter, ParameterMessage
 from keras_sfnet.training.checkpointing import (
@@ -32,9 +31,7 @@ from keras_sfnet.training.checkpointing import (
     restore_checkpoint,
 )
 from keras_sfnet.training.distribution import get_strategy, is_chief
-from keras_sfnet.training.optimizers import CoupledWeightDecaySGD
 from keras_sfnet.training.precision import precision_policy, wrap_loss_scale
-from keras_sfnet.training.schedules import PolyDecay
 from keras_sfnet.training.step_limit import StepLimit
 from keras_sfnet.training.sync_batchnorm import convert_to_sync_batchnorm
 from keras_sfnet.training.train_config import ARCHITECTURE_FIELDS, TrainConfig
@@ -59,6 +56,8 @@ from keras_sfnet.training.training_data import (
     val_dataset as _val_data,
 )
 from keras_sfnet.training.training_logs import TrainingLogs
+from keras_sfnet.weights.backbone_weights import load_backbone_weights
+from keras_sfnet.weights.loading import load_pretrained_weights, pretrained_architecture
 
 __all__ = [
     "build_optimizer",
@@ -200,21 +199,16 @@ def build_optimizer(config: TrainConfig, total_steps: int) -> keras.optimizers.O
     Example:
     >>> opt = build_optimizer(TrainConfig(dataset="synthetic"), total_steps=1000)
     """
-    schedule = PolyDecay(
+    optimizer = recipe_optimizer(
         config.learning_rate,
-        decay_steps=int(total_steps),
+        int(total_steps),
+        optimizer=config.optimizer,
+        momentum=config.momentum,
+        weight_decay=config.weight_decay,
         power=config.poly_power,
         end_learning_rate=config.end_learning_rate,
-        warmup_steps=min(config.warmup_steps, int(total_steps)),
+        warmup_steps=config.warmup_steps,
     )
-    if config.optimizer == "adamw":
-        optimizer = keras.optimizers.AdamW(
-            learning_rate=schedule, weight_decay=config.weight_decay
-        )
-    else:
-        optimizer = CoupledWeightDecaySGD(
-            learning_rate=schedule, momentum=config.momentum, weight_decay=config.weight_decay
-        )
     return wrap_loss_scale(optimizer, config.mixed_precision)
 
 
@@ -236,37 +230,23 @@ def compile_for_training(
     >>> compile_for_training(model, config, num_classes=19, total_steps=1000)  # doctest: +SKIP
     'mean_iou'
     """
-    if config.loss == "ohem":
-        loss = OHEMCrossEntropy(
-            thresh=config.ohem_thresh, min_kept=config.ohem_min_kept, ignore_index=ignore_index
-        )
-    else:
-        loss = SegmentationCrossEntropy(ignore_index=ignore_index)
-    metric = MeanIoU(num_classes, ignore_index=ignore_index, name="mean_iou")
+    loss = recipe_loss(config.loss, ignore_index, config.ohem_thresh, config.ohem_min_kept)
     jit_compile = config.jit_compile
     if jit_compile == "auto" and num_replicas > 1:
         jit_compile = False
-    if config.deep_supervision:
-        losses, weights = deep_supervision_losses(
-            loss,
-            aux_weight=config.aux_weight,
-            output_names=deep_supervision_outputs(config.backbone),
-        )
-        model.compile(
-            optimizer=build_optimizer(config, total_steps),
-            loss=losses,
-            loss_weights=weights,
-            metrics={"logits": [metric]},
-            jit_compile=jit_compile,
-        )
-        return "logits_mean_iou"
-    model.compile(
-        optimizer=build_optimizer(config, total_steps),
-        loss=loss,
-        metrics=[metric],
-        jit_compile=jit_compile,
+    output_names = deep_supervision_outputs(config.backbone) if config.deep_supervision else None
+    arguments = compile_arguments(
+        model,
+        build_optimizer(config, total_steps),
+        loss,
+        [recipe_metric(num_classes, ignore_index)],
+        aux_weight=config.aux_weight,
+        output_names=output_names,
     )
-    return "mean_iou"
+    if output_names is not None:
+        arguments["metrics"] = {"logits": arguments["metrics"]}
+    model.compile(**arguments, jit_compile=jit_compile)
+    return "mean_iou" if output_names is None else "logits_mean_iou"
 
 
 def _plan(config: TrainConfig, data: _Data) -> tuple[int, int]:
