@@ -561,7 +561,7 @@ def test_golden_checkpoint_matches_torch_load():
 # memory is measured; an address-space limit there turns a regression into a quick
 # MemoryError instead of swapping the machine.
 
-_MODULE = Path(__file__).resolve().parents[1] / "keras_sfnet" / "convert" / "torch_checkpoint.py"
+_MODULE = Path(__file__).resolve().parents[1] / "keras_sfnet" / "weights" / "torch_checkpoint.py"
 _MIB = 1 << 20
 
 _CHILD = r"""
