@@ -306,7 +306,7 @@ class ArrayDataset(keras.utils.PyDataset):
 
     def __init__(self, files, info, *, training, crop_size, batch_size, augmentation, seed,
                  repeat, shuffle, drop_remainder, class_uniform_prob, check_labels, short_side,
-                 preprocessor, start_batch=0, **kwargs):  # fmt: skip
+                 preprocessor, start_batch=0, map_function=None, **kwargs):  # fmt: skip
         super().__init__(**kwargs)
         self.files = [(os.fspath(i), os.fspath(lbl)) for i, lbl in files]
         self.info = _resolve_info(self.files, info)
@@ -322,6 +322,7 @@ class ArrayDataset(keras.utils.PyDataset):
         self.short_side = short_side
         self.preprocessor = preprocessor
         self.start_batch = int(start_batch)
+        self.map_function = map_function
         self._stream = _Stream(len(self.files), seed, shuffle)
 
     @property
@@ -367,6 +368,8 @@ class ArrayDataset(keras.utils.PyDataset):
         images = np.stack([e[0] for e in examples])
         labels = np.stack([e[1] for e in examples]).astype(np.int32)
         images = keras.ops.convert_to_numpy(self.preprocessor(images))
+        if self.map_function is not None:
+            return self.map_function(images, labels)
         return images, labels
 
 
@@ -387,6 +390,7 @@ def make_array_dataset(
     short_side: int | None = None,
     preprocessor: ImageConverter | None = None,
     start_batch: int = 0,
+    map_function=None,
     workers: int = 1,
     use_multiprocessing: bool = False,
     max_queue_size: int = 10,
@@ -410,6 +414,8 @@ def make_array_dataset(
         short_side: int or `None`. As `make_dataset`.
         preprocessor: `ImageConverter` or `None` (the default converter).
         start_batch: int, defaults to 0. Skip this many batches (exact resume).
+        map_function: callable `(images, labels) -> batch` or `None`, applied to
+            each batch (e.g. `keras_sfnet.losses.replicate_labels(...)`).
         workers: int, defaults to 1. `PyDataset` worker threads (or processes).
         use_multiprocessing: bool, defaults to `False`.
         max_queue_size: int, defaults to 10.
@@ -446,6 +452,6 @@ def make_array_dataset(
         drop_remainder=training if drop_remainder is None else bool(drop_remainder),
         class_uniform_prob=probability, check_labels=check_labels, short_side=short_side,
         preprocessor=ImageConverter() if preprocessor is None else preprocessor,
-        start_batch=start_batch, workers=workers, use_multiprocessing=use_multiprocessing,
+        start_batch=start_batch, map_function=map_function, workers=workers, use_multiprocessing=use_multiprocessing,
         max_queue_size=max_queue_size,
     )  # fmt: skip
