@@ -15,6 +15,7 @@ from __future__ import annotations
 
 __all__ = [
     "ALIGNMENTS",
+    "AVERAGE_MODES",
     "AUGMENTATIONS",
     "BACKBONES",
     "BACKENDS",
@@ -44,6 +45,7 @@ __all__ = [
     "LITE_LEVELS",
     "LOSSES",
     "MIXED_PRECISION",
+    "OUTPUT_KINDS",
     "OPTIMIZERS",
     "QUANTIZATIONS",
     "RESNET_BACKBONES",
@@ -179,6 +181,13 @@ IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff", "
 """Image files every reader and lister accepts (OpenCV and TensorFlow decode them all)."""
 VIDEO_EXTENSIONS = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg")
 HUB_SCHEMES = ("hf://", "kaggle://")
+"""Preset sources besides local folders (Hugging Face, Kaggle)."""
+
+# --- Prediction ---------------------------------------------------------------------
+OUTPUT_KINDS = ("classes", "color", "overlay")
+"""What ``sfnet-predict`` writes per input: class-index PNG, colour PNG, overlay."""
+AVERAGE_MODES = ("logits", "probabilities")
+"""How test-time augmentation averages its views."""
 """Preset sources besides local folders (Hugging Face, Kaggle)."""
 
 # --- Export -------------------------------------------------------------------------

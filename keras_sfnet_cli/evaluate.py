@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 
+from keras_sfnet.names import AVERAGE_MODES
 from keras_sfnet_cli.argument_types import (
     class_names_argument,
     dataset_info_name,
@@ -67,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--overlap", type=float, default=1 / 3, help="sliding-window overlap (default: 1/3)"
     )
     parser.add_argument(
-        "--average", choices=("logits", "probabilities"), default="logits",
+        "--average", choices=AVERAGE_MODES, default="logits",
         help="what is averaged over views, logits as the authors' eval.py",
     )  # fmt: skip
     parser.add_argument("--batch-size", type=int, default=1, help="model inputs per call")

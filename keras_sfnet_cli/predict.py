@@ -22,6 +22,7 @@ import glob
 import os
 import sys
 
+from keras_sfnet.names import OUTPUT_KINDS
 from keras_sfnet_cli.argument_types import (
     class_names_argument,
     dataset_info_name,
@@ -34,7 +35,6 @@ from keras_sfnet_cli.output_checks import check_writable
 
 __all__ = ["build_parser", "check", "main", "run"]
 
-OUTPUT_KINDS = ("classes", "color", "overlay")
 
 
 def build_parser() -> argparse.ArgumentParser:

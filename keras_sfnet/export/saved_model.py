@@ -19,7 +19,7 @@ from keras_sfnet.export.tracing import (
     inference_model,
     keras_runner,
 )
-from keras_sfnet.layers.image_converter import ImageConverter
+from keras_sfnet.layers.image_converter import ImageConverter, image_converter_or_default
 from keras_sfnet.ops import implementation_scope
 
 __all__ = ["FLOAT_SIGNATURE", "SERVING_SIGNATURE", "export_saved_model"]
@@ -80,13 +80,7 @@ def export_saved_model(
     size = check_input_size(input_size)
     parity = parity or ParityCheck()
     net = inference_model(model)
-    if preprocessor is None:
-        preprocessor = ImageConverter()
-    elif not isinstance(preprocessor, ImageConverter):
-        raise TypeError(
-            "`preprocessor` must be a keras_sfnet.layers.ImageConverter or None. "
-            f"Received: preprocessor={type(preprocessor).__name__}"
-        )
+    preprocessor = image_converter_or_default(preprocessor)
 
     def serve_uint8(images):
         logits = net(preprocessor(images), training=False)

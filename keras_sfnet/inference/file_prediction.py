@@ -15,7 +15,7 @@ import numpy as np
 
 from keras_sfnet.data.dataset_info import DatasetInfo
 from keras_sfnet.inference.flow_pictures import flow_pictures
-from keras_sfnet.names import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS  # noqa: F401 (re-exported)
+from keras_sfnet.names import IMAGE_EXTENSIONS, OUTPUT_KINDS, VIDEO_EXTENSIONS  # noqa: F401 (re-exported)
 from keras_sfnet.visualize import colorize, legend, overlay
 
 __all__ = [
@@ -30,8 +30,6 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 
-#: What `predict_files` can write for each input: class-index PNG, colour PNG, overlay.
-OUTPUT_KINDS = ("classes", "color", "overlay")
 
 
 @dataclasses.dataclass

@@ -14,12 +14,12 @@ from keras_sfnet.inference.image_input import prepare_image
 from keras_sfnet.inference.logits_function import main_logits
 from keras_sfnet.inference.sliding_window import window_pair
 from keras_sfnet.inference.test_time_augmentation import (
-    AVERAGE_MODES,
     augmented_logits_function,
+    check_augmentation_mode,
     check_scales,
     softmax,
 )
-from keras_sfnet.layers.image_converter import ImageConverter
+from keras_sfnet.layers.image_converter import ImageConverter, image_converter_or_default
 
 __all__ = ["Segmenter"]
 
@@ -85,23 +85,10 @@ class Segmenter:
             raise TypeError(
                 f"`model` must be a keras.Model. Received: model={type(model).__name__}"
             )
-        if average not in AVERAGE_MODES:
-            raise ValueError(
-                f"`average` must be one of {list(AVERAGE_MODES)}. Received: average={average!r}"
-            )
-        if window is not None:
-            window_pair(window)
-        if not 0.0 <= float(overlap) < 1.0:
-            raise ValueError(f"`overlap` must be in [0, 1). Received: overlap={overlap!r}")
+        check_augmentation_mode(average, window, overlap)
         if input_size is not None:
             input_size = window_pair(input_size, "input_size")
-        if preprocessor is None:
-            preprocessor = ImageConverter()
-        if not isinstance(preprocessor, ImageConverter):
-            raise TypeError(
-                "`preprocessor` must be a keras_sfnet.layers.ImageConverter or None. "
-                f"Received: preprocessor={type(preprocessor).__name__}"
-            )
+        preprocessor = image_converter_or_default(preprocessor)
         self.preprocessor = preprocessor
         # prepare_image turns every input to RGB; normalise with an RGB twin.
         self._rgb_preprocessor = (

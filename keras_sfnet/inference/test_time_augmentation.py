@@ -22,18 +22,19 @@ from keras import ops
 from keras_sfnet.inference.compiled_function import compiled_function
 from keras_sfnet.inference.logits_function import check_batch_options, main_logits
 from keras_sfnet.inference.sliding_window import sliding_window_tensor, window_pair
+from keras_sfnet.names import AVERAGE_MODES
 from keras_sfnet.ops import resize_align_corners
 
 __all__ = [
     "AVERAGE_MODES",
     "augmented_logits_function",
+    "check_augmentation_mode",
     "check_scales",
     "predict_logits",
     "resize_images",
     "softmax",
 ]
 
-AVERAGE_MODES = ("logits", "probabilities")
 
 
 def check_scales(scales) -> tuple[float, ...]:
@@ -58,7 +59,8 @@ def check_scales(scales) -> tuple[float, ...]:
     return values
 
 
-def _check_mode(average: str, window, overlap: float) -> None:
+def check_augmentation_mode(average: str, window, overlap: float) -> None:
+    """Raises a clear error for a bad ``average``, ``window`` or ``overlap``."""
     if average not in AVERAGE_MODES:
         raise ValueError(
             f"`average` must be one of {list(AVERAGE_MODES)}. Received: average={average!r}"
@@ -197,7 +199,7 @@ def augmented_logits_function(
     (1, 64, 64, 4)
     """
     scales = check_scales(scales)
-    _check_mode(average, window, overlap)
+    check_augmentation_mode(average, window, overlap)
     check_batch_options(batch_size, pad_to_multiple)
     if input_size is not None:
         input_size = window_pair(input_size, "input_size")
@@ -282,7 +284,7 @@ def predict_logits(
     (1, 64, 64, 4)
     """
     scales = check_scales(scales)
-    _check_mode(average, window, overlap)
+    check_augmentation_mode(average, window, overlap)
     images = np.asarray(images, np.float32)
     if images.ndim != 4 or images.shape[-1] != 3:
         raise ValueError(

@@ -106,6 +106,51 @@ Status CheckShapes(const Tensor& features, const Tensor& flow) {
   return Status();
 }
 
+// Checks the inputs of SfnetFlowWarp, computes their geometry and allocates the
+// (B, h, w, C) output. False when Compute must stop: an error is set on the context,
+// or the output is empty.
+bool PrepareForward(OpKernelContext* context, Geometry* g, Tensor** output) {
+  const Tensor& features = context->input(0);
+  const Tensor& flow = context->input(1);
+  Status status = CheckShapes(features, flow);
+  if (status.ok()) {
+    *g = MakeGeometry(features.dim_size(0), features.dim_size(1), features.dim_size(2),
+                      features.dim_size(3), flow.dim_size(1), flow.dim_size(2));
+    status = context->allocate_output(
+        0, TensorShape({g->batch, g->out_h, g->out_w, g->channels}), output);
+  }
+  if (!status.ok()) {
+    context->SetStatus(status);
+    return false;
+  }
+  return (*output)->NumElements() > 0;
+}
+
+// The same for SfnetFlowWarpGrad (inputs grad, features, flow): also checks that the
+// incoming gradient has the output's shape, and allocates both gradients.
+bool PrepareBackward(OpKernelContext* context, Geometry* g, Tensor** grad_features,
+                     Tensor** grad_flow) {
+  const Tensor& grad = context->input(0);
+  const Tensor& features = context->input(1);
+  const Tensor& flow = context->input(2);
+  Status status = CheckShapes(features, flow);
+  if (status.ok()) {
+    *g = MakeGeometry(features.dim_size(0), features.dim_size(1), features.dim_size(2),
+                      features.dim_size(3), flow.dim_size(1), flow.dim_size(2));
+    if (grad.shape() != TensorShape({g->batch, g->out_h, g->out_w, g->channels})) {
+      status = tensorflow::errors::InvalidArgument("grad has shape ",
+                                                   grad.shape().DebugString());
+    }
+  }
+  if (status.ok()) status = context->allocate_output(0, features.shape(), grad_features);
+  if (status.ok()) status = context->allocate_output(1, flow.shape(), grad_flow);
+  if (!status.ok()) {
+    context->SetStatus(status);
+    return false;
+  }
+  return true;
+}
+
 template <typename T>
 class FlowWarpOp : public OpKernel {
  public:
@@ -114,15 +159,9 @@ class FlowWarpOp : public OpKernel {
   void Compute(OpKernelContext* context) override {
     const Tensor& features = context->input(0);
     const Tensor& flow = context->input(1);
-    OP_REQUIRES_OK(context, CheckShapes(features, flow));
-    const Geometry g = MakeGeometry(features.dim_size(0), features.dim_size(1),
-                                    features.dim_size(2), features.dim_size(3),
-                                    flow.dim_size(1), flow.dim_size(2));
+    Geometry g;
     Tensor* output = nullptr;
-    OP_REQUIRES_OK(context, context->allocate_output(
-                                0, TensorShape({g.batch, g.out_h, g.out_w, g.channels}),
-                                &output));
-    if (output->NumElements() == 0) return;
+    if (!PrepareForward(context, &g, &output)) return;
     const T* src = features.flat<T>().data();
     const float* fl = flow.flat<float>().data();
     T* dst = output->flat<T>().data();
@@ -165,18 +204,10 @@ class FlowWarpGradOp : public OpKernel {
     const Tensor& grad = context->input(0);
     const Tensor& features = context->input(1);
     const Tensor& flow = context->input(2);
-    OP_REQUIRES_OK(context, CheckShapes(features, flow));
-    const Geometry g = MakeGeometry(features.dim_size(0), features.dim_size(1),
-                                    features.dim_size(2), features.dim_size(3),
-                                    flow.dim_size(1), flow.dim_size(2));
-    OP_REQUIRES(context,
-                grad.shape() == TensorShape({g.batch, g.out_h, g.out_w, g.channels}),
-                tensorflow::errors::InvalidArgument("grad has shape ",
-                                                    grad.shape().DebugString()));
+    Geometry g;
     Tensor* grad_features = nullptr;
     Tensor* grad_flow = nullptr;
-    OP_REQUIRES_OK(context, context->allocate_output(0, features.shape(), &grad_features));
-    OP_REQUIRES_OK(context, context->allocate_output(1, flow.shape(), &grad_flow));
+    if (!PrepareBackward(context, &g, &grad_features, &grad_flow)) return;
     using A = typename Acc<T>::type;
     const T* src = features.flat<T>().data();
     const T* gin = grad.flat<T>().data();
@@ -312,15 +343,9 @@ class FlowWarpGpuOp : public OpKernel {
   void Compute(OpKernelContext* context) override {
     const Tensor& features = context->input(0);
     const Tensor& flow = context->input(1);
-    OP_REQUIRES_OK(context, CheckShapes(features, flow));
-    const Geometry g = MakeGeometry(features.dim_size(0), features.dim_size(1),
-                                    features.dim_size(2), features.dim_size(3),
-                                    flow.dim_size(1), flow.dim_size(2));
+    Geometry g;
     Tensor* output = nullptr;
-    OP_REQUIRES_OK(context, context->allocate_output(
-                                0, TensorShape({g.batch, g.out_h, g.out_w, g.channels}),
-                                &output));
-    if (output->NumElements() == 0) return;
+    if (!PrepareForward(context, &g, &output)) return;
     const int err = FlowWarpForwardGpu(GpuType<T>::code, g, features.flat<T>().data(),
                                        flow.flat<float>().data(), output->flat<T>().data(),
                                        CudaStream(context));
@@ -338,14 +363,10 @@ class FlowWarpGradGpuOp : public OpKernel {
     const Tensor& grad = context->input(0);
     const Tensor& features = context->input(1);
     const Tensor& flow = context->input(2);
-    OP_REQUIRES_OK(context, CheckShapes(features, flow));
-    const Geometry g = MakeGeometry(features.dim_size(0), features.dim_size(1),
-                                    features.dim_size(2), features.dim_size(3),
-                                    flow.dim_size(1), flow.dim_size(2));
+    Geometry g;
     Tensor* grad_features = nullptr;
     Tensor* grad_flow = nullptr;
-    OP_REQUIRES_OK(context, context->allocate_output(0, features.shape(), &grad_features));
-    OP_REQUIRES_OK(context, context->allocate_output(1, flow.shape(), &grad_flow));
+    if (!PrepareBackward(context, &g, &grad_features, &grad_flow)) return;
     Tensor scratch;
     OP_REQUIRES_OK(context,
                    context->allocate_temp(tensorflow::DataTypeToEnum<

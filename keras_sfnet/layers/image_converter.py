@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import keras
 from keras import ops
 
-__all__ = ["IMAGENET_MEAN", "IMAGENET_STD", "ImageConverter"]
+__all__ = ["IMAGENET_MEAN", "IMAGENET_STD", "ImageConverter", "image_converter_or_default"]
 
 #: Per-channel RGB mean of ImageNet, for images scaled to [0, 1].
 IMAGENET_MEAN: tuple[float, float, float] = (0.485, 0.456, 0.406)
@@ -145,3 +145,20 @@ class ImageConverter(keras.layers.Layer):
             }
         )
         return config
+
+
+def image_converter_or_default(preprocessor) -> ImageConverter:
+    """``preprocessor``, or the authors' normalisation when it is None (else a clear error).
+
+    Example:
+    >>> image_converter_or_default(None).get_config()["bgr"]
+    False
+    """
+    if preprocessor is None:
+        return ImageConverter()
+    if not isinstance(preprocessor, ImageConverter):
+        raise TypeError(
+            "`preprocessor` must be a keras_sfnet.layers.ImageConverter or None. "
+            f"Received: preprocessor={type(preprocessor).__name__}"
+        )
+    return preprocessor

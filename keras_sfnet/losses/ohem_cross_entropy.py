@@ -3,13 +3,7 @@
 import keras
 from keras import ops
 
-from keras_sfnet.losses._common import (
-    check_ignore_index,
-    flatten_valid,
-    masked_mean,
-    prepare_logits_and_labels,
-    true_class_values,
-)
+from keras_sfnet.losses import pixelwise
 
 
 @keras.saving.register_keras_serializable(package="keras_sfnet")
@@ -87,16 +81,16 @@ class OHEMCrossEntropy(keras.losses.Loss):
             raise ValueError(f"`min_kept` must be an integer >= 0. Received: min_kept={min_kept!r}")
         self.thresh = float(thresh)
         self.min_kept = min_kept
-        self.ignore_index = check_ignore_index(ignore_index)
+        self.ignore_index = pixelwise.check_ignore_index(ignore_index)
 
     def call(self, y_true, y_pred):
-        logits, labels = prepare_logits_and_labels(y_true, y_pred)
-        flat_logits, safe_labels, valid = flatten_valid(logits, labels, self.ignore_index)
-        nll = -true_class_values(ops.log_softmax(flat_logits, axis=-1), safe_labels)
+        logits, labels = pixelwise.prepare_logits_and_labels(y_true, y_pred)
+        flat_logits, safe_labels, valid = pixelwise.flatten_valid(logits, labels, self.ignore_index)
+        nll = -pixelwise.true_class_values(ops.log_softmax(flat_logits, axis=-1), safe_labels)
         if self.min_kept == 0:
-            return masked_mean(nll, valid)
+            return pixelwise.masked_mean(nll, valid)
 
-        prob = true_class_values(ops.softmax(flat_logits, axis=-1), safe_labels)
+        prob = pixelwise.true_class_values(ops.softmax(flat_logits, axis=-1), safe_labels)
         prob = ops.stop_gradient(prob)
         # Invalid pixels get probability 2 (> any real one) so they sort last.
         # Padding with `min_kept` such values lets `top_k` use a static `k`:
@@ -109,15 +103,12 @@ class OHEMCrossEntropy(keras.losses.Loss):
         kth_prob = smallest[self.min_kept - 1]
         threshold = ops.maximum(kth_prob, self.thresh)
         kept = ops.logical_and(valid, masked_prob <= threshold)
-        return masked_mean(nll, kept)
+        return pixelwise.masked_mean(nll, kept)
 
     def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "thresh": self.thresh,
-                "min_kept": self.min_kept,
-                "ignore_index": self.ignore_index,
-            }
-        )
-        return config
+        return {
+            **super().get_config(),
+            "thresh": self.thresh,
+            "min_kept": self.min_kept,
+            "ignore_index": self.ignore_index,
+        }

@@ -3,13 +3,7 @@
 import keras
 from keras import ops
 
-from keras_sfnet.losses._common import (
-    check_ignore_index,
-    flatten_valid,
-    masked_mean,
-    prepare_logits_and_labels,
-    true_class_values,
-)
+from keras_sfnet.losses import pixelwise
 
 
 @keras.saving.register_keras_serializable(package="keras_sfnet")
@@ -47,13 +41,13 @@ class SegmentationCrossEntropy(keras.losses.Loss):
         name: str = "segmentation_cross_entropy",
     ):
         super().__init__(name=name, reduction=reduction, dtype="float32")
-        self.ignore_index = check_ignore_index(ignore_index)
+        self.ignore_index = pixelwise.check_ignore_index(ignore_index)
 
     def call(self, y_true, y_pred):
-        logits, labels = prepare_logits_and_labels(y_true, y_pred)
-        flat_logits, safe_labels, valid = flatten_valid(logits, labels, self.ignore_index)
-        nll = -true_class_values(ops.log_softmax(flat_logits, axis=-1), safe_labels)
-        return masked_mean(nll, valid)
+        logits, labels = pixelwise.prepare_logits_and_labels(y_true, y_pred)
+        flat_logits, safe_labels, valid = pixelwise.flatten_valid(logits, labels, self.ignore_index)
+        nll = -pixelwise.true_class_values(ops.log_softmax(flat_logits, axis=-1), safe_labels)
+        return pixelwise.masked_mean(nll, valid)
 
     def get_config(self):
         config = super().get_config()
