@@ -11,7 +11,9 @@ jitter, blur, flip), decoded with OpenCV (images) and PIL (label PNGs).
 Determinism: every random draw comes from NumPy's Philox generator keyed by
 `(seed, epoch, file index)`, so a seed gives the same stream whatever the
 number of workers. Without augmentation (evaluation) the batches equal the
-tf.data pipeline's exactly (PNG files; JPEG decoders may differ by one level).
+tf.data pipeline's exactly on the TensorFlow backend (PNG files; JPEG decoders
+may differ by one level; on JAX, XLA turns the converter's division by the std
+into a reciprocal multiply: 1 ulp, <= 4e-7).
 With augmentation the draws differ from tf.data's stateless TensorFlow
 generator, and the resize filters are OpenCV's (area for shrinking, bilinear for
 enlarging, versus TensorFlow's antialiased bilinear): same shapes, dtypes, label
