@@ -1,12 +1,13 @@
 """keras_sfnet.data: segmentation datasets as `tf.data` pipelines.
 
-Dataset metadata (`DatasetInfo`, `get_dataset_info`), file listing for the
-standard layouts (`list_files` and the per-dataset `list_*`), the raw example
+Dataset metadata (`DatasetInfo`, `get_dataset_info`) and file listing for the
+standard layouts (`list_files` and the per-dataset `list_*`), both by name through
+one registry of `DatasetSpec`s (`registry`, one module per dataset), the raw example
 reader (`examples_dataset`), ImageNet normalisation, the joint augmentation
 (`AugmentationConfig`, `augment_example`), the training/evaluation pipeline
-(`load_dataset`, `make_dataset`), an up-front checker (`validate_dataset`) and
-synthetic datasets in each supported layout (`synthetic.generate_synthetic_cityscapes`,
-`synthetic.generate_synthetic_layout`), the driving datasets (Mapillary Vistas,
+(`load_dataset`, `make_dataset`, options in one `PipelineConfig`), an up-front checker (`validate_dataset`) and
+the synthetic datasets (re-exported from the package `keras_sfnet.synthetic`:
+`generate_synthetic_cityscapes`, `generate_synthetic_layout`), the driving datasets (Mapillary Vistas,
 BDD100K, IDD, KITTI: `dataset_catalog`), merged training over several of them
 (`load_merged_dataset`) and the coarse boost (`coarse_boost_centers`).
 
@@ -47,7 +48,7 @@ _EXPORTS = {
     "CITYSCAPES_PALETTE": "keras_sfnet.data.dataset_info",
     "PASCAL_CONTEXT_CLASS_NAMES": "keras_sfnet.data.dataset_info",
     "DatasetInfo": "keras_sfnet.data.dataset_info",
-    "get_dataset_info": "keras_sfnet.data.dataset_info",
+    "get_dataset_info": "keras_sfnet.data.registry",
     "make_palette": "keras_sfnet.data.dataset_info",
     "IDD_LEVEL3_CLASS_NAMES": "keras_sfnet.data.idd",
     "IDD_LEVEL3_TO_CITYSCAPES": "keras_sfnet.data.idd",
@@ -56,13 +57,13 @@ _EXPORTS = {
     "KITTI_VAL_INDICES": "keras_sfnet.data.kitti",
     "kitti_info": "keras_sfnet.data.kitti",
     "list_kitti": "keras_sfnet.data.kitti",
-    "list_ade20k": "keras_sfnet.data.layouts",
-    "list_camvid": "keras_sfnet.data.layouts",
-    "list_cityscapes": "keras_sfnet.data.layouts",
-    "list_files": "keras_sfnet.data.layouts",
-    "list_folder": "keras_sfnet.data.layouts",
-    "list_pascal_context": "keras_sfnet.data.layouts",
-    "read_list_file": "keras_sfnet.data.layouts",
+    "list_ade20k": "keras_sfnet.data.ade20k",
+    "list_camvid": "keras_sfnet.data.camvid",
+    "list_cityscapes": "keras_sfnet.data.cityscapes",
+    "list_files": "keras_sfnet.data.registry",
+    "list_folder": "keras_sfnet.data.folder",
+    "list_pascal_context": "keras_sfnet.data.pascal_context",
+    "read_list_file": "keras_sfnet.data.folder",
     "MAPILLARY_V12_CLASS_NAMES": "keras_sfnet.data.mapillary",
     "MAPILLARY_V20_CLASS_NAMES": "keras_sfnet.data.mapillary",
     "list_mapillary": "keras_sfnet.data.mapillary",
@@ -70,8 +71,12 @@ _EXPORTS = {
     "mapillary_to_cityscapes": "keras_sfnet.data.mapillary",
     "load_merged_dataset": "keras_sfnet.data.merged",
     "make_merged_dataset": "keras_sfnet.data.merged",
-    "merged_files": "keras_sfnet.data.merged",
+    "merged_files": "keras_sfnet.data.registry",
     "load_dataset": "keras_sfnet.data.pipeline",
+    "PipelineConfig": "keras_sfnet.data.streams",
+    "DatasetSpec": "keras_sfnet.data.dataset_spec",
+    "dataset_names": "keras_sfnet.data.registry",
+    "get_dataset_spec": "keras_sfnet.data.registry",
     "make_dataset": "keras_sfnet.data.pipeline",
     "IMAGENET_MEAN": "keras_sfnet.data.preprocessing",
     "IMAGENET_STD": "keras_sfnet.data.preprocessing",
@@ -84,9 +89,9 @@ _EXPORTS = {
     "map_label": "keras_sfnet.data.reading",
     "read_example": "keras_sfnet.data.reading",
     "resolve_info": "keras_sfnet.data.reading",
-    "generate_synthetic_cityscapes": "keras_sfnet.data.synthetic",
-    "generate_synthetic_layout": "keras_sfnet.data.synthetic",
-    "render_street_scene": "keras_sfnet.data.synthetic",
+    "generate_synthetic_cityscapes": "keras_sfnet.synthetic.cityscapes_writer",
+    "generate_synthetic_layout": "keras_sfnet.synthetic.layout_writer",
+    "render_street_scene": "keras_sfnet.synthetic.renderer",
     "format_validation_report": "keras_sfnet.data.validation",
     "validate_dataset": "keras_sfnet.data.validation",
 }

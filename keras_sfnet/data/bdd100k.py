@@ -7,9 +7,18 @@ import os
 import tensorflow as tf
 
 from keras_sfnet.data.dataset_info import CITYSCAPES_CLASS_NAMES, CITYSCAPES_PALETTE, DatasetInfo
-from keras_sfnet.data.layouts import _check_root, _join, _list_images, _missing, _no_images
+from keras_sfnet.data.dataset_spec import DatasetSpec
+from keras_sfnet.data.listing import (
+    check_root,
+    check_split,
+    join_path,
+    list_images,
+    missing_error,
+    no_images_error,
+    pair_by_stem,
+)
 
-__all__ = ["bdd100k_info", "list_bdd100k"]
+__all__ = ["SPECS", "bdd100k_info", "list_bdd100k"]
 
 _LAYOUT = """\
 {root}/   (bdd100k/seg of the 10K segmentation release, as the authors' loader)
@@ -19,7 +28,7 @@ or {root}/ (bdd100k of the current release)
 (labels: Cityscapes trainIds 0..18, 255 = ignore)"""
 
 
-def bdd100k_info() -> DatasetInfo:
+def bdd100k_info(root: str | None = None) -> DatasetInfo:
     """The `DatasetInfo` of BDD100K: the 19 Cityscapes classes, stored as trainIds.
 
     Example:
@@ -35,14 +44,14 @@ def bdd100k_info() -> DatasetInfo:
 def _folders(root: str, split: str) -> tuple[str, str, str]:
     """(image_dir, label_dir, label suffix) of the first layout found under `root`."""
     candidates = [
-        (_join(root, "images", split), _join(root, "labels", split), "_train_id.png"),
-        (_join(root, "seg", "images", split), _join(root, "seg", "labels", split), "_train_id.png"),
-        (_join(root, "images", "10k", split), _join(root, "labels", "sem_seg", "masks", split), ".png"),
+        (join_path(root, "images", split), join_path(root, "labels", split), "_train_id.png"),
+        (join_path(root, "seg", "images", split), join_path(root, "seg", "labels", split), "_train_id.png"),
+        (join_path(root, "images", "10k", split), join_path(root, "labels", "sem_seg", "masks", split), ".png"),
     ]  # fmt: skip
     for image_dir, label_dir, suffix in candidates:
         if tf.io.gfile.isdir(image_dir) and tf.io.gfile.isdir(label_dir):
             return image_dir, label_dir, suffix
-    raise _missing("Split folder", candidates[0][0], _LAYOUT, root=root, split=split)
+    raise missing_error("Split folder", candidates[0][0], _LAYOUT, root=root, split=split)
 
 
 def list_bdd100k(root: str | os.PathLike, split: str = "train") -> list[tuple[str, str]]:
@@ -64,22 +73,20 @@ def list_bdd100k(root: str | os.PathLike, split: str = "train") -> list[tuple[st
     >>> list_bdd100k(root, "val")[0][1].endswith("_train_id.png")
     True
     """
-    splits = ("train", "val", "trainval")
-    if split not in splits:
-        raise ValueError(f"`split` must be one of {list(splits)}. Received: split={split!r}")
+    check_split(split, ("train", "val", "trainval"))
     if split == "trainval":
         return list_bdd100k(root, "train") + list_bdd100k(root, "val")
-    root = _check_root(root, _LAYOUT)
+    root = check_root(root, _LAYOUT)
     image_dir, label_dir, suffix = _folders(root, split)
-    images = _list_images(image_dir, (".jpg", ".jpeg", ".png"))
+    images = list_images(image_dir, (".jpg", ".jpeg", ".png"))
     if not images:
-        raise _no_images(image_dir, "'*.jpg' images")
-    pairs = []
-    for image in images:
-        label = _join(label_dir, os.path.splitext(os.path.basename(image))[0] + suffix)
-        if not tf.io.gfile.exists(label):
-            raise FileNotFoundError(
-                f"Image '{image}' has no matching label file: expected '{label}'."
-            )
-        pairs.append((image, label))
-    return pairs
+        raise no_images_error(image_dir, "'*.jpg' images")
+    return pair_by_stem(images, label_dir, suffix)
+
+
+SPECS: tuple[DatasetSpec, ...] = (
+    DatasetSpec(
+        name="bdd100k", make_info=bdd100k_info, list_files=list_bdd100k, layout=_LAYOUT,
+        cityscapes_space="bdd100k",
+    ),
+)  # fmt: skip

@@ -16,9 +16,16 @@ from collections.abc import Sequence
 import numpy as np
 import tensorflow as tf
 
+from keras_sfnet.data.cityscapes import cityscapes_info
 from keras_sfnet.data.crop_centers import CropCenters
-from keras_sfnet.data.dataset_info import CITYSCAPES_CLASS_NAMES, DatasetInfo, get_dataset_info
-from keras_sfnet.data.layouts import _check_root, _join, _list_images, _missing, _no_images
+from keras_sfnet.data.dataset_info import CITYSCAPES_CLASS_NAMES, DatasetInfo
+from keras_sfnet.data.listing import (
+    check_root,
+    check_split,
+    join_path,
+    match_in_subfolders,
+    require_folders,
+)
 from keras_sfnet.data.reading import decode_label_file, error_message, map_label
 
 __all__ = [
@@ -57,33 +64,23 @@ def list_cityscapes_coarse(
     Example:
     >>> pairs = list_cityscapes_coarse("/data/cityscapes")  # doctest: +SKIP
     """
-    if split not in ("train_extra", "train", "val"):
-        raise ValueError(
-            f"`split` must be one of ['train_extra', 'train', 'val']. Received: split={split!r}"
-        )
-    root = _check_root(root, _COARSE_LAYOUT)
-    image_dir, label_dir = _join(root, "leftImg8bit", split), _join(root, "gtCoarse", split)
-    for folder in (image_dir, label_dir):
-        if not tf.io.gfile.isdir(folder):
-            raise _missing("Coarse folder", folder, _COARSE_LAYOUT, root=root, split=split)
-    pairs = []
-    for city in sorted(tf.io.gfile.listdir(image_dir)):
-        city = city.rstrip("/")
-        if not tf.io.gfile.isdir(_join(image_dir, city)):
-            continue
-        for image in _list_images(_join(image_dir, city), (".png",)):
-            if not image.endswith("_leftImg8bit.png"):
-                continue
-            stem = os.path.basename(image)[: -len("_leftImg8bit.png")]
-            label = _join(label_dir, city, stem + "_gtCoarse_labelIds.png")
-            if not tf.io.gfile.exists(label):
-                raise FileNotFoundError(
-                    f"Image '{image}' has no matching label file: expected '{label}'."
-                )
-            pairs.append((image, label))
-    if not pairs:
-        raise _no_images(image_dir, "'*_leftImg8bit.png' images (in city sub-folders)")
-    return pairs
+    check_split(split, ("train_extra", "train", "val"))
+    root = check_root(root, _COARSE_LAYOUT)
+    image_dir = join_path(root, "leftImg8bit", split)
+    label_dir = join_path(root, "gtCoarse", split)
+    require_folders(
+        (image_dir, label_dir), _COARSE_LAYOUT, "Coarse folder", root=root, split=split
+    )
+    return match_in_subfolders(
+        image_dir, label_dir, _coarse_label_name, (".png",),
+        "'*_leftImg8bit.png' images (in city sub-folders)",
+    )  # fmt: skip
+
+
+def _coarse_label_name(name: str) -> str | None:
+    if not name.endswith("_leftImg8bit.png"):
+        return None
+    return name[: -len("_leftImg8bit.png")] + "_gtCoarse_labelIds.png"
 
 
 def class_centroids(
@@ -174,7 +171,7 @@ def coarse_boost_centers(
     Example:
     >>> centers = coarse_boost_centers("/data/cityscapes", cache_path="coarse.json")  # doctest: +SKIP
     """
-    info = get_dataset_info("cityscapes")
+    info = cityscapes_info()
     if cache_path is not None and tf.io.gfile.exists(os.fspath(cache_path)):
         return CropCenters.load(cache_path, info)
     files = list_cityscapes_coarse(root, split)

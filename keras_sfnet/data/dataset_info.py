@@ -3,8 +3,8 @@
 `DatasetInfo` describes one label space: how many classes there are, their names
 and colours, which value means "ignore", and how the values stored in the mask
 files map to class indices. `get_dataset_info` returns the built-in descriptions
-for Cityscapes, CamVid, ADE20K and Pascal Context; make a `DatasetInfo` directly
-for your own data.
+of every registered dataset (`keras_sfnet.data.registry`; re-exported here); make
+a `DatasetInfo` directly for your own data.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from keras_sfnet.lazy_exports import lazy_exports
+
 __all__ = [
     "ADE20K_CLASS_NAMES",
     "CAMVID_CLASS_NAMES",
@@ -27,7 +29,6 @@ __all__ = [
     "CITYSCAPES_PALETTE",
     "DatasetInfo",
     "PASCAL_CONTEXT_CLASS_NAMES",
-    "get_dataset_info",
     "make_palette",
 ]
 
@@ -260,6 +261,7 @@ class DatasetInfo:
             mask value, or `None` if `label_mapping` is `None`.
 
         Example:
+        >>> from keras_sfnet.data import get_dataset_info
         >>> get_dataset_info("ade20k").lookup_table()[[0, 1, 150]].tolist()
         [255, 0, 149]
         """
@@ -278,6 +280,7 @@ class DatasetInfo:
         """Returns a copy whose mask files are taken to hold class indices already.
 
         Example:
+        >>> from keras_sfnet.data import get_dataset_info
         >>> get_dataset_info("cityscapes").without_mapping().label_mapping is None
         True
         """
@@ -293,6 +296,7 @@ class DatasetInfo:
             A uint8 array of shape `label.shape + (3,)`.
 
         Example:
+        >>> from keras_sfnet.data import get_dataset_info
         >>> info = get_dataset_info("cityscapes")
         >>> info.colorize(np.array([[0, 255]])).tolist()
         [[[128, 64, 128], [0, 0, 0]]]
@@ -304,72 +308,8 @@ class DatasetInfo:
         return out
 
 
-def get_dataset_info(name: str, root: str | None = None) -> DatasetInfo:
-    """Returns the `DatasetInfo` of a built-in dataset.
-
-    - `"cityscapes"`: the 19 trainId classes; `label_mapping` is the full
-      labelId -> trainId table (`*_gtFine_labelIds.png` values 0..33; those
-      without a training class -> 255). 255 (labelId -1 as uint8) is ignored;
-      any other value is not a labelId and is an error naming the file.
-    - `"camvid"`: 11 classes of the SegNet layout; value 11 (void) -> 255.
-    - `"ade20k"`: 150 classes; value 0 -> 255, values 1..150 -> 0..149. The
-      palette is `make_palette(150)` (not the official one).
-    - `"pascal_context"`: the 59-class layout; value 0 (background) -> 255,
-      values 1..59 -> 0..58. The palette is `make_palette(59)`.
-
-    - the driving datasets of `keras_sfnet.data.dataset_catalog`
-      (`"mapillary"`, `"mapillary_19"`, `"mapillary_v2"`, `"mapillary_v2_19"`,
-      `"bdd100k"`, `"idd"`, `"idd_19"`, `"kitti"`).
-
-    Args:
-        name: str. One of `"cityscapes"`, `"camvid"`, `"ade20k"`,
-            `"pascal_context"` or a driving dataset name.
-        root: str or `None`. Dataset folder; Mapillary reads its label names
-            from the folder's config file (`None`: the built-in names).
-
-    Returns:
-        A `DatasetInfo`.
-
-    Example:
-    >>> info = get_dataset_info("cityscapes")
-    >>> info.num_classes, info.class_names[0], info.label_mapping[7]
-    (19, 'road', 0)
-    """
-    key = str(name).lower().replace("-", "_")
-    if key == "cityscapes":
-        return DatasetInfo(
-            name="cityscapes",
-            num_classes=19,
-            class_names=CITYSCAPES_CLASS_NAMES,
-            palette=CITYSCAPES_PALETTE,
-            label_mapping=CITYSCAPES_LABEL_ID_TO_TRAIN_ID,
-        )
-    if key == "camvid":
-        return DatasetInfo(
-            name="camvid",
-            num_classes=11,
-            class_names=CAMVID_CLASS_NAMES,
-            palette=CAMVID_PALETTE,
-            label_mapping={11: 255},
-        )
-    if key in ("ade20k", "ade"):
-        return DatasetInfo(
-            name="ade20k",
-            num_classes=150,
-            class_names=ADE20K_CLASS_NAMES,
-            label_mapping={0: 255, **{i: i - 1 for i in range(1, 151)}},
-        )
-    if key in ("pascal_context", "pascalcontext", "pascal_context59"):
-        return DatasetInfo(
-            name="pascal_context",
-            num_classes=59,
-            class_names=PASCAL_CONTEXT_CLASS_NAMES,
-            label_mapping={0: 255, **{i: i - 1 for i in range(1, 60)}},
-        )
-    from keras_sfnet.data.dataset_catalog import DRIVING_DATASETS, driving_dataset_info
-
-    if key in DRIVING_DATASETS:
-        return driving_dataset_info(key, root)
-    raise ValueError(
-        f"`name` must be one of {list(BUILTIN_DATASETS + DRIVING_DATASETS)}. Received: name={name!r}"
-    )
+# `get_dataset_info` lives in the dataset registry (every lookup by name goes
+# through it); it is re-exported here, lazily, because the registry imports this module.
+_EXPORTS = {"get_dataset_info": "keras_sfnet.data.registry"}
+__getattr__, _ = lazy_exports(__name__, _EXPORTS)
+__all__ += sorted(_EXPORTS)

@@ -11,16 +11,21 @@ from __future__ import annotations
 
 import os
 
-import tensorflow as tf
-
 from keras_sfnet.data.dataset_info import (
     CITYSCAPES_CLASS_NAMES,
     CITYSCAPES_PALETTE,
     DatasetInfo,
 )
-from keras_sfnet.data.layouts import _check_root, _join, _list_images, _missing, _no_images
+from keras_sfnet.data.dataset_spec import DatasetSpec
+from keras_sfnet.data.listing import (
+    check_root,
+    check_split,
+    join_path,
+    match_in_subfolders,
+    require_folders,
+)
 
-__all__ = ["IDD_LEVEL3_CLASS_NAMES", "IDD_LEVEL3_TO_CITYSCAPES", "idd_info", "list_idd"]
+__all__ = ["IDD_LEVEL3_CLASS_NAMES", "IDD_LEVEL3_TO_CITYSCAPES", "SPECS", "idd_info", "list_idd"]
 
 #: IDD level-3 classes in value order (0..25).
 IDD_LEVEL3_CLASS_NAMES: tuple[str, ...] = (
@@ -112,29 +117,25 @@ def list_idd(root: str | os.PathLike, split: str = "train") -> list[tuple[str, s
     >>> list_idd(root, "val")[0][1].endswith("_gtFine_labellevel3Ids.png")
     True
     """
-    splits = ("train", "val", "trainval")
-    if split not in splits:
-        raise ValueError(f"`split` must be one of {list(splits)}. Received: split={split!r}")
+    check_split(split, ("train", "val", "trainval"))
     if split == "trainval":
         return list_idd(root, "train") + list_idd(root, "val")
-    root = _check_root(root, _LAYOUT)
-    image_dir, label_dir = _join(root, "leftImg8bit", split), _join(root, "gtFine", split)
-    for folder in (image_dir, label_dir):
-        if not tf.io.gfile.isdir(folder):
-            raise _missing("Split folder", folder, _LAYOUT, root=root, split=split)
-    pairs = []
-    for sequence in sorted(tf.io.gfile.listdir(image_dir)):
-        sequence = sequence.rstrip("/")
-        if not tf.io.gfile.isdir(_join(image_dir, sequence)):
-            continue
-        for image in _list_images(_join(image_dir, sequence), (".png", ".jpg")):
-            frame = os.path.basename(image).split("_")[0]
-            label = _join(label_dir, sequence, f"{frame}_gtFine_labellevel3Ids.png")
-            if not tf.io.gfile.exists(label):
-                raise FileNotFoundError(
-                    f"Image '{image}' has no matching label file: expected '{label}'."
-                )
-            pairs.append((image, label))
-    if not pairs:
-        raise _no_images(image_dir, "'*_leftImg8bit.png' images (in sequence sub-folders)")
-    return pairs
+    root = check_root(root, _LAYOUT)
+    image_dir, label_dir = join_path(root, "leftImg8bit", split), join_path(root, "gtFine", split)
+    require_folders((image_dir, label_dir), _LAYOUT, root=root, split=split)
+    return match_in_subfolders(
+        image_dir, label_dir, lambda name: f"{name.split('_')[0]}_gtFine_labellevel3Ids.png",
+        (".png", ".jpg"), "'*_leftImg8bit.png' images (in sequence sub-folders)",
+    )  # fmt: skip
+
+
+SPECS: tuple[DatasetSpec, ...] = (
+    DatasetSpec(
+        name="idd", make_info=lambda root=None: idd_info("native"), list_files=list_idd,
+        layout=_LAYOUT, cityscapes_space="idd_19",
+    ),
+    DatasetSpec(
+        name="idd_19", make_info=lambda root=None: idd_info("cityscapes"),
+        list_files=list_idd, layout=_LAYOUT, cityscapes_space="idd_19", folder="idd",
+    ),
+)  # fmt: skip

@@ -10,12 +10,18 @@ from __future__ import annotations
 import dataclasses
 import os
 
-import tensorflow as tf
+from keras_sfnet.data.cityscapes import cityscapes_info
+from keras_sfnet.data.dataset_info import DatasetInfo
+from keras_sfnet.data.dataset_spec import DatasetSpec
+from keras_sfnet.data.listing import (
+    check_root,
+    join_path,
+    list_images,
+    pair_by_stem,
+    require_folders,
+)
 
-from keras_sfnet.data.dataset_info import DatasetInfo, get_dataset_info
-from keras_sfnet.data.layouts import _check_root, _join, _list_images, _missing
-
-__all__ = ["KITTI_VAL_INDICES", "kitti_info", "list_kitti"]
+__all__ = ["KITTI_VAL_INDICES", "SPECS", "kitti_info", "list_kitti"]
 
 #: Positions (in sorted file order) of the validation images of each split.
 KITTI_VAL_INDICES: tuple[tuple[int, ...], ...] = (
@@ -30,14 +36,14 @@ _LAYOUT = """\
   testing/image_2/{name}.png"""
 
 
-def kitti_info() -> DatasetInfo:
+def kitti_info(root: str | None = None) -> DatasetInfo:
     """The `DatasetInfo` of KITTI: Cityscapes labelIds mapped to the 19 trainIds.
 
     Example:
     >>> kitti_info().label_mapping[26]
     13
     """
-    return dataclasses.replace(get_dataset_info("cityscapes"), name="kitti")
+    return dataclasses.replace(cityscapes_info(), name="kitti")
 
 
 def _parse_split(split: str) -> tuple[str, int]:
@@ -74,32 +80,31 @@ def list_kitti(root: str | os.PathLike, split: str = "train") -> list[tuple[str,
     (179, 21)
     """
     name, fold = _parse_split(split)
-    root = _check_root(root, _LAYOUT)
+    root = check_root(root, _LAYOUT)
     if name == "test":
         raise ValueError(
             "KITTI's test images have no public labels, so split='test' has no image/label "
-            f"pairs: predict '{_join(root, 'testing', 'image_2')}' with tools/predict.py instead."
+            f"pairs: predict '{join_path(root, 'testing', 'image_2')}' with tools/predict.py instead."
         )
-    image_dir = _join(root, "training", "image_2")
-    label_dir = _join(root, "training", "semantic")
-    for folder in (image_dir, label_dir):
-        if not tf.io.gfile.isdir(folder):
-            raise _missing("Split folder", folder, _LAYOUT, root=root, split=split)
-    images = _list_images(image_dir, (".png",))
+    image_dir = join_path(root, "training", "image_2")
+    label_dir = join_path(root, "training", "semantic")
+    require_folders((image_dir, label_dir), _LAYOUT, root=root, split=split)
+    images = list_images(image_dir, (".png",))
     if len(images) != 200:
         raise ValueError(
             f"KITTI semantics has 200 training images; found {len(images)} in '{image_dir}'. "
             "The authors' 90/10 splits index the sorted list of all 200."
         )
-    pairs = []
-    for image in images:
-        label = _join(label_dir, os.path.basename(image))
-        if not tf.io.gfile.exists(label):
-            raise FileNotFoundError(
-                f"Image '{image}' has no matching label file: expected '{label}'."
-            )
-        pairs.append((image, label))
+    pairs = pair_by_stem(images, label_dir, ".png")
     if name == "trainval":
         return pairs
     val = set(KITTI_VAL_INDICES[fold])
     return [p for i, p in enumerate(pairs) if (i in val) == (name == "val")]
+
+
+SPECS: tuple[DatasetSpec, ...] = (
+    DatasetSpec(
+        name="kitti", make_info=kitti_info, list_files=list_kitti, layout=_LAYOUT,
+        cityscapes_space="kitti",
+    ),
+)  # fmt: skip

@@ -27,12 +27,21 @@ from keras_sfnet.data.dataset_info import (
     DatasetInfo,
     make_palette,
 )
-from keras_sfnet.data.layouts import _check_root, _join, _list_images, _missing, _no_images
+from keras_sfnet.data.dataset_spec import DatasetSpec
+from keras_sfnet.data.listing import (
+    check_root,
+    join_path,
+    list_images,
+    no_images_error,
+    pair_by_stem,
+    require_folders,
+)
 
 __all__ = [
     "MAPILLARY_V12_CLASS_NAMES",
     "MAPILLARY_V20_CLASS_NAMES",
     "MAPILLARY_VERSIONS",
+    "SPECS",
     "cityscapes_class_of",
     "list_mapillary",
     "mapillary_config_path",
@@ -195,12 +204,12 @@ def mapillary_config_path(root: str | os.PathLike, version: str = "1.2") -> str:
     root = os.fspath(root)
     candidates = [f"config_v{version}.json"] + (["config.json"] if version == "1.2" else [])
     for name in candidates:
-        path = _join(root, name)
+        path = join_path(root, name)
         if tf.io.gfile.exists(path):
             return path
     raise FileNotFoundError(
         f"Mapillary v{version} label config not found: expected "
-        f"{' or '.join(repr(_join(root, n)) for n in candidates)}. Expected the layout:\n"
+        f"{' or '.join(repr(join_path(root, n)) for n in candidates)}. Expected the layout:\n"
         f"{_LAYOUT}"
     )
 
@@ -344,25 +353,33 @@ def list_mapillary(
             "`split` must be one of ['train', 'val', 'trainval', 'training', 'validation']. "
             f"Received: split={split!r}"
         )
-    root = _check_root(root, _LAYOUT)
+    root = check_root(root, _LAYOUT)
     mapillary_config_path(root, version)
-    base = _join(root, folders[split])
-    image_dir = _join(base, "images")
-    label_dir = _join(base, f"v{version}", "labels")
+    base = join_path(root, folders[split])
+    image_dir = join_path(base, "images")
+    label_dir = join_path(base, f"v{version}", "labels")
     if version == "1.2" and not tf.io.gfile.isdir(label_dir):
-        label_dir = _join(base, "labels")
-    for folder in (image_dir, label_dir):
-        if not tf.io.gfile.isdir(folder):
-            raise _missing("Split folder", folder, _LAYOUT, root=root, split=split)
-    images = _list_images(image_dir, (".jpg", ".jpeg", ".png"))
+        label_dir = join_path(base, "labels")
+    require_folders((image_dir, label_dir), _LAYOUT, root=root, split=split)
+    images = list_images(image_dir, (".jpg", ".jpeg", ".png"))
     if not images:
-        raise _no_images(image_dir, "'*.jpg' images")
-    pairs = []
-    for image in images:
-        label = _join(label_dir, os.path.splitext(os.path.basename(image))[0] + ".png")
-        if not tf.io.gfile.exists(label):
-            raise FileNotFoundError(
-                f"Image '{image}' has no matching label file: expected '{label}'."
-            )
-        pairs.append((image, label))
-    return pairs
+        raise no_images_error(image_dir, "'*.jpg' images")
+    return pair_by_stem(images, label_dir, ".png")
+
+
+def _spec(version: str, space: str) -> DatasetSpec:
+    suffix = "" if version == "1.2" else "_v2"
+    name = f"mapillary{suffix}" + ("_19" if space == "cityscapes" else "")
+    return DatasetSpec(
+        name=name,
+        make_info=lambda root=None: mapillary_info(version, space, root=root),
+        list_files=lambda root, split="train": list_mapillary(root, split, version=version),
+        layout=_LAYOUT,
+        cityscapes_space=f"mapillary{suffix}_19",
+        folder=f"mapillary{suffix}",
+    )
+
+
+SPECS: tuple[DatasetSpec, ...] = tuple(
+    _spec(version, space) for version in MAPILLARY_VERSIONS for space in ("native", "cityscapes")
+)

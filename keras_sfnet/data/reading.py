@@ -25,6 +25,8 @@ import tensorflow as tf
 from keras_sfnet.data.dataset_info import DatasetInfo
 
 __all__ = [
+    "as_pairs",
+    "check_sizes",
     "decode_image_file",
     "decode_label_file",
     "examples_dataset",
@@ -217,7 +219,8 @@ def decode_label_file(
         return tf.identity(label[..., 0])
 
 
-def _check_sizes(image, label, image_path, label_path):
+def check_sizes(image, label, image_path, label_path):
+    """`(image, label)`, asserting (in the graph) that their heights and widths match."""
     image_size, label_size = tf.shape(image)[:2], tf.shape(label)[:2]
     check = tf.debugging.Assert(
         tf.reduce_all(tf.equal(image_size, label_size)),
@@ -337,7 +340,7 @@ def load_pair(
     label = decode_label_file(
         tf.io.read_file(label_path), label_path, palette_indices=info.palette_indices
     )
-    image, label = _check_sizes(image, label, image_path, label_path)
+    image, label = check_sizes(image, label, image_path, label_path)
     label = map_label(label, info, label_path, check_labels=check_labels)
     return image, label
 
@@ -424,7 +427,13 @@ def read_example(
     return image.numpy(), label.numpy()
 
 
-def _as_pairs(files: Sequence[tuple[str, str]]) -> tuple[list[str], list[str]]:
+def as_pairs(files: Sequence[tuple[str, str]]) -> tuple[list[str], list[str]]:
+    """The image paths and label paths of `(image_path, label_path)` pairs, checked.
+
+    Example:
+    >>> as_pairs([("a.jpg", "a.png")])
+    (['a.jpg'], ['a.png'])
+    """
     files = list(files)
     if not files:
         raise ValueError(
@@ -508,7 +517,7 @@ def examples_dataset(
     >>> files = list_files("cityscapes", "/data/cityscapes", "val")  # doctest: +SKIP
     >>> ds = examples_dataset(files, get_dataset_info("cityscapes"))  # doctest: +SKIP
     """
-    images, labels = _as_pairs(files)
+    images, labels = as_pairs(files)
     info = resolve_info(files, info)
     dataset = tf.data.Dataset.from_tensor_slices((images, labels))
 

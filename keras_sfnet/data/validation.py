@@ -14,8 +14,8 @@ import tensorflow as tf
 
 from keras_sfnet.data.dataset_info import DatasetInfo
 from keras_sfnet.data.reading import (
-    _as_pairs,
-    _check_sizes,
+    as_pairs,
+    check_sizes,
     decode_label_file,
     error_message,
     image_file_size,
@@ -47,7 +47,7 @@ def _checker(info: DatasetInfo, check_images: bool):
             label = decode_label_file(
                 tf.io.read_file(label_path), label_path, palette_indices=info.palette_indices
             )
-            _, label = _check_sizes(
+            _, label = check_sizes(
                 tf.zeros(tf.concat([image_size, [0]], 0)), label, image_path, label_path
             )
             label = map_label(label, info, label_path, check_labels=False)
@@ -130,7 +130,7 @@ def validate_dataset(
     >>> report["num_examples"]
     1
     """
-    images, labels = _as_pairs(files)
+    images, labels = as_pairs(files)
     info = resolve_info(files, info)
     workers = num_workers or min(8, os.cpu_count() or 1)
     sizes: collections.Counter = collections.Counter()

@@ -41,9 +41,9 @@ _EXPORTS = {
     "clear_run": "keras_sfnet.training.trainer",
     "compile_for_training": "keras_sfnet.training.trainer",
     "resolve_architecture": "keras_sfnet.training.trainer",
-    "resolve_dataset": "keras_sfnet.training.trainer",
+    "resolve_dataset": "keras_sfnet.training.training_data",
     "train": "keras_sfnet.training.trainer",
-    "validate_training_data": "keras_sfnet.training.trainer",
+    "validate_training_data": "keras_sfnet.training.training_data",
     "TrainingLogs": "keras_sfnet.training.training_logs",
 }
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

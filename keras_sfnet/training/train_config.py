@@ -35,6 +35,13 @@ def _dataset(value: Any) -> str:
                 f"'cityscapes+mapillary+bdd100k+idd'). Received: dataset={value!r}"
             )
         return key
+    if key not in DATASETS:  # an alias ("pascal_context59"): the registry knows them all
+        from keras_sfnet.data.registry import get_dataset_spec
+
+        try:
+            key = get_dataset_spec(key).name
+        except ValueError:
+            pass
     return _choice("dataset", key, DATASETS)
 # SFNet's decoder switches (the paper's ablations), see `keras_sfnet.SFNet`.
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import importlib.util
 import json
 import logging
@@ -17,23 +16,11 @@ import keras
 import tensorflow as tf
 
 from keras_sfnet.convert.official import load_backbone_weights
-from keras_sfnet.data import (
-    AugmentationConfig,
-    DatasetInfo,
-    get_dataset_info,
-    list_files,
-    load_dataset,
-    validate_dataset,
-)
-from keras_sfnet.data.coarse_boost import coarse_boost_centers
-from keras_sfnet.data.merged import merged_dataset_members
-from keras_sfnet.data.synthetic import generate_synthetic_layout
-from keras_sfnet.data.validation import format_validation_report
+from keras_sfnet.data import DatasetInfo, list_files
 from keras_sfnet.losses import (
     OHEMCrossEntropy,
     SegmentationCrossEntropy,
     deep_supervision_losses,
-    replicate_labels,
 )
 from keras_sfnet.metrics import MeanIoU
 from keras_sfnet.models import SFNet, load_pretrained_weights, pretrained_architecture
@@ -52,6 +39,25 @@ from keras_sfnet.training.step_limit import StepLimit
 from keras_sfnet.training.sync_batchnorm import convert_to_sync_batchnorm
 from keras_sfnet.training.train_config import ARCHITECTURE_FIELDS, TrainConfig
 from keras_sfnet.training.train_result import TrainResult
+from keras_sfnet.training.training_data import (
+    TrainingData as _Data,
+)
+from keras_sfnet.training.training_data import (
+    folder_kwargs as _folder_kwargs,
+)
+from keras_sfnet.training.training_data import (
+    pipeline_kwargs as _load_kwargs,
+)
+from keras_sfnet.training.training_data import (
+    resolve_dataset,
+    validate_training_data,
+)
+from keras_sfnet.training.training_data import (
+    train_dataset as _train_data,
+)
+from keras_sfnet.training.training_data import (
+    val_dataset as _val_data,
+)
 from keras_sfnet.training.training_logs import TrainingLogs
 
 __all__ = [
@@ -75,130 +81,6 @@ LOG_DIR = "logs"
 _RESUME_FREE = {
     "resume", "verbose", "tensorboard", "output", "data_root", "val_steps", "validate_data",
 }  # fmt: skip
-
-
-@dataclasses.dataclass(frozen=True)
-class _Data:
-    name: str  # load_dataset name
-    root: str
-    info: DatasetInfo
-    folder_kwargs: dict  # list_files and load_dataset
-    load_kwargs: dict = dataclasses.field(default_factory=dict)  # load_dataset
-    train_kwargs: dict = dataclasses.field(default_factory=dict)  # training load_dataset
-
-
-def resolve_dataset(config: TrainConfig) -> tuple[str, str, DatasetInfo]:
-    """The `load_dataset` name, root folder and `DatasetInfo` of a config.
-
-    For `dataset="synthetic"`, generates the synthetic dataset (in the
-    `synthetic_layout`) into `data_root` (default `{output}/data`) unless it
-    is there. A merged dataset (`"a+b"`) returns the first member's info (all
-    members share the label space).
-
-    Returns:
-        `(name, root, info)`.
-
-    Example:
-    >>> resolve_dataset(TrainConfig(dataset="camvid", data_root="/data/camvid"))  # doctest: +SKIP
-    ('camvid', '/data/camvid', DatasetInfo(name='camvid', ...))
-    """
-    if config.dataset == "synthetic":
-        root = config.data_root or os.path.join(config.output, "data")
-        marker = os.path.join(root, "synthetic.json")
-        expected = {
-            "num_train": config.synthetic_num_train,
-            "num_val": config.synthetic_num_val,
-            "image_size": list(config.synthetic_image_size),
-            "seed": config.seed,
-        }
-        if config.synthetic_layout != "cityscapes":
-            expected["layout"] = config.synthetic_layout
-        current = None
-        if os.path.exists(marker):
-            with open(marker, encoding="utf-8") as f:
-                current = json.load(f)
-        if current != expected:
-            logger.info("Generating the synthetic dataset in %s.", root)
-            generate_synthetic_layout(
-                root,
-                config.synthetic_layout,
-                num_train=config.synthetic_num_train,
-                num_val=config.synthetic_num_val,
-                image_size=config.synthetic_image_size,
-                seed=config.seed,
-            )
-            with open(marker, "w", encoding="utf-8") as f:
-                json.dump(expected, f)
-        name = config.synthetic_layout
-        return name, root, get_dataset_info(name, root)
-    if "+" in config.dataset:
-        info = merged_dataset_members(config.dataset, config.data_root)[0][2]
-        return config.dataset, config.data_root, info
-    if config.dataset == "folder":
-        info = DatasetInfo(
-            name="folder",
-            num_classes=config.num_classes,
-            class_names=config.class_names,
-            ignore_index=config.ignore_index,
-        )
-        return "folder", config.data_root, info
-    info = get_dataset_info(config.dataset, config.data_root)
-    if config.num_classes is not None and config.num_classes != info.num_classes:
-        raise ValueError(
-            f"Dataset '{config.dataset}' has {info.num_classes} classes. "
-            f"Received: num_classes={config.num_classes}"
-        )
-    return config.dataset, config.data_root, info
-
-
-def _load_kwargs(
-    config: TrainConfig, name: str, root: Any, info: DatasetInfo, chief: bool
-) -> tuple[dict, dict]:
-    """`load_dataset` arguments: `(for every split, for training only)`."""
-    load_kwargs: dict[str, Any] = {}
-    train_kwargs: dict[str, Any] = {}
-    if config.short_side is not None:
-        load_kwargs["short_side"] = config.short_side
-    if "+" in name:
-        train_kwargs["weights"] = config.dataset_weights
-    if config.coarse_boost_classes:
-        classes = config.coarse_boost_classes
-        fraction = config.coarse_boost_fraction
-        if fraction is None:
-            fraction = 0.5 * len(classes) / info.num_classes
-        # Cached in the run folder (computing them reads every coarse label).
-        output = os.fspath(config.output)
-        tag = "-".join(str(c) for c in sorted(set(classes)))
-        cache = os.path.join(
-            output, f"coarse_boost_centers_tile{config.coarse_boost_tile}_{tag}.json"
-        )
-        if chief:
-            os.makedirs(output, exist_ok=True)
-        centers = coarse_boost_centers(
-            root, classes, tile_size=config.coarse_boost_tile,
-            cache_path=cache if chief or os.path.exists(cache) else None,
-        )  # fmt: skip
-        if sorted(centers.classes) != sorted(set(classes)):
-            logger.warning(
-                "Coarse boost: classes %s have no coarse crop centre.",
-                sorted(set(classes) - set(centers.classes)),
-            )
-        train_kwargs.update(crop_centers=centers, crop_centers_fraction=float(fraction))
-    return load_kwargs, train_kwargs
-
-
-def _augmentation(config: TrainConfig) -> AugmentationConfig:
-    if isinstance(config.augmentation, dict):
-        values = dict(config.augmentation)
-        for key in ("scale_range", "blur_sigma_range"):
-            if key in values:
-                values[key] = tuple(values[key])
-        return AugmentationConfig(**values)
-    if config.augmentation == "paper":
-        return AugmentationConfig.paper()
-    if config.augmentation == "crop_only":
-        return AugmentationConfig.crop_only()
-    return AugmentationConfig()
 
 
 def resolve_architecture(config: TrainConfig) -> TrainConfig:
@@ -385,144 +267,6 @@ def compile_for_training(
         jit_compile=jit_compile,
     )
     return "mean_iou"
-
-
-def _train_data(
-    config: TrainConfig,
-    data: _Data,
-    strategy: tf.distribute.Strategy,
-    skip_steps: int,
-):
-    augmentation = _augmentation(config)
-
-    def dataset_fn(context: tf.distribute.InputContext) -> tf.data.Dataset:
-        per_replica = context.get_per_replica_batch_size(config.batch_size)
-        pipelines = context.num_input_pipelines
-        dataset = load_dataset(
-            data.name,
-            data.root,
-            config.train_split,
-            training=True,
-            info=data.info,
-            crop_size=config.crop_size,
-            batch_size=per_replica,
-            augmentation=augmentation,
-            seed=config.seed,
-            shard=(pipelines, context.input_pipeline_id) if pipelines > 1 else None,
-            class_uniform=config.class_uniform,
-            **data.folder_kwargs,
-            **data.load_kwargs,
-            **data.train_kwargs,
-        )
-        if skip_steps:
-            # Every step takes one batch per local replica from this pipeline.
-            dataset = dataset.skip(skip_steps * (context.num_replicas_in_sync // pipelines))
-        if config.deep_supervision:
-            dataset = dataset.map(replicate_labels(deep_supervision_outputs(config.backbone)))
-        return dataset
-
-    if strategy.num_replicas_in_sync == 1:
-        return dataset_fn(tf.distribute.InputContext())
-    return strategy.distribute_datasets_from_function(dataset_fn)
-
-
-def _val_data(config: TrainConfig, data: _Data, num_replicas: int) -> tf.data.Dataset | None:
-    if not config.val_split:
-        return None
-    # Whole images, one per replica: with several replicas they must share one
-    # size (Cityscapes, CamVid); otherwise validate after training with
-    # `keras_sfnet.evaluation.evaluate`.
-    dataset = load_dataset(
-        data.name,
-        data.root,
-        config.val_split,
-        training=False,
-        info=data.info,
-        batch_size=num_replicas,
-        **data.folder_kwargs,
-        **data.load_kwargs,
-    )
-    if num_replicas == 1:
-        # The pipeline's length is unknown to tf.data; stating it spares Keras'
-        # "ran out of data" warning and gives the progress bar its length.
-        # (Not with several replicas: tf.distribute may shard the dataset.)
-        num_files = len(list_files(data.name, data.root, config.val_split, **data.folder_kwargs))
-        dataset = dataset.apply(tf.data.experimental.assert_cardinality(num_files))
-    if config.val_steps:
-        # Not `fit(validation_steps=...)`: Keras then keeps one iterator across
-        # validations, and a finite dataset runs out.
-        dataset = dataset.take(config.val_steps)
-    if config.deep_supervision:
-        dataset = dataset.map(replicate_labels(deep_supervision_outputs(config.backbone)))
-    return dataset
-
-
-def _folder_kwargs(config: TrainConfig, name: str) -> dict:
-    if name != "folder":
-        return {}
-    return {
-        "images_dir": config.images_dir,
-        "masks_dir": config.masks_dir,
-        "mask_suffix": config.mask_suffix,
-    }
-
-
-def validate_training_data(
-    config: TrainConfig, *, check_images: bool = False, raise_errors: bool = True
-) -> dict[str, dict]:
-    """Checks every file of a config's training and validation splits (`validate_dataset`).
-
-    What `train` runs before its first step when `config.validate_data` (the
-    label files, and the image sizes from their headers); `sfnet-train
-    --validate-only` prints its report. A merged dataset is checked member by
-    member (each with its own label mapping).
-
-    Args:
-        config: a `TrainConfig`.
-        check_images: bool, defaults to `False`. Decode the images too.
-        raise_errors: bool, defaults to `True`. Raise one `ValueError` listing
-            the problems of every split.
-
-    Returns:
-        A dict from split name (`"train"`, `"cityscapes/train"` for merged
-        members) to its `validate_dataset` report.
-
-    Example:
-    >>> reports = validate_training_data(TrainConfig(dataset="folder", num_classes=3,
-    ...                                              data_root="mine"))  # doctest: +SKIP
-    """
-    name, root, info = resolve_dataset(config)
-    if "+" in name:
-        members = [(f"{m}/", m, r, i) for m, r, i in merged_dataset_members(name, root)]
-    else:
-        members = [("", name, root, info)]
-    splits = [s for s in (config.train_split, config.val_split) if s]
-    reports, errors = {}, []
-    for prefix, source_name, source_root, source_info in members:
-        for split in splits:
-            key = prefix + split
-            files = list_files(
-                source_name, source_root, split, **_folder_kwargs(config, source_name)
-            )
-            start = time.perf_counter()
-            report = validate_dataset(
-                files, source_info, raise_errors=False, check_images=check_images
-            )
-            logger.info(
-                "Checked %d %s files of '%s' in %.1f s: %d with problems.",
-                len(files), key, source_info.name, time.perf_counter() - start,
-                len(report["problems"]),
-            )  # fmt: skip
-            reports[key] = report
-            if report["problems"]:
-                errors.append(f"[{key}] " + format_validation_report(report, source_info))
-    if errors and raise_errors:
-        raise ValueError(
-            "\n".join(errors)
-            + "\nFix these files (or pass validate_data=False / --no-validate-data to "
-            "train without this check)."
-        )
-    return reports
 
 
 def _plan(config: TrainConfig, data: _Data) -> tuple[int, int]:
