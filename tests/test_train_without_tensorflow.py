@@ -20,8 +20,8 @@ HIDE = str(TESTS / "helpers" / "without_tensorflow.py")
 
 _ARRAYS_SCRIPT = """
 import sys, numpy as np
-from keras_sfnet.data import get_dataset_info
 from keras_sfnet.data.array_pipeline import make_array_dataset
+from keras_sfnet.data.local_listing import dataset_info_anywhere as get_dataset_info
 from keras_sfnet.data.local_listing import list_files_anywhere
 assert not any(m.startswith("tensorflow") for m in sys.modules)
 files = list_files_anywhere("cityscapes", sys.argv[1], "val")

@@ -1,6 +1,6 @@
 """The dataset file listings (`list_files`) on a machine without TensorFlow.
 
-The listing modules (`keras_sfnet.data.layouts` and the modules it calls) reach
+The listing modules (`keras_sfnet.data.registry` and the modules it calls) reach
 the file system through `tf.io.gfile` only, so that `gs://` paths work. Where
 TensorFlow is not installed, `list_files_anywhere` runs the very same listing
 code on private copies of those modules whose `import tensorflow` gives a
@@ -27,9 +27,9 @@ import types
 
 from keras_sfnet.backend_support import require_tensorflow, tensorflow_installed
 
-__all__ = ["list_files_anywhere", "local_gfile"]
+__all__ = ["dataset_info_anywhere", "list_files_anywhere", "local_gfile"]
 
-_LISTING_MODULE = "keras_sfnet.data.layouts"
+_LISTING_MODULE = "keras_sfnet.data.registry"
 _PACKAGE = "keras_sfnet.data."
 
 
@@ -81,6 +81,15 @@ def _load_private(name: str, loaded: dict) -> types.ModuleType:
             return stand_in
         if level == 0 and target.startswith(_PACKAGE) and fromlist:
             return _load_private(target, loaded)
+        if level == 0 and target == _PACKAGE[:-1] and fromlist:
+            # `from keras_sfnet.data import cityscapes, ...`: private submodules.
+            names = {}
+            for item in fromlist:
+                if importlib.util.find_spec(_PACKAGE + item) is not None:
+                    names[item] = _load_private(_PACKAGE + item, loaded)
+                else:
+                    names[item] = getattr(builtins.__import__(target, fromlist=[item]), item)
+            return types.SimpleNamespace(**names)
         return builtins.__import__(target, globals, locals, fromlist, level)
 
     module.__builtins__ = {**vars(builtins), "__import__": private_import}
@@ -116,3 +125,17 @@ def list_files_anywhere(name: str, root, split: str | None = "train", **kwargs) 
         # A lister that uses more of TensorFlow than its file system.
         require_tensorflow(f"Listing the '{name}' dataset")
         raise error
+
+
+def dataset_info_anywhere(name: str, root=None):
+    """`keras_sfnet.data.get_dataset_info`, with or without TensorFlow installed.
+
+    Example:
+    >>> dataset_info_anywhere("cityscapes").num_classes
+    19
+    """
+    if tensorflow_installed():
+        from keras_sfnet.data import get_dataset_info
+
+        return get_dataset_info(name, root)
+    return _load_private(_LISTING_MODULE, {}).get_dataset_info(name, root)

@@ -33,7 +33,8 @@ import keras
 from keras_sfnet.backend_support import require_tensorflow, tensorflow_installed
 from keras_sfnet.data.array_pipeline import make_array_dataset
 from keras_sfnet.data.augmentation_config import AugmentationConfig
-from keras_sfnet.data.dataset_info import DatasetInfo, get_dataset_info
+from keras_sfnet.data.dataset_info import DatasetInfo
+from keras_sfnet.data.local_listing import dataset_info_anywhere as get_dataset_info
 from keras_sfnet.data.local_listing import list_files_anywhere
 from keras_sfnet.data.synthetic import generate_synthetic_layout
 from keras_sfnet.losses import (
