@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import builtins
 import glob
+import importlib
 import importlib.util
 import os
+import re
 import shutil
 import types
 
@@ -31,6 +33,27 @@ __all__ = ["dataset_info_anywhere", "list_files_anywhere", "local_gfile"]
 
 _LISTING_MODULE = "keras_sfnet.data.registry"
 _PACKAGE = "keras_sfnet.data."
+_SIBLINGS = re.compile(
+    r"^from keras_sfnet\.data(?:\.(\w+))? import (?:\(([^)]*)\)|([^\n]+))", re.MULTILINE
+)
+
+
+def _needs_tensorflow(name: str, seen: set) -> bool:
+    """Whether module `name` imports TensorFlow, itself or through a sibling module."""
+    spec = importlib.util.find_spec(name)
+    if name in seen or spec is None or spec.origin is None or not spec.origin.endswith(".py"):
+        return False
+    seen.add(name)
+    with open(spec.origin, encoding="utf-8") as f:
+        source = f.read()
+    if re.search(r"^import tensorflow", source, re.MULTILINE):
+        return True
+    for module, block, line in _SIBLINGS.findall(source):
+        names = block or line
+        targets = [module] if module else [n.strip() for n in names.split(",") if n.strip()]
+        if any(_needs_tensorflow(_PACKAGE + t, seen) for t in targets):
+            return True
+    return False
 
 
 def _local(function):
@@ -66,12 +89,19 @@ def _stand_in() -> types.ModuleType:
 
 
 def _load_private(name: str, loaded: dict) -> types.ModuleType:
-    """`name` executed with an `__import__` that gives the stand-in for `tensorflow`."""
+    """`name` executed with an `__import__` that gives the stand-in for `tensorflow`.
+
+    Modules that do not import TensorFlow are imported as usual (shared).
+    """
     if name in loaded:
         return loaded[name]
     spec = importlib.util.find_spec(name)
     if spec is None or spec.origin is None:
         raise ModuleNotFoundError(name)
+    with open(spec.origin, encoding="utf-8") as f:
+        source = f.read()
+    if not _needs_tensorflow(name, set()):
+        return importlib.import_module(name)
     module = importlib.util.module_from_spec(spec)
     loaded[name] = module
     stand_in = loaded.setdefault("tensorflow", _stand_in())
@@ -93,8 +123,7 @@ def _load_private(name: str, loaded: dict) -> types.ModuleType:
         return builtins.__import__(target, globals, locals, fromlist, level)
 
     module.__builtins__ = {**vars(builtins), "__import__": private_import}
-    with open(spec.origin, encoding="utf-8") as f:
-        code = compile(f.read(), spec.origin, "exec")
+    code = compile(source, spec.origin, "exec")
     exec(code, module.__dict__)  # noqa: S102 (the package's own listing module)
     return module
 
