@@ -36,7 +36,6 @@ from keras_sfnet.data.augmentation_config import AugmentationConfig
 from keras_sfnet.data.dataset_info import DatasetInfo
 from keras_sfnet.data.local_listing import dataset_info_anywhere as get_dataset_info
 from keras_sfnet.data.local_listing import list_files_anywhere
-from keras_sfnet.data.synthetic import generate_synthetic_layout
 from keras_sfnet.losses import (
     OHEMCrossEntropy,
     SegmentationCrossEntropy,
@@ -103,6 +102,16 @@ def _refuse_tensorflow_features(config: TrainConfig) -> None:
             require_tensorflow(f"Training with {feature}", backend=True)
 
 
+def _synthetic_writer():
+    from keras_sfnet.data.local_listing import _load_private  # noqa: PLC2701 (same concern)
+
+    if tensorflow_installed():
+        from keras_sfnet.synthetic import layout_writer
+
+        return layout_writer
+    return _load_private("keras_sfnet.synthetic.layout_writer", {})
+
+
 def _dataset(config: TrainConfig) -> tuple[str, str, DatasetInfo]:
     if config.dataset == "synthetic":
         root = config.data_root or os.path.join(config.output, "data")
@@ -116,7 +125,7 @@ def _dataset(config: TrainConfig) -> tuple[str, str, DatasetInfo]:
             with open(marker, encoding="utf-8") as f:
                 current = json.load(f)
         if current != expected:
-            generate_synthetic_layout(
+            _synthetic_writer().generate_synthetic_layout(
                 root, config.synthetic_layout, num_train=config.synthetic_num_train,
                 num_val=config.synthetic_num_val, image_size=config.synthetic_image_size,
                 seed=config.seed,
