@@ -22,7 +22,7 @@ import logging
 import os
 
 from keras_sfnet_cli.argument_types import existing_path
-from keras_sfnet_cli.command import UsageError, new_parser, run_command
+from keras_sfnet_cli.command import BACKENDS, UsageError, new_parser, run_command
 from keras_sfnet_cli.help_format import with_default
 
 __all__ = [
@@ -48,6 +48,9 @@ from keras_sfnet.names import (  # noqa: F401 (re-exported)
     SYNTHETIC_LAYOUTS,
     UPSAMPLINGS,
 )
+
+#: `--input-pipeline` choices (keras_sfnet.training.array_training.INPUT_PIPELINES).
+INPUT_PIPELINES = ("auto", "tf_data", "arrays")
 
 #: The `TrainConfig` defaults that --help shows (checked against TrainConfig by the tests).
 CONFIG_DEFAULTS = {
@@ -185,8 +188,13 @@ def _default(text: str, field: str) -> str:
 def build_parser() -> argparse.ArgumentParser:
     # Every flag defaults to None ("not given") so that --config's values stand;
     # the help shows the TrainConfig default that applies when neither sets it.
-    parser = new_parser(__doc__, verbose_flag=False)
+    parser = new_parser(__doc__, verbose_flag=False, backends=BACKENDS)
     add = parser.add_argument
+    add(
+        "--input-pipeline", choices=INPUT_PIPELINES, default="auto",
+        help="tf_data (TensorFlow), arrays (keras.utils.PyDataset, no TensorFlow: one "
+        "device) or auto (arrays on jax/torch or where TensorFlow is not installed)",
+    )  # fmt: skip
     add("--config", type=existing_path, help="JSON/YAML file of TrainConfig settings")
     add(
         "--dataset", type=_dataset_name, metavar="NAME",
@@ -352,9 +360,15 @@ def check(args: argparse.Namespace) -> None:
 def run(args: argparse.Namespace):
     """Trains as `args` say; returns the `keras_sfnet.training.TrainResult`."""
     check(args)
-    from keras_sfnet.training import clear_run, train
+    from keras_sfnet.training.array_training import train_with_arrays, use_array_pipeline
 
     config = config_from_args(args)
+    if use_array_pipeline(args.input_pipeline):
+        if args.validate_only or args.fresh:
+            raise UsageError("--validate-only and --fresh need the tf_data input pipeline")
+        return _report(train_with_arrays(config))
+    from keras_sfnet.training import clear_run, train
+
     if args.validate_only:
         from keras_sfnet.data import format_validation_report
         from keras_sfnet.training import resolve_dataset, validate_training_data
@@ -366,7 +380,10 @@ def run(args: argparse.Namespace):
         return 1 if any(r["problems"] for r in reports.values()) else 0
     if args.fresh:
         clear_run(config.output)
-    result = train(config)
+    return _report(train(config))
+
+
+def _report(result):
     if result.model_path:
         history = {k: v[-1] for k, v in result.history.items() if v}
         print(f"Trained {result.step} steps ({result.wall_time:.0f} s). Last epoch: {history}")

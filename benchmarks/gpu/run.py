@@ -69,6 +69,8 @@ def main(argv=None) -> int:
     if not args.no_install:
         _install(args.wheels)
     sys.path.insert(0, str(REPO))
+    # Keras' default backend is TensorFlow, which these machines lack; workers set their own.
+    os.environ.setdefault("KERAS_BACKEND", args.backends[0])
     from keras_sfnet.benchmark.backend_speed import (
         SpeedConfig,
         compare_backends,

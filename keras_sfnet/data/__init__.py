@@ -24,6 +24,8 @@ from keras_sfnet.lazy_exports import SUBMODULE, lazy_exports
 #: Public name -> the module that defines it (imported on first access).
 _EXPORTS = {
     "synthetic": SUBMODULE,
+    "ArrayDataset": "keras_sfnet.data.array_pipeline",
+    "make_array_dataset": "keras_sfnet.data.array_pipeline",
     "augment_example": "keras_sfnet.data.augment",
     "class_uniform_center": "keras_sfnet.data.augment",
     "color_jitter": "keras_sfnet.data.augment",

@@ -17,6 +17,8 @@ from keras_sfnet.lazy_exports import lazy_exports
 
 #: Public name -> the module that defines it (imported on first access).
 _EXPORTS = {
+    "train_with_arrays": "keras_sfnet.training.array_training",
+    "use_array_pipeline": "keras_sfnet.training.array_training",
     "TrainingCheckpoint": "keras_sfnet.training.checkpointing",
     "read_checkpoint_state": "keras_sfnet.training.checkpointing",
     "restore_checkpoint": "keras_sfnet.training.checkpointing",
