@@ -40,6 +40,7 @@ __all__ = [
     "HEADS",
     "HUB_SCHEMES",
     "IMAGE_EXTENSIONS",
+    "INPUT_PIPELINES",
     "LEVELS",
     "LITE_BACKBONES",
     "LITE_LEVELS",
@@ -110,6 +111,8 @@ OPTIMIZERS = ("sgd", "adamw")
 AUGMENTATIONS = ("released", "paper", "crop_only")
 MIXED_PRECISION = ("off", "float16", "bfloat16")
 DISTRIBUTIONS = ("auto", "none", "mirrored", "multi_worker")
+INPUT_PIPELINES = ("auto", "tf_data", "arrays")
+"""``sfnet-train --input-pipeline``: tf.data, the TensorFlow-free arrays, or by backend."""
 
 # --- Datasets -----------------------------------------------------------------------
 BUILTIN_DATASETS = ("cityscapes", "camvid", "ade20k", "pascal_context")

@@ -31,7 +31,7 @@ __all__ = [
 
 # Choices the parser offers (kept here so that --help needs no TensorFlow;
 # tests/test_command_line.py checks them against keras_sfnet.training.train_config).
-from keras_sfnet.names import (  # noqa: F401 (re-exported)
+from keras_sfnet.names import (
     ALIGNMENTS,
     AUGMENTATIONS,
     BACKBONES,
@@ -42,6 +42,7 @@ from keras_sfnet.names import (  # noqa: F401 (re-exported)
     FINAL_FUSIONS,
     FLOW_ESTIMATORS,
     HUB_SCHEMES,
+    INPUT_PIPELINES,  # noqa: F401 (re-exported)
     LOSSES,
     MIXED_PRECISION,
     STEMS,
@@ -50,7 +51,6 @@ from keras_sfnet.names import (  # noqa: F401 (re-exported)
 )
 
 #: `--input-pipeline` choices (keras_sfnet.training.array_training.INPUT_PIPELINES).
-INPUT_PIPELINES = ("auto", "tf_data", "arrays")
 
 #: The `TrainConfig` defaults that --help shows (checked against TrainConfig by the tests).
 CONFIG_DEFAULTS = {

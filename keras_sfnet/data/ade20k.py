@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import os
 
-import tensorflow as tf
-
+from keras_sfnet.data import file_system
 from keras_sfnet.data.dataset_info import ADE20K_CLASS_NAMES, DatasetInfo
 from keras_sfnet.data.dataset_spec import DatasetSpec
 from keras_sfnet.data.listing import check_root, join_path, match_by_name, require_folders
@@ -61,7 +60,7 @@ def list_ade20k(root: str | os.PathLike, split: str = "train") -> list[tuple[str
         )
     root = check_root(root, ADE20K_LAYOUT)
     nested = join_path(root, "ADEChallengeData2016")
-    base = nested if tf.io.gfile.isdir(nested) else root
+    base = nested if file_system.isdir(nested) else root
     image_dir = join_path(base, "images", _SPLIT_FOLDERS[split])
     label_dir = join_path(base, "annotations", _SPLIT_FOLDERS[split])
     require_folders((image_dir, label_dir), ADE20K_LAYOUT, root=root, split=split)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import os
 
-import tensorflow as tf
-
+from keras_sfnet.data import file_system
 from keras_sfnet.data.dataset_info import CITYSCAPES_CLASS_NAMES, CITYSCAPES_PALETTE, DatasetInfo
 from keras_sfnet.data.dataset_spec import DatasetSpec
 from keras_sfnet.data.listing import (
@@ -49,7 +48,7 @@ def _folders(root: str, split: str) -> tuple[str, str, str]:
         (join_path(root, "images", "10k", split), join_path(root, "labels", "sem_seg", "masks", split), ".png"),
     ]  # fmt: skip
     for image_dir, label_dir, suffix in candidates:
-        if tf.io.gfile.isdir(image_dir) and tf.io.gfile.isdir(label_dir):
+        if file_system.isdir(image_dir) and file_system.isdir(label_dir):
             return image_dir, label_dir, suffix
     raise missing_error("Split folder", candidates[0][0], _LAYOUT, root=root, split=split)
 

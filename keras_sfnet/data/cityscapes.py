@@ -5,8 +5,7 @@ from __future__ import annotations
 import logging
 import os
 
-import tensorflow as tf
-
+from keras_sfnet.data import file_system
 from keras_sfnet.data.dataset_info import (
     CITYSCAPES_CLASS_NAMES,
     CITYSCAPES_LABEL_ID_TO_TRAIN_ID,
@@ -104,7 +103,7 @@ def list_cityscapes(
     if label_type == "auto":
         images = match_in_subfolders(image_dir, image_dir, _image_name, (".png",), what)
         use_train_ids = all(
-            tf.io.gfile.exists(_label_path(label_dir, image, _SUFFIXES["labelTrainIds"]))
+            file_system.exists(_label_path(label_dir, image, _SUFFIXES["labelTrainIds"]))
             for image, _ in images
         )
         label_type = "labelTrainIds" if use_train_ids else "labelIds"

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import os
 
-import tensorflow as tf
-
+from keras_sfnet.data import file_system
 from keras_sfnet.data.listing import (
     check_root,
     join_path,
@@ -50,7 +49,7 @@ def list_folder(
     """
     images_dir, masks_dir = os.fspath(images_dir), os.fspath(masks_dir)
     for arg, folder in (("images_dir", images_dir), ("masks_dir", masks_dir)):
-        if not tf.io.gfile.isdir(folder):
+        if not file_system.isdir(folder):
             raise FileNotFoundError(
                 f"`{arg}` must be an existing folder. Received: {arg}={folder!r}"
             )
@@ -76,11 +75,11 @@ def read_list_file(
     >>> pairs = read_list_file("data/train.txt")  # doctest: +SKIP
     """
     list_file = os.fspath(list_file)
-    if not tf.io.gfile.exists(list_file):
+    if not file_system.exists(list_file):
         raise FileNotFoundError(f"`list_file` not found. Received: list_file={list_file!r}")
     base = os.fspath(root) if root is not None else os.path.dirname(list_file)
     pairs = []
-    with tf.io.gfile.GFile(list_file, "r") as f:
+    with file_system.open_text(list_file) as f:
         for number, line in enumerate(f, start=1):
             line = line.strip()
             if not line or line.startswith("#"):
@@ -94,11 +93,11 @@ def read_list_file(
             image, mask = (
                 p if os.path.isabs(p) or "://" in p else join_path(base, p) for p in parts
             )
-            if not tf.io.gfile.exists(image):
+            if not file_system.exists(image):
                 raise FileNotFoundError(
                     f"Image '{image}' (line {number} of '{list_file}') does not exist."
                 )
-            if not tf.io.gfile.exists(mask):
+            if not file_system.exists(mask):
                 raise no_label_error(image, mask)
             pairs.append((image, mask))
     if not pairs:
@@ -132,7 +131,7 @@ def list_folder_dataset(
     )  # fmt: skip
     root = check_root(root, layout)
     image_dir, mask_dir = join_path(root, images_dir), join_path(root, masks_dir)
-    if split and tf.io.gfile.isdir(join_path(image_dir, split)):
+    if split and file_system.isdir(join_path(image_dir, split)):
         image_dir, mask_dir = join_path(image_dir, split), join_path(mask_dir, split)
     require_folders((image_dir, mask_dir), layout, "Folder", root=root, split=split)
     return match_by_name(image_dir, mask_dir, mask_suffix, None)

@@ -1,7 +1,7 @@
 """Shared file-listing helpers of the dataset modules (paths, folder checks, errors).
 
 Every dataset lister (`keras_sfnet.data.cityscapes`, `...bdd100k`, ...) is built
-from these: paths go through `tf.io.gfile`, so `gs://` and other TensorFlow file
+from these: paths go through `file_system` (local: os; `gs://` and other TensorFlow file
 systems work, and each error shows the layout the lister expected.
 
 Example:
@@ -15,8 +15,7 @@ import os
 import posixpath
 from collections.abc import Callable, Sequence
 
-import tensorflow as tf
-
+from keras_sfnet.data import file_system
 from keras_sfnet.names import IMAGE_EXTENSIONS
 
 __all__ = [
@@ -42,7 +41,7 @@ def join_path(*parts: str) -> str:
 def check_root(root: str | os.PathLike | None, layout: str) -> str:
     """`root` as a str when it is an existing folder, else a `FileNotFoundError` showing `layout`."""
     root = os.fspath(root) if root is not None else None
-    if not root or not tf.io.gfile.isdir(root):
+    if not root or not file_system.isdir(root):
         raise FileNotFoundError(
             "`root` must be an existing dataset folder laid out as:\n"
             f"{layout}\nReceived: root={root!r} (not a folder)"
@@ -69,13 +68,13 @@ def require_folders(folders: Sequence[str], layout: str, kind: str = "Split fold
                     **received: object) -> None:
     """Raises `missing_error` for the first of `folders` that is not a folder."""
     for folder in folders:
-        if not tf.io.gfile.isdir(folder):
+        if not file_system.isdir(folder):
             raise missing_error(kind, folder, layout, **received)
 
 
 def list_images(folder: str, extensions: Sequence[str] = IMAGE_EXTENSIONS) -> list[str]:
     """The sorted paths of the files in `folder` whose extension is one of `extensions`."""
-    names = tf.io.gfile.listdir(folder)
+    names = file_system.listdir(folder)
     return sorted(
         join_path(folder, n) for n in names if os.path.splitext(n)[1].lower() in extensions
     )
@@ -98,7 +97,7 @@ def pair_by_stem(
     pairs = []
     for image in images:
         label = join_path(label_dir, os.path.splitext(os.path.basename(image))[0] + suffix)
-        if not tf.io.gfile.exists(label):
+        if not file_system.exists(label):
             raise no_label_error(image, label)
         pairs.append((image, label))
     return pairs
@@ -123,16 +122,16 @@ def match_in_subfolders(
     ...     "'*_leftImg8bit.png' images")  # doctest: +SKIP
     """
     pairs = []
-    for sub in sorted(tf.io.gfile.listdir(image_dir)):
+    for sub in sorted(file_system.listdir(image_dir)):
         sub = sub.rstrip("/")
-        if not tf.io.gfile.isdir(join_path(image_dir, sub)):
+        if not file_system.isdir(join_path(image_dir, sub)):
             continue
         for image in list_images(join_path(image_dir, sub), extensions):
             name = label_name(os.path.basename(image))
             if name is None:
                 continue
             label = join_path(label_dir, sub, name)
-            if not tf.io.gfile.exists(label):
+            if not file_system.exists(label):
                 raise no_label_error(image, label)
             pairs.append((image, label))
     if not pairs:

@@ -19,8 +19,7 @@ import json
 import os
 from collections.abc import Sequence
 
-import tensorflow as tf
-
+from keras_sfnet.data import file_system
 from keras_sfnet.data.dataset_info import (
     CITYSCAPES_CLASS_NAMES,
     CITYSCAPES_PALETTE,
@@ -205,7 +204,7 @@ def mapillary_config_path(root: str | os.PathLike, version: str = "1.2") -> str:
     candidates = [f"config_v{version}.json"] + (["config.json"] if version == "1.2" else [])
     for name in candidates:
         path = join_path(root, name)
-        if tf.io.gfile.exists(path):
+        if file_system.exists(path):
             return path
     raise FileNotFoundError(
         f"Mapillary v{version} label config not found: expected "
@@ -228,7 +227,7 @@ def read_mapillary_config(path: str | os.PathLike) -> tuple[tuple[str, ...], lis
     """
     path = os.fspath(path)
     try:
-        with tf.io.gfile.GFile(path, "r") as f:
+        with file_system.open_text(path) as f:
             config = json.load(f)
         labels = config["labels"]
         names = tuple(str(label["readable"]) for label in labels)
@@ -358,7 +357,7 @@ def list_mapillary(
     base = join_path(root, folders[split])
     image_dir = join_path(base, "images")
     label_dir = join_path(base, f"v{version}", "labels")
-    if version == "1.2" and not tf.io.gfile.isdir(label_dir):
+    if version == "1.2" and not file_system.isdir(label_dir):
         label_dir = join_path(base, "labels")
     require_folders((image_dir, label_dir), _LAYOUT, root=root, split=split)
     images = list_images(image_dir, (".jpg", ".jpeg", ".png"))

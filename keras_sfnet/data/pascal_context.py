@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import os
 
-import tensorflow as tf
-
+from keras_sfnet.data import file_system
 from keras_sfnet.data.dataset_info import PASCAL_CONTEXT_CLASS_NAMES, DatasetInfo
 from keras_sfnet.data.dataset_spec import DatasetSpec
 from keras_sfnet.data.listing import check_root, join_path, missing_error, no_label_error
@@ -62,13 +61,13 @@ def list_pascal_context(root: str | os.PathLike, split: str = "train") -> list[t
     image_dir = join_path(root, "JPEGImages")
     label_dir = join_path(root, "SegmentationClassContext")
     for kind, path, check in (
-        ("Split list", list_path, tf.io.gfile.exists),
-        ("Folder", image_dir, tf.io.gfile.isdir),
-        ("Folder", label_dir, tf.io.gfile.isdir),
+        ("Split list", list_path, file_system.exists),
+        ("Folder", image_dir, file_system.isdir),
+        ("Folder", label_dir, file_system.isdir),
     ):
         if not check(path):
             raise missing_error(kind, path, layout, root=root, split=split)
-    with tf.io.gfile.GFile(list_path, "r") as f:
+    with file_system.open_text(list_path) as f:
         ids = [line.strip() for line in f if line.strip()]
     if not ids:
         raise FileNotFoundError(f"No image ids found in split list '{list_path}'.")
@@ -76,11 +75,11 @@ def list_pascal_context(root: str | os.PathLike, split: str = "train") -> list[t
     for image_id in ids:
         image = join_path(image_dir, image_id + ".jpg")
         label = join_path(label_dir, image_id + ".png")
-        if not tf.io.gfile.exists(image):
+        if not file_system.exists(image):
             raise FileNotFoundError(
                 f"Image '{image}' listed in '{list_path}' (id {image_id!r}) does not exist."
             )
-        if not tf.io.gfile.exists(label):
+        if not file_system.exists(label):
             raise no_label_error(image, label)
         pairs.append((image, label))
     return pairs

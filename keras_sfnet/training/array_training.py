@@ -45,6 +45,7 @@ from keras_sfnet.losses import (
 from keras_sfnet.metrics import MeanIoU
 from keras_sfnet.models import SFNet, load_pretrained_weights
 from keras_sfnet.models.sfnet import deep_supervision_outputs
+from keras_sfnet.names import INPUT_PIPELINES
 from keras_sfnet.training.checkpointing import (
     TrainingCheckpoint,
     read_checkpoint_state,
@@ -63,7 +64,6 @@ __all__ = ["INPUT_PIPELINES", "train_with_arrays", "use_array_pipeline"]
 logger = logging.getLogger(__name__)
 
 #: `--input-pipeline` choices: tf.data where TensorFlow is installed, else arrays.
-INPUT_PIPELINES = ("auto", "tf_data", "arrays")
 
 
 def use_array_pipeline(input_pipeline: str = "auto") -> bool:
@@ -103,13 +103,9 @@ def _refuse_tensorflow_features(config: TrainConfig) -> None:
 
 
 def _synthetic_writer():
-    from keras_sfnet.data.local_listing import _load_private  # noqa: PLC2701 (same concern)
+    from keras_sfnet.synthetic import layout_writer  # needs no TensorFlow
 
-    if tensorflow_installed():
-        from keras_sfnet.synthetic import layout_writer
-
-        return layout_writer
-    return _load_private("keras_sfnet.synthetic.layout_writer", {})
+    return layout_writer
 
 
 def _dataset(config: TrainConfig) -> tuple[str, str, DatasetInfo]:
