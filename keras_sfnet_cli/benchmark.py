@@ -3,6 +3,13 @@
     sfnet-benchmark --backbone resnet18 --size 512 1024 --threads 2 \\
         --torch-reference /path/to/SFSegNets [--json out.json]
     sfnet-benchmark --quick   # CI smoke run: 256x512, 2 repeats
+
+Across Keras backends (one worker process per backend and model; inference, a training
+step, the first call's tracing/compilation time apart, ratios against the TensorFlow
+backend and the authors' PyTorch):
+
+    sfnet-benchmark --backend tensorflow jax torch --models sfnet_r18 sfnet_dfv1 \\
+        --size 512 1024 --train-size 512 1024 --train-batch 1 [--torch-reference DIR]
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ import argparse
 import json
 import os
 
+from keras_sfnet.names import BACKENDS
 from keras_sfnet_cli.argument_types import existing_path
 from keras_sfnet_cli.command import new_parser, run_command
 from keras_sfnet_cli.output_checks import check_writable
@@ -35,6 +43,13 @@ def build_parser() -> argparse.ArgumentParser:
     add("--no-warp", action="store_true", help="skip the warp profile")
     add("--quick", action="store_true", help="256x512, 2 repeats, small pipeline")
     add("--json", default=None, help="also write the report as JSON")
+    add("--backend", dest="compare", nargs="+", choices=BACKENDS, default=None,
+        help="compare these Keras backends instead (one worker process each)")
+    add("--models", nargs="+", default=("sfnet_r18", "sfnet_dfv1"),
+        help="with --backend: family names (keras_sfnet.list_models())")
+    add("--train-size", type=int, nargs=2, default=None, metavar=("H", "W"),
+        help="with --backend: training-step crop (default: --size; with --no-train: none)")
+    add("--train-batch", type=int, default=1, help="with --backend: training batch")
     return parser
 
 
@@ -44,7 +59,42 @@ def check(args: argparse.Namespace) -> None:
         check_writable(args.json)
 
 
+def run_backends(args: argparse.Namespace) -> int:
+    """`--backend ...`: `keras_sfnet.benchmark.backend_speed.compare_backends`."""
+    from keras_sfnet.benchmark.backend_speed import (
+        SpeedConfig,
+        compare_backends,
+        format_comparison,
+    )
+
+    configs = [
+        SpeedConfig(
+            model=name,
+            input_size=tuple(args.size),
+            batch_size=args.batch,
+            rounds=args.repeats,
+            train=not args.no_train,
+            train_size=tuple(args.train_size or args.size),
+            train_batch=args.train_batch,
+            train_rounds=max(2, args.repeats // 2),
+            authors_checkout=args.torch_reference,
+        )
+        for name in args.models
+    ]
+    env = {"OMP_NUM_THREADS": str(args.threads), "TF_NUM_INTRAOP_THREADS": str(args.threads)}
+    os.environ.update({k: v for k, v in env.items() if k not in os.environ})
+    results = compare_backends(configs, backends=args.compare)
+    print(format_comparison(results))
+    if args.json:
+        with open(args.json, "w") as handle:
+            json.dump(results, handle, indent=2, default=str)
+        print(f"wrote {args.json}")
+    return 0 if all("error" not in r for r in results) else 1
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.compare:
+        return run_backends(args)
     # torch's OpenMP threads must not spin between runs: runtimes are interleaved.
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     from keras_sfnet.benchmark import harness

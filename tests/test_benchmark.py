@@ -164,3 +164,34 @@ def test_configuration_the_authors_lack_is_timed_without_reference(tmp_path):
     report = run_benchmark(config)
     assert [row["runtime"] for row in report["rows"]] == ["keras-graph"]
     assert "no authors' network" in report["errors"]["authors-pytorch"]
+
+
+@pytest.mark.slow
+def test_cli_compares_backends_at_a_tiny_size(tmp_path, capsys):
+    """`sfnet-benchmark --backend ...`: one worker per backend, ratios to TensorFlow."""
+    import json
+
+    pytest.importorskip("jax")
+    from keras_sfnet_cli.benchmark import main
+
+    report = tmp_path / "backends.json"
+    argv = ["--backend", "tensorflow", "jax", "--models", "sfnet_dfv1", "--size", "64", "128",
+            "--repeats", "2", "--train-size", "64", "64", "--train-batch", "1",
+            "--json", str(report)]  # fmt: skip
+    assert main(argv) == 0
+    results = json.loads(report.read_text())
+    assert [r["backend"] for r in results] == ["tensorflow", "jax"]
+    for result in results:
+        assert result["inference"]["median_s"] > 0 and result["inference"]["first_call_s"] > 0
+        assert result["train"]["per_second"] > 0 and result["train"]["train_size"] == [64, 64]
+    table = capsys.readouterr().out
+    assert "| sfnet_dfv1 | jax | float32 |" in table and "| 1.00 |" in table
+
+
+def test_cli_backend_choices_are_checked():
+    from keras_sfnet_cli.benchmark import build_parser
+
+    args = build_parser().parse_args(["--backend", "jax", "torch", "--models", "sfnet_r18"])
+    assert args.compare == ["jax", "torch"] and args.models == ["sfnet_r18"]
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["--backend", "mxnet"])
