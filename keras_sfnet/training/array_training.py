@@ -43,7 +43,7 @@ from keras_sfnet.losses import (
     replicate_labels,
 )
 from keras_sfnet.metrics import MeanIoU
-from keras_sfnet.models import SFNet, load_pretrained_weights
+from keras_sfnet.models import SFNet
 from keras_sfnet.models.sfnet import deep_supervision_outputs
 from keras_sfnet.names import INPUT_PIPELINES
 from keras_sfnet.training.checkpointing import (
@@ -58,6 +58,7 @@ from keras_sfnet.training.step_limit import StepLimit
 from keras_sfnet.training.train_config import TrainConfig
 from keras_sfnet.training.train_result import TrainResult
 from keras_sfnet.training.training_logs import TrainingLogs
+from keras_sfnet.weights.loading import load_pretrained_weights
 
 __all__ = ["INPUT_PIPELINES", "train_with_arrays", "use_array_pipeline"]
 
