@@ -78,7 +78,7 @@ def test_params_and_names_equal_the_authors_eval_network(entry, reference_dir):
 @pytest.mark.parametrize("name", GOLDEN)
 def test_golden_logits(name, reference_dir, caplog):
     zoo = reference_dir / "zoo"
-    with caplog.at_level(logging.INFO, logger="keras_sfnet.convert.official"):
+    with caplog.at_level(logging.INFO, logger="keras_sfnet.weights.official"):
         model = from_official_checkpoint(zoo / f"golden_{name}_fp16.pth")
     skipped = [r.getMessage() for r in caplog.records if "never calls" in r.getMessage()]
     if "lite" in name:
