@@ -37,6 +37,7 @@ from keras_sfnet.names import (
     BACKBONES,
     CONTEXT_HEADS,
     DATASETS,
+    DECODER_SWITCHES,
     DECODERS,
     DISTRIBUTIONS,
     FINAL_FUSIONS,
@@ -128,16 +129,7 @@ _FIELDS = {
 
 # SFNet decoder switches with a flag of the same name (TrainConfig.decoder_options;
 # docs/ablations.md)
-_SWITCH_FLAGS = (
-    "decoder",
-    "context",
-    "fam_levels",
-    "flow_kernel_size",
-    "fam_upsampling",
-    "flow_estimator",
-    "alignment",
-    "final_fusion",
-)
+_SWITCH_FLAGS = DECODER_SWITCHES
 
 
 def _levels(value: str) -> list[str]:

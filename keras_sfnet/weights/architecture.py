@@ -13,21 +13,13 @@ __all__ = [
     "read_json_or_none",
     "weights_file_architecture",
 ]
+from keras_sfnet.names import DECODER_SWITCHES
 
 logger = logging.getLogger(__name__)
 
 # SFNet's constructor arguments that make its architecture (all but the classes).
 _NETWORK_FIELDS = ("backbone", "head", "dilated", "stem", "decoder_filters")
-ARCHITECTURE_FIELDS = _NETWORK_FIELDS + (
-    "decoder",
-    "context",
-    "fam_levels",
-    "flow_kernel_size",
-    "fam_upsampling",
-    "flow_estimator",
-    "alignment",
-    "final_fusion",
-)
+ARCHITECTURE_FIELDS = _NETWORK_FIELDS + DECODER_SWITCHES
 """SFNet arguments that a pretrained source fixes (its classes aside)."""
 
 
