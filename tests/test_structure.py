@@ -74,3 +74,29 @@ def test_every_vocabulary_is_defined_once(package):
                 elif not isinstance(node.value, (ast.Attribute, ast.Name, ast.Call)):
                     redefined.append(f"{module}:{node.lineno} {target.id}")
     assert redefined == []
+
+
+def test_the_build_reads_the_version_without_importing_the_package():
+    """pip builds in an isolated env without Keras: the version must be a literal that
+    setuptools reads statically (stop 24's CI failed on `keras_sfnet.__version__`)."""
+    import pathlib
+
+    tomllib = pytest.importorskip("tomllib", reason="tomllib needs Python >= 3.11")
+
+    root = pathlib.Path(__file__).resolve().parents[1]
+    config = tomllib.loads((root / "pyproject.toml").read_text())
+    attr = config["tool"]["setuptools"]["dynamic"]["version"]["attr"]
+    module, _, name = attr.rpartition(".")
+    path = root / (module.replace(".", "/") + ".py")
+    assert path.name != "__init__.py" and path.exists(), attr
+    tree = ast.parse(path.read_text())
+    literals = [
+        node.value.value
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        and any(isinstance(t, ast.Name) and t.id == name for t in node.targets)
+        and isinstance(node.value, ast.Constant)
+    ]
+    assert literals and isinstance(literals[0], str)
+    # The module itself imports nothing, so even a fallback exec needs no Keras.
+    assert not [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
