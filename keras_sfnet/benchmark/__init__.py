@@ -9,19 +9,11 @@ Example:
 
 from keras_sfnet.lazy_exports import lazy_exports
 
-#: Public name -> the module that defines it (imported on first access).
-_EXPORTS = {
-    "matmul_gflops": "keras_sfnet.benchmark.ceiling",
-    "MacCount": "keras_sfnet.benchmark.flops",
-    "count_macs": "keras_sfnet.benchmark.flops",
-    "ALL_RUNTIMES": "keras_sfnet.benchmark.harness",
-    "BenchmarkConfig": "keras_sfnet.benchmark.harness",
-    "configure_threads": "keras_sfnet.benchmark.harness",
-    "run_benchmark": "keras_sfnet.benchmark.harness",
-    "format_report": "keras_sfnet.benchmark.report_table",
-    "TimingStats": "keras_sfnet.benchmark.timing",
-    "interleaved_timings": "keras_sfnet.benchmark.timing",
-    "time_function": "keras_sfnet.benchmark.timing",
-}
-__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
-__all__ = sorted(_EXPORTS)
+#: Module -> the public names it gives this package (imported on first access).
+__getattr__, __dir__ = lazy_exports(__name__, {
+    ".ceiling": ("matmul_gflops",),
+    ".flops": ("MacCount", "count_macs"),
+    ".harness": ("ALL_RUNTIMES", "BenchmarkConfig", "configure_threads", "run_benchmark"),
+    ".report_table": ("format_report",),
+    ".timing": ("TimingStats", "interleaved_timings", "time_function"),
+})

@@ -1,19 +1,9 @@
 """Old home of the light encoders' name tables: see :mod:`keras_sfnet.weights.encoder_names`."""
 
-from keras_sfnet.weights.encoder_names import (
-    STDC_ALIAS,
-    STDC_CLASSIFIER,
-    dfnet_name_table,
-    encoder_name_table,
-    shufflenet_v2_name_table,
-    stdc_name_table,
-)
+from keras_sfnet.lazy_exports import lazy_exports
 
-__all__ = [
-    "STDC_ALIAS",
-    "STDC_CLASSIFIER",
-    "dfnet_name_table",
-    "encoder_name_table",
-    "shufflenet_v2_name_table",
-    "stdc_name_table",
-]
+#: The new homes of the names (imported on first access).
+__getattr__, __dir__ = lazy_exports(__name__, {"keras_sfnet.weights.encoder_names": (
+    "STDC_ALIAS", "STDC_CLASSIFIER", "dfnet_name_table", "encoder_name_table",
+    "shufflenet_v2_name_table", "stdc_name_table",
+)})

@@ -1,19 +1,9 @@
 """Old home of the torch-free checkpoint reader: see :mod:`keras_sfnet.weights.torch_checkpoint`."""
 
-from keras_sfnet.weights.torch_checkpoint import (
-    ALLOWED_GLOBALS,
-    CheckpointError,
-    UnsafeCheckpointError,
-    extract_state_dict,
-    load_torch_checkpoint,
-    read_state_dict,
-)
+from keras_sfnet.lazy_exports import lazy_exports
 
-__all__ = [
-    "ALLOWED_GLOBALS",
-    "CheckpointError",
-    "UnsafeCheckpointError",
-    "extract_state_dict",
-    "load_torch_checkpoint",
-    "read_state_dict",
-]
+#: The new homes of the names (imported on first access).
+__getattr__, __dir__ = lazy_exports(__name__, {"keras_sfnet.weights.torch_checkpoint": (
+    "ALLOWED_GLOBALS", "CheckpointError", "UnsafeCheckpointError", "extract_state_dict",
+    "load_torch_checkpoint", "read_state_dict",
+)})

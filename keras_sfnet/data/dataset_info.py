@@ -310,6 +310,5 @@ class DatasetInfo:
 
 # `get_dataset_info` lives in the dataset registry (every lookup by name goes
 # through it); it is re-exported here, lazily, because the registry imports this module.
-_EXPORTS = {"get_dataset_info": "keras_sfnet.data.registry"}
-__getattr__, _ = lazy_exports(__name__, _EXPORTS)
-__all__ += sorted(_EXPORTS)
+__getattr__, _ = lazy_exports(__name__, {"keras_sfnet.data.registry": ("get_dataset_info",)})
+__all__ += __getattr__("__all__")

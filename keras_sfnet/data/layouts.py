@@ -30,14 +30,10 @@ logger = logging.getLogger(__name__)
 
 #: The listers now live one module per dataset (`keras_sfnet.data.cityscapes`, ...)
 #: and `list_files` in the registry; they are re-exported here, lazily.
-_EXPORTS = {
-    "list_ade20k": "keras_sfnet.data.ade20k",
-    "list_camvid": "keras_sfnet.data.camvid",
-    "list_cityscapes": "keras_sfnet.data.cityscapes",
-    "list_files": "keras_sfnet.data.registry",
-    "list_folder": "keras_sfnet.data.folder",
-    "list_pascal_context": "keras_sfnet.data.pascal_context",
-    "read_list_file": "keras_sfnet.data.folder",
-}
-__getattr__, _ = lazy_exports(__name__, _EXPORTS)
-__all__ += sorted(_EXPORTS)
+__getattr__, _ = lazy_exports(__name__, {
+    "keras_sfnet.data": (
+        "list_ade20k", "list_camvid", "list_cityscapes", "list_files", "list_folder",
+        "list_pascal_context", "read_list_file",
+    ),
+})
+__all__ += __getattr__("__all__")

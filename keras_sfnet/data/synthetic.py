@@ -11,14 +11,10 @@ Example:
 
 from keras_sfnet.lazy_exports import lazy_exports
 
-_EXPORTS = {
-    "SYNTHETIC_CITIES": "keras_sfnet.synthetic.cityscapes_writer",
-    "SYNTHETIC_LAYOUTS": "keras_sfnet.synthetic.layout_writer",
-    "coarsen_label_ids": "keras_sfnet.synthetic.cityscapes_writer",
-    "generate_synthetic_cityscapes": "keras_sfnet.synthetic.cityscapes_writer",
-    "generate_synthetic_layout": "keras_sfnet.synthetic.layout_writer",
-    "prepare_synthetic_dataset": "keras_sfnet.synthetic.prepared_dataset",
-    "render_street_scene": "keras_sfnet.synthetic.renderer",
-}
-__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
-__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "keras_sfnet.synthetic": (
+        "SYNTHETIC_CITIES", "SYNTHETIC_LAYOUTS", "coarsen_label_ids",
+        "generate_synthetic_cityscapes", "generate_synthetic_layout",
+        "prepare_synthetic_dataset", "render_street_scene",
+    ),
+})

@@ -21,29 +21,10 @@ Example:
 
 from keras_sfnet.lazy_exports import lazy_exports
 
-_PACKAGE = "keras_sfnet.decoders"
-_EXPORTS = {
-    "ASPP": f"{_PACKAGE}.aspp",
-    "AlignedFPN": f"{_PACKAGE}.aligned_fpn",
-    "AuxiliaryHead": f"{_PACKAGE}.auxiliary_head",
-    "ConfigurableFPN": f"{_PACKAGE}.configurable_fpn",
-    "ContextHead": f"{_PACKAGE}.context_head",
-    "CorrelationFlow": f"{_PACKAGE}.correlation_flow",
-    "DEFAULT_SWITCHES": f"{_PACKAGE}.switches",
-    "DeformableAlignment": f"{_PACKAGE}.deformable_alignment",
-    "DenseASPP": f"{_PACKAGE}.dense_aspp",
-    "FCNDecoder": f"{_PACKAGE}.fcn_decoder",
-    "FCNHead": f"{_PACKAGE}.fcn_decoder",
-    "FlowAlignment": f"{_PACKAGE}.flow_alignment",
-    "GatedFlowAlignment": f"{_PACKAGE}.gated_flow_alignment",
-    "LiteAlignedFPN": f"{_PACKAGE}.lite_aligned_fpn",
-    "NonLocalBlock": f"{_PACKAGE}.non_local_block",
-    "PyramidPooling": f"{_PACKAGE}.pyramid_pooling",
-    "build_decoder": f"{_PACKAGE}.decoder_factory",
-    "changed_switches": f"{_PACKAGE}.switches",
-    "check_switches": f"{_PACKAGE}.switches",
-    "correlation_volume": f"{_PACKAGE}.correlation_flow",
-    "is_released": f"{_PACKAGE}.switches",
-}
-__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
-__all__ = sorted(_EXPORTS)
+#: The modules whose ``__all__`` make up this package (read on first access).
+__getattr__, __dir__ = lazy_exports(__name__, modules=(
+    "aligned_fpn", "aspp", "auxiliary_head", "configurable_fpn", "context_head",
+    "correlation_flow", "decoder_factory", "deformable_alignment", "dense_aspp",
+    "fcn_decoder", "flow_alignment", "gated_flow_alignment", "lite_aligned_fpn",
+    "non_local_block", "pyramid_pooling", "switches",
+))

@@ -6,6 +6,8 @@ import keras
 
 from keras_sfnet.layers.conv_bn_relu import ConvBNReLU
 
+__all__ = ["AuxiliaryHead"]
+
 
 @keras.saving.register_keras_serializable(package="keras_sfnet")
 class AuxiliaryHead(keras.layers.Layer):

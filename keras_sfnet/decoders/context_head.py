@@ -11,6 +11,8 @@ from keras_sfnet.decoders.pyramid_pooling import PyramidPooling
 from keras_sfnet.layers.conv_bn_relu import ConvBNReLU
 from keras_sfnet.names import CONTEXT_HEADS  # noqa: F401 (re-exported)
 
+__all__ = ["ContextHead"]
+
 
 @keras.saving.register_keras_serializable(package="keras_sfnet")
 class ContextHead(keras.layers.Layer):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import keras
 
+__all__ = ["CorrelationFlow", "correlation_volume"]
+
 
 def correlation_volume(first, second, max_displacement: int):
     """Local correlation of two maps of the same size (FlowNet-C's correlation layer).

@@ -6,6 +6,8 @@ import keras
 
 from keras_sfnet.layers.conv_bn_relu import ConvBNReLU
 
+__all__ = ["DenseASPP"]
+
 
 @keras.saving.register_keras_serializable(package="keras_sfnet")
 class DenseASPP(keras.layers.Layer):

@@ -9,6 +9,8 @@ from keras_sfnet.decoders.correlation_flow import CorrelationFlow
 from keras_sfnet.decoders.pair_alignment import PairAlignment
 from keras_sfnet.names import FLOW_ESTIMATORS, UPSAMPLINGS  # noqa: F401 (re-exported)
 
+__all__ = ["FlowAlignment"]
+
 
 def _resize_nearest(x, size):
     """Nearest-neighbour resize (half-pixel centres, ``floor((i + 0.5) * in / out)``).

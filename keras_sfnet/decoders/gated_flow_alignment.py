@@ -7,6 +7,8 @@ import keras
 from keras_sfnet import ops as sf_ops
 from keras_sfnet.decoders.pair_alignment import PairAlignment
 
+__all__ = ["GatedFlowAlignment"]
+
 
 @keras.saving.register_keras_serializable(package="keras_sfnet")
 class GatedFlowAlignment(PairAlignment):

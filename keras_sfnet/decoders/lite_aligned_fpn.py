@@ -10,6 +10,8 @@ from keras_sfnet.decoders.pyramid_pooling import PyramidPooling
 from keras_sfnet.layers.conv_bn_relu import ConvBNReLU
 from keras_sfnet.names import LITE_LEVELS  # noqa: F401 (re-exported)
 
+__all__ = ["LiteAlignedFPN"]
+
 
 @keras.saving.register_keras_serializable(package="keras_sfnet")
 class LiteAlignedFPN(keras.layers.Layer):

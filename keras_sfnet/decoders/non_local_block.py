@@ -6,6 +6,8 @@ import keras
 
 from keras_sfnet.layers.conv_bn_relu import batch_norm
 
+__all__ = ["NonLocalBlock"]
+
 
 @keras.saving.register_keras_serializable(package="keras_sfnet")
 class NonLocalBlock(keras.layers.Layer):

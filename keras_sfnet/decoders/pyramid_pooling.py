@@ -7,6 +7,8 @@ import keras
 from keras_sfnet import ops as sf_ops
 from keras_sfnet.layers.conv_bn_relu import ConvBNReLU
 
+__all__ = ["PyramidPooling"]
+
 
 @keras.saving.register_keras_serializable(package="keras_sfnet")
 class PyramidPooling(keras.layers.Layer):

@@ -11,32 +11,17 @@ Example:
 """
 
 from keras_sfnet.export.export_model import (
-    export_model,
-)  # named like its module: eager (see lazy_exports)
+    export_model as export_model,  # named like its module: eager (see lazy_exports)
+)
 from keras_sfnet.lazy_exports import lazy_exports
 
-#: Public name -> the module that defines it (imported on first access).
-_EXPORTS = {
-    "calibration_samples": "keras_sfnet.export.calibration",
-    "synthetic_calibration_images": "keras_sfnet.export.calibration",
-    "FORMATS": "keras_sfnet.export.export_model",
-    "SUPPORTED_QUANTIZATIONS": "keras_sfnet.export.export_model",
-    "convert_to_onnx": "keras_sfnet.export.onnx",
-    "export_onnx": "keras_sfnet.export.onnx",
-    "onnx_operators": "keras_sfnet.export.onnx",
-    "ExportParityError": "keras_sfnet.export.parity",
-    "ParityCheck": "keras_sfnet.export.parity",
-    "ParityReport": "keras_sfnet.export.parity",
-    "mean_iou": "keras_sfnet.export.parity",
-    "FLOAT_SIGNATURE": "keras_sfnet.export.saved_model",
-    "SERVING_SIGNATURE": "keras_sfnet.export.saved_model",
-    "export_saved_model": "keras_sfnet.export.saved_model",
-    "TensorRTUnavailableError": "keras_sfnet.export.tensorrt",
-    "export_tensorrt": "keras_sfnet.export.tensorrt",
-    "tensorrt_status": "keras_sfnet.export.tensorrt",
-    "TFLiteConversionError": "keras_sfnet.export.tflite",
-    "export_tflite": "keras_sfnet.export.tflite",
-    "tflite_operators": "keras_sfnet.export.tflite",
-}
-__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
-__all__ = sorted(_EXPORTS) + ['export_model']
+#: Module -> the public names it gives this package (imported on first access).
+__getattr__, __dir__ = lazy_exports(__name__, {
+    ".calibration": ("calibration_samples", "synthetic_calibration_images"),
+    ".export_model": ("FORMATS", "SUPPORTED_QUANTIZATIONS"),
+    ".onnx": ("convert_to_onnx", "export_onnx", "onnx_operators"),
+    ".parity": ("ExportParityError", "ParityCheck", "ParityReport", "mean_iou"),
+    ".saved_model": ("FLOAT_SIGNATURE", "SERVING_SIGNATURE", "export_saved_model"),
+    ".tensorrt": ("TensorRTUnavailableError", "export_tensorrt", "tensorrt_status"),
+    ".tflite": ("TFLiteConversionError", "export_tflite", "tflite_operators"),
+}, bound=("export_model",))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import keras
 
+__all__ = ["ChannelShuffle"]
+
 
 @keras.saving.register_keras_serializable(package="keras_sfnet")
 class ChannelShuffle(keras.layers.Layer):

@@ -7,6 +7,8 @@ import keras
 from keras_sfnet.layers.split_input_conv import SplitInputConv2D
 from keras_sfnet.layers.unbiased_batch_normalization import UnbiasedBatchNormalization
 
+__all__ = ["ConvBNReLU"]
+
 BN_EPSILON = 1e-5
 """PyTorch's BatchNorm epsilon (Keras defaults to 1e-3)."""
 BN_MOMENTUM = 0.9

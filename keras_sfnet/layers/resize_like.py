@@ -6,6 +6,8 @@ import keras
 
 from keras_sfnet import ops as sf_ops
 
+__all__ = ["ResizeLike"]
+
 
 @keras.saving.register_keras_serializable(package="keras_sfnet")
 class ResizeLike(keras.layers.Layer):

@@ -22,13 +22,11 @@ __all__ = [
 ]
 
 __getattr__ = moved_names(__name__, {
-    "is_preset": "keras_sfnet.weights.presets",
-    "load_preset_metadata": "keras_sfnet.weights.presets",
-    "load_preset_model": "keras_sfnet.weights.presets",
-    "load_preset_preprocessor": "keras_sfnet.weights.presets",
-    "save_preset": "keras_sfnet.weights.presets",
-    "load_pretrained_weights": "keras_sfnet.weights.loading",
-    "pretrained_architecture": "keras_sfnet.weights.loading",
-    "pretrained_model": "keras_sfnet.weights.dispatch",
-    "transfer_weights": "keras_sfnet.weights.transfer",
-})  # fmt: skip
+    "keras_sfnet.weights.presets": (
+        "is_preset", "load_preset_metadata", "load_preset_model", "load_preset_preprocessor",
+        "save_preset",
+    ),
+    "keras_sfnet.weights.loading": ("load_pretrained_weights", "pretrained_architecture"),
+    "keras_sfnet.weights.dispatch": ("pretrained_model",),
+    "keras_sfnet.weights.transfer": ("transfer_weights",),
+})

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 import keras
 from keras import ops
 
+__all__ = ["CoupledWeightDecaySGD"]
+
 
 @keras.saving.register_keras_serializable(package="keras_sfnet")
 class CoupledWeightDecaySGD(keras.optimizers.SGD):

@@ -3,6 +3,8 @@
 import keras
 from keras import ops
 
+__all__ = ["PolyDecay"]
+
 
 @keras.saving.register_keras_serializable(package="keras_sfnet")
 class PolyDecay(keras.optimizers.schedules.LearningRateSchedule):

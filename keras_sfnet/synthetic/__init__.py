@@ -17,16 +17,13 @@ Example:
 
 from keras_sfnet.lazy_exports import lazy_exports
 
-#: Public name -> the module that defines it (imported on first access).
-_EXPORTS = {
-    "SYNTHETIC_CITIES": "keras_sfnet.synthetic.cityscapes_writer",
-    "coarsen_label_ids": "keras_sfnet.synthetic.cityscapes_writer",
-    "generate_synthetic_cityscapes": "keras_sfnet.synthetic.cityscapes_writer",
-    "SYNTHETIC_LAYOUTS": "keras_sfnet.synthetic.layout_writer",
-    "generate_synthetic_layout": "keras_sfnet.synthetic.layout_writer",
-    "prepare_synthetic_dataset": "keras_sfnet.synthetic.prepared_dataset",
-    "render_street_scene": "keras_sfnet.synthetic.renderer",
-    "street_scene_images": "keras_sfnet.synthetic.scene_images",
-}
-__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
-__all__ = sorted(_EXPORTS)
+#: Module -> the public names it gives this package (imported on first access).
+__getattr__, __dir__ = lazy_exports(__name__, {
+    ".cityscapes_writer": (
+        "SYNTHETIC_CITIES", "coarsen_label_ids", "generate_synthetic_cityscapes",
+    ),
+    ".layout_writer": ("SYNTHETIC_LAYOUTS", "generate_synthetic_layout"),
+    ".prepared_dataset": ("prepare_synthetic_dataset",),
+    ".renderer": ("render_street_scene",),
+    ".scene_images": ("street_scene_images",),
+})

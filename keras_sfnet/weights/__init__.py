@@ -15,36 +15,22 @@ Example:
 
 from keras_sfnet.lazy_exports import lazy_exports
 
-#: Public name -> the module that defines it (imported on first access).
-_EXPORTS = {
-    "ARCHITECTURE_FIELDS": "keras_sfnet.weights.architecture",
-    "architecture_differences": "keras_sfnet.weights.architecture",
-    "from_official_checkpoint": "keras_sfnet.weights.dispatch",
-    "load_model": "keras_sfnet.weights.dispatch",
-    "pretrained_model": "keras_sfnet.weights.dispatch",
-    "load_backbone_weights": "keras_sfnet.weights.backbone_weights",
-    "encoder_name_table": "keras_sfnet.weights.encoder_names",
-    "WEIGHT_SOURCES": "keras_sfnet.weights.loading",
-    "load_pretrained_weights": "keras_sfnet.weights.loading",
-    "pretrained_architecture": "keras_sfnet.weights.loading",
-    "CheckpointMismatchError": "keras_sfnet.weights.official",
-    "backbone_name_table": "keras_sfnet.weights.official",
-    "build_official_model": "keras_sfnet.weights.official",
-    "infer_official_config": "keras_sfnet.weights.official",
-    "load_official_weights": "keras_sfnet.weights.official",
-    "official_name_table": "keras_sfnet.weights.official",
-    "resolve_stdc_aliases": "keras_sfnet.weights.official",
-    "to_official_state_dict": "keras_sfnet.weights.official",
-    "is_preset": "keras_sfnet.weights.presets",
-    "load_preset_metadata": "keras_sfnet.weights.presets",
-    "load_preset_model": "keras_sfnet.weights.presets",
-    "load_preset_preprocessor": "keras_sfnet.weights.presets",
-    "save_preset": "keras_sfnet.weights.presets",
-    "CheckpointError": "keras_sfnet.weights.torch_checkpoint",
-    "load_torch_checkpoint": "keras_sfnet.weights.torch_checkpoint",
-    "read_state_dict": "keras_sfnet.weights.torch_checkpoint",
-    "transfer_weights": "keras_sfnet.weights.transfer",
-    "with_new_heads": "keras_sfnet.weights.transfer",
-}
-__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
-__all__ = sorted(_EXPORTS)
+#: Module -> the public names it gives this package (imported on first access).
+__getattr__, __dir__ = lazy_exports(__name__, {
+    ".architecture": ("ARCHITECTURE_FIELDS", "architecture_differences"),
+    ".backbone_weights": ("load_backbone_weights",),
+    ".dispatch": ("from_official_checkpoint", "load_model", "pretrained_model"),
+    ".encoder_names": ("encoder_name_table",),
+    ".loading": ("WEIGHT_SOURCES", "load_pretrained_weights", "pretrained_architecture"),
+    ".official": (
+        "CheckpointMismatchError", "backbone_name_table", "build_official_model",
+        "infer_official_config", "load_official_weights", "official_name_table",
+        "resolve_stdc_aliases", "to_official_state_dict",
+    ),
+    ".presets": (
+        "is_preset", "load_preset_metadata", "load_preset_model", "load_preset_preprocessor",
+        "save_preset",
+    ),
+    ".torch_checkpoint": ("CheckpointError", "load_torch_checkpoint", "read_state_dict"),
+    ".transfer": ("transfer_weights", "with_new_heads"),
+})

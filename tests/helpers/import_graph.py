@@ -13,6 +13,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from keras_sfnet.lazy_exports import SUBMODULE, export_table
+
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = "keras_sfnet"
 MAX_LINES = 600
@@ -47,15 +49,21 @@ def library_files(package: str = PACKAGE) -> dict[str, Path]:
     return {module_name(p): p for p in sorted((ROOT / package).rglob("*.py"))}
 
 
-def _lazy_exports(tree: ast.Module) -> dict[str, str]:
+def _lazy_exports(module: str, path: Path, tree: ast.Module) -> dict[str, str]:
+    """Name -> module of a ``lazy_exports(...)`` / ``moved_names(...)`` table in ``tree``."""
     for node in tree.body:
-        if isinstance(node, ast.Assign) and any(
-                isinstance(t, ast.Name) and t.id == "_EXPORTS" for t in node.targets):
-            try:
-                value = ast.literal_eval(node.value)
-            except ValueError:
-                return {}
-            return {k: v for k, v in value.items() if isinstance(v, str)}
+        call = getattr(node, "value", None)
+        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name)
+                and call.func.id in ("lazy_exports", "moved_names")):
+            continue
+        try:
+            names = ast.literal_eval(call.args[1]) if len(call.args) > 1 else None
+            keywords = {k.arg: ast.literal_eval(k.value) for k in call.keywords
+                        if k.arg in ("names", "modules", "submodules")}
+        except ValueError:
+            return {}
+        names = keywords.pop("names", names)
+        return export_table(module, names, package_dir=path.parent, **keywords)
     return {}
 
 
@@ -71,15 +79,20 @@ def _absolute(module: str, node: ast.ImportFrom, is_package: bool) -> str:
 def read_imports(package: str = PACKAGE) -> tuple[list[Import], dict[str, Path]]:
     files = library_files(package)
     trees = {m: ast.parse(p.read_text(), str(p)) for m, p in files.items()}
-    exports = {m: _lazy_exports(t) for m, t in trees.items()}
+    exports = {m: _lazy_exports(m, files[m], t) for m, t in trees.items()}
 
     def resolve(target: str, name: str | None) -> str:
-        if name is not None and f"{target}.{name}" in files:
+        if name is None:
+            return target
+        if f"{target}.{name}" in files:
             return f"{target}.{name}"
-        if name is not None and exports.get(target, {}).get(name, "<submodule>") != "<submodule>":
-            return exports[target][name]
-        if name is not None and name in exports.get(target, {}):
-            return f"{target}.{name}"
+        seen = set()
+        while target not in seen and name in exports.get(target, {}):
+            seen.add(target)  # follow re-exports of re-exports to the defining module
+            module = exports[target][name]
+            if module == SUBMODULE:
+                return f"{target}.{name}"
+            target = module
         return target
 
     imports = []
