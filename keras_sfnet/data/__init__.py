@@ -11,12 +11,11 @@ the synthetic datasets (re-exported from the package `keras_sfnet.synthetic`:
 BDD100K, IDD, KITTI: `dataset_catalog`), merged training over several of them
 (`load_merged_dataset`) and the coarse boost (`coarse_boost_centers`).
 
-Example:
->>> from keras_sfnet.data import load_dataset, synthetic
->>> import tempfile
->>> root = synthetic.generate_synthetic_cityscapes(tempfile.mkdtemp(), num_train=8, num_val=2)
->>> train = load_dataset("cityscapes", root, "train", training=True,
-...                      crop_size=(128, 128), batch_size=4, seed=0)
+Example (`load_dataset` shows a whole pipeline):
+>>> from keras_sfnet.data import get_dataset_info, list_files
+>>> get_dataset_info("cityscapes").num_classes
+19
+>>> pairs = list_files("cityscapes", "/data/cityscapes", "val")  # doctest: +SKIP
 """
 
 from keras_sfnet.lazy_exports import lazy_exports

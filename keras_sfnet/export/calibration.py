@@ -130,8 +130,9 @@ def calibration_samples(
     return generate
 
 
-def _run_files(model_path, split_key: str, default_split: str):
-    """`(files, info, root)` of a split of the run that wrote `model_path`, or None."""
+def _run_files(model_path, split_key: str, default_split: str, count: int):
+    """`(files, info, root)`: `count` files spread over a split of the run that wrote
+    `model_path`; `([], None, None)` when there is no such run or data."""
     import json
 
     from keras_sfnet.data import DatasetInfo, get_dataset_info, list_files
@@ -139,7 +140,7 @@ def _run_files(model_path, split_key: str, default_split: str):
     folder = os.path.dirname(os.path.abspath(os.fspath(model_path)))
     config_path = os.path.join(folder, "config.json")
     if not os.path.isfile(config_path):
-        return None
+        return [], None, None
     try:
         with open(config_path, encoding="utf-8") as f:
             config = json.load(f)
@@ -159,18 +160,12 @@ def _run_files(model_path, split_key: str, default_split: str):
         else:
             info = get_dataset_info(dataset)
         split = config.get(split_key, default_split)
-        if not split:
-            return None
-        files = list_files(dataset, root, split, **kwargs)
+        files = list_files(dataset, root, split, **kwargs) if split else []
     except (OSError, ValueError, KeyError, TypeError) as error:
         logger.info("No %s files of the run in %s: %s", split_key, config_path, error)
-        return None
-    return (files, info, root) if files else None
-
-
-def _spread(files: list, count: int) -> list:
+        return [], None, None
     picks = np.linspace(0, len(files) - 1, min(count, len(files))).round().astype(int)
-    return [files[i] for i in sorted(set(picks.tolist()))]
+    return [files[i] for i in sorted(set(picks.tolist()))], info, root
 
 
 def run_validation_pairs(
@@ -188,15 +183,9 @@ def run_validation_pairs(
     """
     from keras_sfnet.data import load_pair
 
-    found = _run_files(model_path, "val_split", "val")
-    if found is None:
-        return None
-    files, info, _ = found
-    pairs = []
-    for image_path, label_path in _spread(files, num_samples):
-        image, label = load_pair(image_path, label_path, info)
-        pairs.append((np.asarray(image, np.uint8), np.asarray(label)))
-    return pairs or None
+    files, info, _ = _run_files(model_path, "val_split", "val", num_samples)
+    pairs = [load_pair(image_path, label_path, info) for image_path, label_path in files]
+    return [(np.asarray(image, np.uint8), np.asarray(label)) for image, label in pairs] or None
 
 
 def run_training_images(
@@ -217,12 +206,9 @@ def run_training_images(
     """
     import cv2
 
-    found = _run_files(model_path, "train_split", "train")
-    if found is None:
-        return None
-    files, _, root = found
+    files, _, root = _run_files(model_path, "train_split", "train", num_samples)
     images = []
-    for image_path, _ in _spread(files, num_samples):
+    for image_path, _ in files:
         image = cv2.imread(image_path, cv2.IMREAD_COLOR)
         if image is not None:
             images.append(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))

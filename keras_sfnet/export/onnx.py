@@ -31,8 +31,8 @@ from keras_sfnet.export.tracing import (
     check_input_size,
     check_preprocessor,
     image_spec,
-    inference_model,
     keras_runner,
+    logits_tf_function,
 )
 from keras_sfnet.layers.image_converter import ImageConverter
 from keras_sfnet.ops import implementation_scope
@@ -181,14 +181,7 @@ def convert_to_onnx(
     """
     import tf2onnx
 
-    net = inference_model(model)
-
-    @tf.function
-    def logits(image):
-        if preprocessor is not None:
-            image = preprocessor(image)
-        return net(image, training=False)
-
+    logits = logits_tf_function(model, preprocessor)
     handlers = {}
     if resize == "resize":
         handlers["ResizeBilinear"] = (_resize_handler, [])
@@ -296,16 +289,8 @@ def export_onnx(
             runner_1, reference_1 = runner, reference
             runner = lambda x: runner_1(np.repeat(x, batch_size, 0))[:1]  # noqa: E731
             reference = lambda x: reference_1(np.repeat(x, batch_size, 0))[:1]  # noqa: E731
-        report = run_parity(
-            "onnx",
-            "none",
-            reference,
-            runner,
-            parity,
-            sizes,
-            candidate_input="uint8" if included is not None else "float32",
-            preprocessor=preprocessor,
-        )
-    report.path = os.path.abspath(os.fspath(path))
-    report.size_bytes = os.path.getsize(report.path)
+        candidate_input = "uint8" if included is not None else "float32"
+        report = run_parity("onnx", "none", reference, runner, parity, sizes,
+                            candidate_input=candidate_input, preprocessor=preprocessor)
+    report.written(path)
     return report

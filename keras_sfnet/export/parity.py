@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
@@ -157,6 +158,26 @@ class ParityReport:
     failed_limit: str = ""
     float_ops: list = dataclasses.field(default_factory=list)
     selection: dict = dataclasses.field(default_factory=dict)
+
+    def written(self, path: str | os.PathLike) -> ParityReport:
+        """Records the artifact written at ``path`` (absolute path, bytes on disk).
+
+        Returns the report itself. A directory (a SavedModel) counts all its files.
+
+        Example:
+        >>> report.written("sfnet.tflite").size_bytes  # doctest: +SKIP
+        8613376
+        """
+        self.path = os.path.abspath(os.fspath(path))
+        if os.path.isdir(self.path):
+            self.size_bytes = sum(
+                os.path.getsize(os.path.join(root, name))
+                for root, _, names in os.walk(self.path)
+                for name in names
+            )
+        else:
+            self.size_bytes = os.path.getsize(self.path)
+        return self
 
     def measurements(self) -> str:
         """One line: errors, agreement, mIoU drop, samples (without the limits)."""

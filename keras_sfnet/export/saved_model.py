@@ -13,12 +13,7 @@ import tensorflow as tf
 from keras_sfnet.backend_support import require_tensorflow
 from keras_sfnet.export.parity import DEFAULT_DYNAMIC_SIZES, ParityCheck, ParityReport, run_parity
 from keras_sfnet.export.staging import staged_output
-from keras_sfnet.export.tracing import (
-    check_input_size,
-    image_spec,
-    inference_model,
-    keras_runner,
-)
+from keras_sfnet.export.tracing import check_input_size, image_spec, inference_model, keras_runner
 from keras_sfnet.layers.image_converter import ImageConverter, image_converter_or_default
 from keras_sfnet.ops import implementation_scope
 
@@ -135,14 +130,4 @@ def export_saved_model(
             total = np.asarray(probabilities["probabilities"]).sum(-1)
             if not np.allclose(total, 1.0, atol=1e-4):
                 raise ValueError("The exported probabilities do not sum to 1.")
-    report.path = os.path.abspath(os.fspath(path))
-    report.size_bytes = _directory_size(report.path)
-    return report
-
-
-def _directory_size(path: str) -> int:
-    return sum(
-        os.path.getsize(os.path.join(root, name))
-        for root, _, names in os.walk(path)
-        for name in names
-    )
+    return report.written(path)

@@ -304,8 +304,7 @@ def export_tensorrt(
             f.write(engine)
         runner = _EngineRunner(staged, shape, (*shape[:3], num_classes))
         report = run_parity("tensorrt", quantization, keras_runner(model), runner, parity, [size])
-    report.path = os.path.abspath(os.fspath(path))
-    report.size_bytes = os.path.getsize(report.path)
+    report.written(path)
     return report
 
 
@@ -345,5 +344,4 @@ def _export_tf_trt(model, path, size, precision, parity, keep_rejected):  # prag
                 parity,
                 [size],
             )
-    report.path = os.path.abspath(os.fspath(path))
-    return report
+    return report.written(path)

@@ -294,18 +294,11 @@ def export_tflite(
     with staged_output(path, keep_rejected) as staged:
         with open(staged, "wb") as f:
             f.write(content)
-        report = run_parity(
-            "tflite",
-            quantization,
-            keras_runner(model),
-            _LiteRTRunner(staged),
-            parity,
-            sizes,
-            candidate_input="uint8" if included is not None else "float32",
-            preprocessor=preprocessor,
-        )
-    report.path = os.path.abspath(os.fspath(path))
-    report.size_bytes = os.path.getsize(report.path)
+        candidate_input = "uint8" if included is not None else "float32"
+        report = run_parity("tflite", quantization, keras_runner(model), _LiteRTRunner(staged),
+                            parity, sizes, candidate_input=candidate_input,
+                            preprocessor=preprocessor)
+    report.written(path)
     if selection is not None:
         report.float_ops, report.selection = selection
     return report

@@ -17,12 +17,8 @@ from keras_sfnet.layers.image_converter import ImageConverter
 from keras_sfnet.ops import implementation_scope
 
 __all__ = [
-    "check_input_size",
-    "check_preprocessor",
-    "image_spec",
-    "inference_model",
-    "keras_runner",
-    "trace_logits",
+    "check_input_size", "check_preprocessor", "image_spec", "inference_model", "keras_runner",
+    "logits_tf_function", "trace_logits",
 ]
 
 
@@ -129,16 +125,29 @@ def trace_logits(
     Example:
     >>> fn = trace_logits(model, image_spec((64, 96), 1), resize="matmul")
     """
-    model = inference_model(model)
+    logits = logits_tf_function(model, preprocessor)
+    with implementation_scope(resize=resize, warp=warp, conv="plain"):
+        return logits.get_concrete_function(spec)
+
+
+def logits_tf_function(model: keras.Model, preprocessor: ImageConverter | None = None):
+    """A ``tf.function`` ``image -> logits`` of ``model`` in inference mode, untraced.
+
+    The exporters trace it under their own :func:`keras_sfnet.ops.implementation_scope`.
+
+    Example:
+    >>> logits = logits_tf_function(model)
+    >>> fn = logits.get_concrete_function(image_spec((64, 96), 1))
+    """
+    net = inference_model(model)
 
     @tf.function
     def logits(image):
         if preprocessor is not None:
             image = preprocessor(image)
-        return model(image, training=False)
+        return net(image, training=False)
 
-    with implementation_scope(resize=resize, warp=warp, conv="plain"):
-        return logits.get_concrete_function(spec)
+    return logits
 
 
 def keras_runner(model: keras.Model):

@@ -13,6 +13,8 @@ import keras
 import numpy as np
 from keras import ops
 
+from keras_sfnet.ops_impl.bilinear import bilinear_corners, weighted_corner_sum
+
 __all__ = [
     "adaptive_avg_pool",
     "adaptive_pool_matrix",
@@ -137,16 +139,7 @@ def flow_warp_gather(features, flow):
     # Normalised -> source pixel coordinates (align_corners=True).
     x = (gx + 1.0) * 0.5 * float(in_w - 1)
     y = (gy + 1.0) * 0.5 * float(in_h - 1)
-    x0f = ops.floor(x)
-    y0f = ops.floor(y)
-    wx1 = x - x0f
-    wy1 = y - y0f
-    wx0 = 1.0 - wx1
-    wy0 = 1.0 - wy1
-    x0 = ops.cast(x0f, "int32")
-    y0 = ops.cast(y0f, "int32")
-    x1 = x0 + 1
-    y1 = y0 + 1
+    corners = bilinear_corners(x, y, ops.floor, lambda v: ops.cast(v, "int32"))
 
     flat = ops.reshape(features, (-1, channels))
     batch_offset = ops.reshape(ops.arange(batch, dtype="int32") * (in_h * in_w), (-1, 1, 1))
@@ -160,12 +153,7 @@ def flow_warp_gather(features, flow):
         values = ops.take(flat, index, axis=0)
         return values * ops.expand_dims(ops.cast(weight, dtype), -1)
 
-    return (
-        corner(y0, x0, wy0 * wx0)
-        + corner(y0, x1, wy0 * wx1)
-        + corner(y1, x0, wy1 * wx0)
-        + corner(y1, x1, wy1 * wx1)
-    )
+    return weighted_corner_sum(corner, corners)
 
 
 def adaptive_pool_matrix(bins: int, n, dtype="float32"):

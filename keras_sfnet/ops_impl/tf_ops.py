@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import tensorflow as tf
 
+from keras_sfnet.ops_impl.bilinear import bilinear_corners, weighted_corner_sum
+
 
 def _height_width(x: tf.Tensor):
     """``(H, W)`` as two Python ints where static, else scalar int32 tensors."""
@@ -106,16 +108,7 @@ def flow_warp_gather(features: tf.Tensor, flow: tf.Tensor) -> tf.Tensor:
     # Normalised -> source pixel coordinates (align_corners=True).
     x = (gx + 1.0) * 0.5 * tf.cast(in_w - 1, tf.float32)
     y = (gy + 1.0) * 0.5 * tf.cast(in_h - 1, tf.float32)
-    x0f = tf.floor(x)
-    y0f = tf.floor(y)
-    wx1 = x - x0f
-    wy1 = y - y0f
-    wx0 = 1.0 - wx1
-    wy0 = 1.0 - wy1
-    x0 = tf.cast(x0f, tf.int32)
-    y0 = tf.cast(y0f, tf.int32)
-    x1 = x0 + 1
-    y1 = y0 + 1
+    corners = bilinear_corners(x, y, tf.floor, lambda v: tf.cast(v, tf.int32))
 
     flat = tf.reshape(features, tf.stack([-1, channels]))
     batch_offset = tf.reshape(tf.range(batch) * in_h * in_w, [-1, 1, 1])
@@ -132,12 +125,7 @@ def flow_warp_gather(features: tf.Tensor, flow: tf.Tensor) -> tf.Tensor:
         # has no TFLite builtin (it would force TF Select ops).
         return values * tf.expand_dims(tf.cast(weight, dtype), -1)
 
-    return (
-        corner(y0, x0, wy0 * wx0)
-        + corner(y0, x1, wy0 * wx1)
-        + corner(y1, x0, wy1 * wx0)
-        + corner(y1, x1, wy1 * wx1)
-    )
+    return weighted_corner_sum(corner, corners)
 
 
 def adaptive_pool_matrix(bins: int, n, dtype=tf.float32) -> tf.Tensor:

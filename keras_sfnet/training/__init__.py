@@ -26,12 +26,9 @@ __getattr__, __dir__ = lazy_exports(__name__, {
     ".sync_batchnorm": ("convert_to_sync_batchnorm", "iter_layers"),
     ".train_config": ("TrainConfig",),
     ".train_result": ("TrainResult",),
-    ".trainer": (
-        "build_optimizer", "build_training_model", "clear_run", "compile_for_training",
-        "resolve_architecture", "train",
-    ),
+    ".trainer": ("clear_run", "resolve_architecture", "train"),
     ".training_data": ("resolve_dataset", "validate_training_data"),
+    ".training_model": ("build_optimizer", "build_training_model", "compile_for_training"),
     ".training_logs": ("TrainingLogs",),
-    "keras_sfnet.optimizers.coupled_weight_decay_sgd": ("CoupledWeightDecaySGD",),
-    "keras_sfnet.optimizers.poly_decay": ("PolyDecay",),
+    "keras_sfnet.optimizers": ("CoupledWeightDecaySGD", "PolyDecay"),
 })

@@ -36,13 +36,7 @@ from keras_sfnet.data.augmentation_config import AugmentationConfig
 from keras_sfnet.data.dataset_info import DatasetInfo
 from keras_sfnet.data.local_listing import dataset_info_anywhere as get_dataset_info
 from keras_sfnet.data.local_listing import list_files_anywhere
-from keras_sfnet.losses import (
-    OHEMCrossEntropy,
-    SegmentationCrossEntropy,
-    deep_supervision_losses,
-    replicate_labels,
-)
-from keras_sfnet.metrics import MeanIoU
+from keras_sfnet.losses import replicate_labels
 from keras_sfnet.models import SFNet
 from keras_sfnet.models.sfnet import deep_supervision_outputs
 from keras_sfnet.names import INPUT_PIPELINES
@@ -51,14 +45,12 @@ from keras_sfnet.training.checkpointing import (
     read_checkpoint_state,
     restore_checkpoint,
 )
-from keras_sfnet.training.optimizers import CoupledWeightDecaySGD
-from keras_sfnet.training.precision import precision_policy, wrap_loss_scale
-from keras_sfnet.training.schedules import PolyDecay
+from keras_sfnet.training.precision import precision_policy
 from keras_sfnet.training.step_limit import StepLimit
 from keras_sfnet.training.train_config import TrainConfig
 from keras_sfnet.training.train_result import TrainResult
 from keras_sfnet.training.training_logs import TrainingLogs
-from keras_sfnet.weights.loading import load_pretrained_weights
+from keras_sfnet.training.training_model import build_training_model, compile_for_training
 
 __all__ = ["INPUT_PIPELINES", "train_with_arrays", "use_array_pipeline"]
 
@@ -147,50 +139,10 @@ def _augmentation(config: TrainConfig) -> AugmentationConfig:
 
 
 def _model(config: TrainConfig, info: DatasetInfo, total_steps: int) -> tuple[SFNet, str]:
-    with precision_policy(config.mixed_precision):
-        model = SFNet(
-            backbone=config.backbone, head=config.head, num_classes=info.num_classes,
-            deep_supervision=config.deep_supervision, decoder_filters=config.decoder_filters,
-            dilated=config.dilated, stem=config.stem, dropout=config.dropout,
-            **config.decoder_options,
-        )  # fmt: skip
-    if config.backbone_weights:
-        from keras_sfnet.convert.official import load_backbone_weights
-
-        load_backbone_weights(model.backbone, os.fspath(config.backbone_weights))
-    if config.init_from:
-        load_pretrained_weights(model, os.fspath(config.init_from))
-    if config.initial_weights:
-        model.load_weights(os.fspath(config.initial_weights))
-    schedule = PolyDecay(
-        config.learning_rate, decay_steps=total_steps, power=config.poly_power,
-        end_learning_rate=config.end_learning_rate,
-        warmup_steps=min(config.warmup_steps, total_steps),
-    )  # fmt: skip
-    if config.optimizer == "adamw":
-        optimizer = keras.optimizers.AdamW(learning_rate=schedule, weight_decay=config.weight_decay)
-    else:
-        optimizer = CoupledWeightDecaySGD(
-            learning_rate=schedule, momentum=config.momentum, weight_decay=config.weight_decay
-        )
-    optimizer = wrap_loss_scale(optimizer, config.mixed_precision)
-    ignore = info.ignore_index
-    loss = (
-        OHEMCrossEntropy(thresh=config.ohem_thresh, min_kept=config.ohem_min_kept, ignore_index=ignore)
-        if config.loss == "ohem"
-        else SegmentationCrossEntropy(ignore_index=ignore)
-    )
-    metric = MeanIoU(info.num_classes, ignore_index=ignore, name="mean_iou")
-    jit = config.jit_compile
-    if config.deep_supervision:
-        losses, weights = deep_supervision_losses(
-            loss, aux_weight=config.aux_weight, output_names=deep_supervision_outputs(config.backbone)
-        )
-        model.compile(optimizer=optimizer, loss=losses, loss_weights=weights,
-                      metrics={"logits": [metric]}, jit_compile=jit)  # fmt: skip
-        return model, "logits_mean_iou"
-    model.compile(optimizer=optimizer, loss=loss, metrics=[metric], jit_compile=jit)
-    return model, "mean_iou"
+    """The model `train` would build and compile (one recipe for both trainers)."""
+    model = build_training_model(config, info.num_classes)
+    metric = compile_for_training(model, config, info.num_classes, total_steps, info.ignore_index)
+    return model, metric
 
 
 def _save_for_inference(model, config: TrainConfig, path: str, info: DatasetInfo) -> None:

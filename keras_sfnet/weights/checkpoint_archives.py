@@ -84,13 +84,7 @@ def load_zip(path: Path, source: str, budget: ReadBudget) -> Any:
                     f"storage record '{record}' of checkpoint '{source}' "
                     f"holds {size} bytes, fewer than the {nbytes} it declares"
                 )
-            return Storage(
-                key=key,
-                dtype=storage_type.dtype,
-                numel=numel,
-                data=data,
-                byteorder=byteorder,
-            )
+            return Storage.of(storage_type, key, numel, data, byteorder)
 
         info = records[pickles[0]]
         budget.charge_read(info.file_size, f"declares a pickle '{info.filename}'")
@@ -206,13 +200,7 @@ def load_legacy(path: Path, source: str, budget: ReadBudget) -> Any:
             roots.setdefault(key, (storage_type, numel))
             if view is not None:
                 numel = _parse_view(view, roots[key], source)[2]
-            return Storage(
-                key=key,
-                dtype=storage_type.dtype,
-                numel=numel,
-                data=None,
-                byteorder=byteorder,
-            )
+            return Storage.of(storage_type, key, numel, None, byteorder)
 
         restricted_load(file, source, budget, scan)
         budget.made = 0  # what the first pass made is gone
@@ -264,13 +252,7 @@ def load_legacy(path: Path, source: str, budget: ReadBudget) -> Any:
                 _, offset, numel = _parse_view(view, roots[key], source)
                 size = storage_type.itemsize
                 data = data[offset * size : (offset + numel) * size]
-            return Storage(
-                key=key,
-                dtype=storage_type.dtype,
-                numel=numel,
-                data=data,
-                byteorder=byteorder,
-            )
+            return Storage.of(storage_type, key, numel, data, byteorder)
 
         file.seek(main_start)
         result = restricted_load(file, source, budget, resolve)

@@ -98,6 +98,13 @@ class Storage(_Frozen):
 
     __slots__ = ("byteorder", "data", "dtype", "key", "numel")
 
+    @classmethod
+    def of(
+        cls, storage_type: StorageType, key: str, numel: int, data: bytes | None, byteorder: str
+    ) -> Storage:
+        """The storage ``key`` of ``numel`` elements of ``storage_type``."""
+        return cls(key=key, dtype=storage_type.dtype, numel=numel, data=data, byteorder=byteorder)
+
     def elements(self) -> np.ndarray:
         """The storage as a 1-D array of its elements (bfloat16 as raw uint16)."""
         if self.data is None:

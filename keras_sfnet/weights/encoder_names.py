@@ -33,31 +33,26 @@ STDC_ALIAS = re.compile(r"^(?P<prefix>.*)x(?:2|4|8|16|32)\.0\.(?P<index>\d+)\.(?
 _BASIC_PART = {"shortcut_conv": "downsample.0", "shortcut_bn": "downsample.1"}
 _DFNET_STEM = {"stem1_conv": "0", "stem1_bn": "1", "stem2_conv": "3", "stem2_bn": "4"}
 _DFNET_BLOCK = re.compile(r"^(stage\d(?:_\d)?)_block(\d+)_(conv\d|bn\d|shortcut_conv|shortcut_bn)$")
-_STDC_STEM = {
-    "stem1_conv": "0.conv",
-    "stem1_bn": "0.bn",
-    "stem2_conv": "1.conv",
-    "stem2_bn": "1.bn",
-}
+_STDC_STEM = {"stem1_conv": "0.conv", "stem1_bn": "0.bn", "stem2_conv": "1.conv", "stem2_bn": "1.bn"}
 _STDC_BLOCK = re.compile(r"^stage(\d)_block(\d+)_(convx\d|avd)_(conv|bn)$")
-_SHUFFLE_PART = {
-    "branch1_dw_conv": "branch1.0",
-    "branch1_dw_bn": "branch1.1",
-    "branch1_pw_conv": "branch1.2",
-    "branch1_pw_bn": "branch1.3",
-    "branch2_pw1_conv": "branch2.0",
-    "branch2_pw1_bn": "branch2.1",
-    "branch2_dw_conv": "branch2.3",
-    "branch2_dw_bn": "branch2.4",
-    "branch2_pw2_conv": "branch2.5",
-    "branch2_pw2_bn": "branch2.6",
-}
-_SHUFFLE_STEM = {
-    "conv1_conv": "conv1.0",
-    "conv1_bn": "conv1.1",
-    "conv5_conv": "conv5.0",
-    "conv5_bn": "conv5.1",
-}
+
+
+def _conv_bn(conv_names: dict) -> dict:
+    """``{"x": "a.K"}`` -> ``{"x_conv": "a.K", "x_bn": "a.K+1"}``: torch's
+    ``nn.Sequential(conv, bn, ...)`` numbering of a conv and the BatchNorm after it."""
+    names = {}
+    for name, path in conv_names.items():
+        head, index = path.rsplit(".", 1)
+        names[f"{name}_conv"] = path
+        names[f"{name}_bn"] = f"{head}.{int(index) + 1}"
+    return names
+
+
+_SHUFFLE_PART = _conv_bn({
+    "branch1_dw": "branch1.0", "branch1_pw": "branch1.2",
+    "branch2_pw1": "branch2.0", "branch2_dw": "branch2.3", "branch2_pw2": "branch2.5",
+})
+_SHUFFLE_STEM = _conv_bn({"conv1": "conv1.0", "conv5": "conv5.0"})
 _SHUFFLE_BLOCK = re.compile(r"^(stage\d)_block(\d+)_(.+)$")
 
 
@@ -76,6 +71,19 @@ def _unknown(layer):
     return ValueError(f"No checkpoint name for encoder layer {layer.name!r}")
 
 
+def _name_table(backbone, prefix: str, stem: dict, block, block_name) -> list:
+    """``[(prefix + name, layer)]``: stem layers named by ``stem``, the others by
+    ``block_name(*block.match(layer.name).groups())`` (None: no checkpoint name)."""
+    table = []
+    for layer in _weighted_layers(backbone):
+        match = None if layer.name in stem else block.match(layer.name)
+        name = stem.get(layer.name) or (match and block_name(*match.groups()))
+        if not name:
+            raise _unknown(layer)
+        table.append((f"{prefix}{name}", layer))
+    return table
+
+
 def dfnet_name_table(backbone: DFNetBackbone, prefix: str = "backbone."):
     """Names of ``network/dfnet.py``: ``stage1.{0,1,3,4}``, ``stageN[_M].J.{conv1,...}``.
 
@@ -83,17 +91,11 @@ def dfnet_name_table(backbone: DFNetBackbone, prefix: str = "backbone."):
     >>> dfnet_name_table(DFNetBackbone(1))[0][0]
     'backbone.stage1.0'
     """
-    table = []
-    for layer in _weighted_layers(backbone):
-        if layer.name in _DFNET_STEM:
-            table.append((f"{prefix}stage1.{_DFNET_STEM[layer.name]}", layer))
-            continue
-        match = _DFNET_BLOCK.match(layer.name)
-        if match is None:
-            raise _unknown(layer)
-        stage, block, part = match.groups()
-        table.append((f"{prefix}{stage}.{int(block) - 1}.{_BASIC_PART.get(part, part)}", layer))
-    return table
+    stem = {name: f"stage1.{index}" for name, index in _DFNET_STEM.items()}
+    return _name_table(
+        backbone, prefix, stem, _DFNET_BLOCK,
+        lambda stage, block, part: f"{stage}.{int(block) - 1}.{_BASIC_PART.get(part, part)}",
+    )  # fmt: skip
 
 
 def stdc_name_table(backbone: STDCBackbone, prefix: str = "backbone."):
@@ -105,22 +107,15 @@ def stdc_name_table(backbone: STDCBackbone, prefix: str = "backbone."):
     """
     layers = STDC_LAYERS[backbone.version]
     first = {3: 2, 4: 2 + layers[0], 5: 2 + layers[0] + layers[1]}
-    table = []
-    for layer in _weighted_layers(backbone):
-        if layer.name in _STDC_STEM:
-            table.append((f"{prefix}features.{_STDC_STEM[layer.name]}", layer))
-            continue
-        match = _STDC_BLOCK.match(layer.name)
-        if match is None:
-            raise _unknown(layer)
-        stage, block, unit, kind = match.groups()
+
+    def block_name(stage, block, unit, kind):
         index = first[int(stage)] + int(block) - 1
         if unit == "avd":
-            part = "avd_layer.0" if kind == "conv" else "avd_layer.1"
-        else:
-            part = f"conv_list.{unit[-1]}.{kind}"
-        table.append((f"{prefix}features.{index}.{part}", layer))
-    return table
+            return f"features.{index}.avd_layer.{0 if kind == 'conv' else 1}"
+        return f"features.{index}.conv_list.{unit[-1]}.{kind}"
+
+    stem = {name: f"features.{index}" for name, index in _STDC_STEM.items()}
+    return _name_table(backbone, prefix, stem, _STDC_BLOCK, block_name)
 
 
 def shufflenet_v2_name_table(backbone: ShuffleNetV2Backbone, prefix: str = ""):
@@ -130,17 +125,10 @@ def shufflenet_v2_name_table(backbone: ShuffleNetV2Backbone, prefix: str = ""):
     >>> shufflenet_v2_name_table(ShuffleNetV2Backbone())[0][0]
     'conv1.0'
     """
-    table = []
-    for layer in _weighted_layers(backbone):
-        if layer.name in _SHUFFLE_STEM:
-            table.append((f"{prefix}{_SHUFFLE_STEM[layer.name]}", layer))
-            continue
-        match = _SHUFFLE_BLOCK.match(layer.name)
-        if match is None or match.group(3) not in _SHUFFLE_PART:
-            raise _unknown(layer)
-        stage, block, part = match.groups()
-        table.append((f"{prefix}{stage}.{int(block) - 1}.{_SHUFFLE_PART[part]}", layer))
-    return table
+    def block_name(stage, block, part):
+        return part in _SHUFFLE_PART and f"{stage}.{int(block) - 1}.{_SHUFFLE_PART[part]}"
+
+    return _name_table(backbone, prefix, dict(_SHUFFLE_STEM), _SHUFFLE_BLOCK, block_name)
 
 
 def encoder_name_table(backbone, prefix: str = "backbone."):
