@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 
+from keras_sfnet.value_checks import parse_pair
+
 __all__ = ["AugmentationConfig"]
 
 
 def _check_range(name: str, value: tuple[float, float], low: float) -> tuple[float, float]:
-    try:
-        lo, hi = (float(v) for v in value)
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"`{name}` must be a pair (min, max). Received: {name}={value!r}"
-        ) from None
+    lo, hi = parse_pair(value, name, float, "a pair (min, max)")
     if not low <= lo <= hi:
         raise ValueError(f"`{name}` must satisfy {low} <= min <= max. Received: {name}={value!r}")
     return lo, hi
