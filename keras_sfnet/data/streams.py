@@ -302,16 +302,10 @@ def example_stream(
             tf.random.experimental.stateless_fold_in(base_seed, epoch), tf.cast(index, tf.int64)
         )
         image, label = augment_example(
-            image,
-            label,
-            example_seed,
-            crop_size=options.crop_size,
-            config=config,
-            ignore_index=info.ignore_index,
-            num_classes=info.num_classes,
-            class_uniform_prob=options.class_uniform,
-            short_side=options.short_side,
-        )
+            image, label, example_seed, crop_size=options.crop_size, config=config,
+            ignore_index=info.ignore_index, num_classes=info.num_classes,
+            class_uniform_prob=options.class_uniform, short_side=options.short_side,
+        )  # fmt: skip
         return options.preprocessor(image), label
 
     return dataset.map(
