@@ -21,6 +21,7 @@ from keras_sfnet.names import IMAGE_EXTENSIONS
 __all__ = [
     "check_root",
     "check_split",
+    "existing_pair",
     "join_path",
     "list_images",
     "match_by_name",
@@ -88,6 +89,15 @@ def no_images_error(folder: str, what: str) -> FileNotFoundError:
 def no_label_error(image: str, label: str) -> FileNotFoundError:
     """The error for an image whose label file `label` does not exist."""
     return FileNotFoundError(f"Image '{image}' has no matching label file: expected '{label}'.")
+
+
+def existing_pair(image: str, label: str, listed: str) -> tuple[str, str]:
+    """`(image, label)` when both files exist, else the error (`listed`: where the image was named)."""
+    if not file_system.exists(image):
+        raise FileNotFoundError(f"Image '{image}' {listed} does not exist.")
+    if not file_system.exists(label):
+        raise no_label_error(image, label)
+    return image, label
 
 
 def pair_by_stem(
