@@ -24,6 +24,7 @@ __all__ = [
     "existing_pair",
     "join_path",
     "list_images",
+    "list_splits",
     "match_by_name",
     "match_in_subfolders",
     "missing_error",
@@ -55,6 +56,29 @@ def check_split(split: str, splits: Sequence[str]) -> str:
     if split not in splits:
         raise ValueError(f"`split` must be one of {list(splits)}. Received: split={split!r}")
     return split
+
+
+def list_splits(
+    root: str | os.PathLike | None,
+    split: str,
+    splits: Sequence[str],
+    layout: str,
+    list_split: Callable[[str, str], list[tuple[str, str]]],
+) -> list[tuple[str, str]]:
+    """The pairs of `split` of a dataset: `check_split`, `check_root`, then `list_split`.
+
+    `list_split(root, split)` lists one split of the checked `root`; `"trainval"`
+    (when one of `splits`) is its `"train"` pairs then its `"val"` pairs.
+
+    Example:
+    >>> pairs = list_splits("/data/idd", "trainval", ("train", "val", "trainval"),
+    ...                     "{root}/...", lambda root, split: [])  # doctest: +SKIP
+    """
+    check_split(split, splits)
+    root = check_root(root, layout)
+    if split == "trainval":
+        return list_split(root, "train") + list_split(root, "val")
+    return list_split(root, split)
 
 
 def missing_error(kind: str, path: str, layout: str, **received: object) -> FileNotFoundError:
