@@ -45,7 +45,7 @@ import cv2
 import keras
 import numpy as np
 
-from keras_sfnet.data.augmentation_config import AugmentationConfig
+from keras_sfnet.data.augmentation_config import AugmentationConfig, augmentation_arguments
 from keras_sfnet.data.dataset_info import DatasetInfo
 from keras_sfnet.layers.image_converter import IMAGENET_MEAN, ImageConverter
 
@@ -199,17 +199,10 @@ def _class_center(label, rng, num_classes, ignore_index):
 
 
 def augment_arrays(
-    image: np.ndarray,
-    label: np.ndarray,
-    rng: np.random.Generator,
-    *,
-    crop_size: Sequence[int],
-    config: AugmentationConfig | None = None,
-    ignore_index: int = 255,
-    num_classes: int | None = None,
-    class_uniform_prob: float = 0.0,
-    short_side: int | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
+    image: np.ndarray, label: np.ndarray, rng: np.random.Generator, *,
+    crop_size: Sequence[int], config: AugmentationConfig | None = None, ignore_index: int = 255,
+    num_classes: int | None = None, class_uniform_prob: float = 0.0, short_side: int | None = None,
+) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """`keras_sfnet.data.augment_example` in NumPy/OpenCV (same steps, own random draws).
 
     1. rescale by `s ~ U(scale_range)` (times `short_side / min(H, W)`); 2. pad
@@ -226,10 +219,9 @@ def augment_arrays(
     >>> out.shape, out_label.shape
     ((8, 8, 3), (8, 8))
     """
-    config = config or AugmentationConfig()
-    crop_h, crop_w = (int(v) for v in crop_size)
-    if class_uniform_prob > 0 and num_classes is None:
-        raise ValueError("`num_classes` is required when `class_uniform_prob` > 0.")
+    config, crop_h, crop_w = augmentation_arguments(
+        config, crop_size, class_uniform_prob, num_classes
+    )
     draws = rng.random(6)
     image = image.astype(np.float32)
     label = label.astype(np.int32)

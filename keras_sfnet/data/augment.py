@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import tensorflow as tf
 
-from keras_sfnet.data.augmentation_config import AugmentationConfig
+from keras_sfnet.data.augmentation_config import AugmentationConfig, augmentation_arguments
 from keras_sfnet.data.preprocessing import IMAGENET_MEAN
 
 __all__ = ["augment_example", "class_uniform_center", "color_jitter", "gaussian_blur"]
@@ -212,10 +212,9 @@ def augment_example(
     >>> out_image.shape, out_label.shape
     (TensorShape([8, 8, 3]), TensorShape([8, 8]))
     """
-    config = config or AugmentationConfig()
-    crop_h, crop_w = (int(v) for v in crop_size)
-    if class_uniform_prob > 0 and num_classes is None:
-        raise ValueError("`num_classes` is required when `class_uniform_prob` > 0.")
+    config, crop_h, crop_w = augmentation_arguments(
+        config, crop_size, class_uniform_prob, num_classes
+    )
     seeds = tf.random.experimental.stateless_split(tf.cast(seed, tf.int64), num=8)
     image = tf.cast(image, tf.float32)
     label = tf.cast(label, tf.int32)

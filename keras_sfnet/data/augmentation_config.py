@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 
-__all__ = ["AugmentationConfig"]
+from keras_sfnet.value_checks import parse_pair
+
+__all__ = ["AugmentationConfig", "augmentation_arguments"]
 
 
 def _check_range(name: str, value: tuple[float, float], low: float) -> tuple[float, float]:
-    try:
-        lo, hi = (float(v) for v in value)
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"`{name}` must be a pair (min, max). Received: {name}={value!r}"
-        ) from None
+    lo, hi = parse_pair(value, name, float, "a pair (min, max)")
     if not low <= lo <= hi:
         raise ValueError(f"`{name}` must satisfy {low} <= min <= max. Received: {name}={value!r}")
     return lo, hi
@@ -111,3 +108,20 @@ class AugmentationConfig:
     def has_color_jitter(self) -> bool:
         """Whether any colour jitter is enabled."""
         return any(v > 0 for v in (self.brightness, self.contrast, self.saturation, self.hue))
+
+
+def augmentation_arguments(
+    config: AugmentationConfig | None, crop_size, class_uniform_prob: float, num_classes: int | None
+) -> tuple[AugmentationConfig, int, int]:
+    """`(config, crop_h, crop_w)` of an `augment_example` / `augment_arrays` call, checked.
+
+    `None` is the default config; class-uniform crops need `num_classes`.
+
+    Example:
+    >>> augmentation_arguments(None, (8, 16), 0.0, None)[1:]
+    (8, 16)
+    """
+    crop_h, crop_w = (int(v) for v in crop_size)
+    if class_uniform_prob > 0 and num_classes is None:
+        raise ValueError("`num_classes` is required when `class_uniform_prob` > 0.")
+    return config or AugmentationConfig(), crop_h, crop_w

@@ -8,10 +8,9 @@ from keras_sfnet.data import file_system
 from keras_sfnet.data.dataset_info import CITYSCAPES_CLASS_NAMES, CITYSCAPES_PALETTE, DatasetInfo
 from keras_sfnet.data.dataset_spec import DatasetSpec
 from keras_sfnet.data.listing import (
-    check_root,
-    check_split,
     join_path,
     list_images,
+    list_splits,
     missing_error,
     no_images_error,
     pair_by_stem,
@@ -59,23 +58,24 @@ def list_bdd100k(root: str | os.PathLike, split: str = "train") -> list[tuple[st
     Args:
         root: str or path. `bdd100k/seg` (10K release) or `bdd100k` (either
             release; see the layout in the error message).
-        split: str, defaults to `"train"`. `"train"`, `"val"` or `"trainval"`.
+        split: str, defaults to `"train"`. `"train"`, `"val"` or `"trainval"`
+            (train, then val).
 
     Returns:
-        A sorted list of `(image_path, label_path)`.
+        A sorted list of `(image_path, label_path)`; the labels hold trainIds
+        (`*_train_id.png` of the 10K release, `sem_seg/masks/*.png` of the current one).
 
     Example:
-    >>> from keras_sfnet.data import synthetic
     >>> import tempfile
-    >>> root = synthetic.generate_synthetic_layout(tempfile.mkdtemp(), "bdd100k",
-    ...                                            num_train=2, num_val=1)
-    >>> list_bdd100k(root, "val")[0][1].endswith("_train_id.png")
-    True
+    >>> from keras_sfnet.synthetic import generate_synthetic_layout
+    >>> root = generate_synthetic_layout(tempfile.mkdtemp(), "bdd100k", num_train=2, num_val=1)
+    >>> [label.endswith("_train_id.png") for _, label in list_bdd100k(root, "trainval")]
+    [True, True, True]
     """
-    check_split(split, ("train", "val", "trainval"))
-    if split == "trainval":
-        return list_bdd100k(root, "train") + list_bdd100k(root, "val")
-    root = check_root(root, _LAYOUT)
+    return list_splits(root, split, ("train", "val", "trainval"), _LAYOUT, _list_split)
+
+
+def _list_split(root: str, split: str) -> list[tuple[str, str]]:
     image_dir, label_dir, suffix = _folders(root, split)
     images = list_images(image_dir, (".jpg", ".jpeg", ".png"))
     if not images:

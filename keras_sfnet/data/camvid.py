@@ -6,13 +6,7 @@ import os
 
 from keras_sfnet.data.dataset_info import CAMVID_CLASS_NAMES, CAMVID_PALETTE, DatasetInfo
 from keras_sfnet.data.dataset_spec import DatasetSpec
-from keras_sfnet.data.listing import (
-    check_root,
-    check_split,
-    join_path,
-    match_by_name,
-    require_folders,
-)
+from keras_sfnet.data.listing import join_path, list_splits, match_by_name, require_folders
 
 __all__ = ["CAMVID_LAYOUT", "SPECS", "camvid_info", "list_camvid"]
 
@@ -53,10 +47,11 @@ def list_camvid(root: str | os.PathLike, split: str = "train") -> list[tuple[str
     Example:
     >>> pairs = list_camvid("/data/CamVid", "val")  # doctest: +SKIP
     """
-    check_split(split, ("train", "val", "test", "trainval"))
-    root = check_root(root, CAMVID_LAYOUT)
-    if split == "trainval":
-        return list_camvid(root, "train") + list_camvid(root, "val")
+    splits = ("train", "val", "test", "trainval")
+    return list_splits(root, split, splits, CAMVID_LAYOUT, _list_split)
+
+
+def _list_split(root: str, split: str) -> list[tuple[str, str]]:
     image_dir, label_dir = join_path(root, split), join_path(root, split + "annot")
     require_folders((image_dir, label_dir), CAMVID_LAYOUT, root=root, split=split)
     return match_by_name(image_dir, label_dir, "", ".png")

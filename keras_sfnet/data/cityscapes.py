@@ -13,13 +13,7 @@ from keras_sfnet.data.dataset_info import (
     DatasetInfo,
 )
 from keras_sfnet.data.dataset_spec import DatasetSpec
-from keras_sfnet.data.listing import (
-    check_root,
-    check_split,
-    join_path,
-    match_in_subfolders,
-    require_folders,
-)
+from keras_sfnet.data.listing import join_path, list_splits, match_in_subfolders, require_folders
 from keras_sfnet.names import CITYSCAPES_SPLITS
 
 __all__ = ["CITYSCAPES_LAYOUT", "SPECS", "cityscapes_info", "list_cityscapes"]
@@ -85,17 +79,18 @@ def list_cityscapes(
     >>> pairs[0][1].endswith("_gtFine_labelIds.png")
     True
     """
-    check_split(split, CITYSCAPES_SPLITS)
     if label_type not in ("auto", "labelIds", "labelTrainIds"):
         raise ValueError(
             "`label_type` must be one of ['auto', 'labelIds', 'labelTrainIds']. "
             f"Received: label_type={label_type!r}"
         )
-    root = check_root(root, CITYSCAPES_LAYOUT)
-    if split == "trainval":
-        return list_cityscapes(root, "train", label_type=label_type) + list_cityscapes(
-            root, "val", label_type=label_type
-        )
+    return list_splits(
+        root, split, CITYSCAPES_SPLITS, CITYSCAPES_LAYOUT,
+        lambda root, split: _list_split(root, split, label_type),
+    )  # fmt: skip
+
+
+def _list_split(root: str, split: str, label_type: str) -> list[tuple[str, str]]:
     image_dir = join_path(root, "leftImg8bit", split)
     label_dir = join_path(root, "gtFine", split)
     require_folders((image_dir, label_dir), CITYSCAPES_LAYOUT, root=root, split=split)

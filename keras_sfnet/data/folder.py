@@ -7,9 +7,9 @@ import os
 from keras_sfnet.data import file_system
 from keras_sfnet.data.listing import (
     check_root,
+    existing_pair,
     join_path,
     match_by_name,
-    no_label_error,
     require_folders,
 )
 
@@ -93,13 +93,7 @@ def read_list_file(
             image, mask = (
                 p if os.path.isabs(p) or "://" in p else join_path(base, p) for p in parts
             )
-            if not file_system.exists(image):
-                raise FileNotFoundError(
-                    f"Image '{image}' (line {number} of '{list_file}') does not exist."
-                )
-            if not file_system.exists(mask):
-                raise no_label_error(image, mask)
-            pairs.append((image, mask))
+            pairs.append(existing_pair(image, mask, f"(line {number} of '{list_file}')"))
     if not pairs:
         raise FileNotFoundError(f"No image/mask pairs found in list file '{list_file}'.")
     return pairs

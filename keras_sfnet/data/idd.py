@@ -11,19 +11,9 @@ from __future__ import annotations
 
 import os
 
-from keras_sfnet.data.dataset_info import (
-    CITYSCAPES_CLASS_NAMES,
-    CITYSCAPES_PALETTE,
-    DatasetInfo,
-)
+from keras_sfnet.data.dataset_info import CITYSCAPES_CLASS_NAMES, CITYSCAPES_PALETTE, DatasetInfo
 from keras_sfnet.data.dataset_spec import DatasetSpec
-from keras_sfnet.data.listing import (
-    check_root,
-    check_split,
-    join_path,
-    match_in_subfolders,
-    require_folders,
-)
+from keras_sfnet.data.listing import join_path, list_splits, match_in_subfolders, require_folders
 
 __all__ = ["IDD_LEVEL3_CLASS_NAMES", "IDD_LEVEL3_TO_CITYSCAPES", "SPECS", "idd_info", "list_idd"]
 
@@ -107,20 +97,21 @@ def list_idd(root: str | os.PathLike, split: str = "train") -> list[tuple[str, s
         split: str, defaults to `"train"`. `"train"`, `"val"` or `"trainval"`.
 
     Returns:
-        A sorted list of `(image_path, label_path)`.
+        A sorted list of `(image_path, label_path)`, the labels
+        `gtFine/{split}/{seq}/{frame}_gtFine_labellevel3Ids.png` (values 0..25, 255 = void).
 
     Example:
-    >>> from keras_sfnet.data import synthetic
     >>> import tempfile
-    >>> root = synthetic.generate_synthetic_layout(tempfile.mkdtemp(), "idd",
-    ...                                            num_train=2, num_val=1)
-    >>> list_idd(root, "val")[0][1].endswith("_gtFine_labellevel3Ids.png")
+    >>> from keras_sfnet.synthetic import generate_synthetic_layout
+    >>> root = generate_synthetic_layout(tempfile.mkdtemp(), "idd", num_train=2, num_val=1)
+    >>> image, label = list_idd(root, "val")[0]
+    >>> label.endswith("_gtFine_labellevel3Ids.png")
     True
     """
-    check_split(split, ("train", "val", "trainval"))
-    if split == "trainval":
-        return list_idd(root, "train") + list_idd(root, "val")
-    root = check_root(root, _LAYOUT)
+    return list_splits(root, split, ("train", "val", "trainval"), _LAYOUT, _list_split)
+
+
+def _list_split(root: str, split: str) -> list[tuple[str, str]]:
     image_dir, label_dir = join_path(root, "leftImg8bit", split), join_path(root, "gtFine", split)
     require_folders((image_dir, label_dir), _LAYOUT, root=root, split=split)
     return match_in_subfolders(

@@ -21,8 +21,10 @@ from keras_sfnet.names import IMAGE_EXTENSIONS
 __all__ = [
     "check_root",
     "check_split",
+    "existing_pair",
     "join_path",
     "list_images",
+    "list_splits",
     "match_by_name",
     "match_in_subfolders",
     "missing_error",
@@ -54,6 +56,29 @@ def check_split(split: str, splits: Sequence[str]) -> str:
     if split not in splits:
         raise ValueError(f"`split` must be one of {list(splits)}. Received: split={split!r}")
     return split
+
+
+def list_splits(
+    root: str | os.PathLike | None,
+    split: str,
+    splits: Sequence[str],
+    layout: str,
+    list_split: Callable[[str, str], list[tuple[str, str]]],
+) -> list[tuple[str, str]]:
+    """The pairs of `split` of a dataset: `check_split`, `check_root`, then `list_split`.
+
+    `list_split(root, split)` lists one split of the checked `root`; `"trainval"`
+    (when one of `splits`) is its `"train"` pairs then its `"val"` pairs.
+
+    Example:
+    >>> pairs = list_splits("/data/idd", "trainval", ("train", "val", "trainval"),
+    ...                     "{root}/...", lambda root, split: [])  # doctest: +SKIP
+    """
+    check_split(split, splits)
+    root = check_root(root, layout)
+    if split == "trainval":
+        return list_split(root, "train") + list_split(root, "val")
+    return list_split(root, split)
 
 
 def missing_error(kind: str, path: str, layout: str, **received: object) -> FileNotFoundError:
@@ -88,6 +113,15 @@ def no_images_error(folder: str, what: str) -> FileNotFoundError:
 def no_label_error(image: str, label: str) -> FileNotFoundError:
     """The error for an image whose label file `label` does not exist."""
     return FileNotFoundError(f"Image '{image}' has no matching label file: expected '{label}'.")
+
+
+def existing_pair(image: str, label: str, listed: str) -> tuple[str, str]:
+    """`(image, label)` when both files exist, else the error (`listed`: where the image was named)."""
+    if not file_system.exists(image):
+        raise FileNotFoundError(f"Image '{image}' {listed} does not exist.")
+    if not file_system.exists(label):
+        raise no_label_error(image, label)
+    return image, label
 
 
 def pair_by_stem(

@@ -28,9 +28,9 @@ from keras_sfnet.data.dataset_info import (
 )
 from keras_sfnet.data.dataset_spec import DatasetSpec
 from keras_sfnet.data.listing import (
-    check_root,
     join_path,
     list_images,
+    list_splits,
     no_images_error,
     pair_by_stem,
     require_folders,
@@ -310,6 +310,10 @@ _LAYOUT = """\
                                         training/v2.0/labels, likewise for validation)"""
 
 
+_SPLIT_FOLDERS = {"train": "training", "training": "training", "val": "validation",
+                  "validation": "validation"}  # fmt: skip
+
+
 def list_mapillary(
     root: str | os.PathLike, split: str = "train", *, version: str = "1.2"
 ) -> list[tuple[str, str]]:
@@ -330,31 +334,26 @@ def list_mapillary(
         version: str, `"1.2"` (default) or `"2.0"`.
 
     Returns:
-        A sorted list of `(image_path, label_path)`.
+        A sorted list of `(image_path, label_path)`: `*.jpg` images, palette-index
+        `*.png` labels.
 
     Example:
-    >>> from keras_sfnet.data import synthetic
     >>> import tempfile
-    >>> root = synthetic.generate_synthetic_layout(tempfile.mkdtemp(), "mapillary",
-    ...                                            num_train=2, num_val=1)
-    >>> len(list_mapillary(root, "val"))
-    1
+    >>> from keras_sfnet.synthetic import generate_synthetic_layout
+    >>> root = generate_synthetic_layout(tempfile.mkdtemp(), "mapillary", num_train=2, num_val=1)
+    >>> len(list_mapillary(root, "val")), len(list_mapillary(root, "trainval", version="1.2"))
+    (1, 3)
     """
     version = _check_version(version)
-    folders = {"train": "training", "training": "training", "val": "validation",
-               "validation": "validation"}  # fmt: skip
-    if split == "trainval":
-        return list_mapillary(root, "train", version=version) + list_mapillary(
-            root, "val", version=version
-        )
-    if split not in folders:
-        raise ValueError(
-            "`split` must be one of ['train', 'val', 'trainval', 'training', 'validation']. "
-            f"Received: split={split!r}"
-        )
-    root = check_root(root, _LAYOUT)
+    return list_splits(
+        root, split, ("train", "val", "trainval", "training", "validation"), _LAYOUT,
+        lambda root, split: _list_split(root, split, version),
+    )  # fmt: skip
+
+
+def _list_split(root: str, split: str, version: str) -> list[tuple[str, str]]:
     mapillary_config_path(root, version)
-    base = join_path(root, folders[split])
+    base = join_path(root, _SPLIT_FOLDERS[split])
     image_dir = join_path(base, "images")
     label_dir = join_path(base, f"v{version}", "labels")
     if version == "1.2" and not file_system.isdir(label_dir):

@@ -7,7 +7,7 @@ import os
 from keras_sfnet.data import file_system
 from keras_sfnet.data.dataset_info import PASCAL_CONTEXT_CLASS_NAMES, DatasetInfo
 from keras_sfnet.data.dataset_spec import DatasetSpec
-from keras_sfnet.data.listing import check_root, join_path, missing_error, no_label_error
+from keras_sfnet.data.listing import check_root, existing_pair, join_path, missing_error
 
 __all__ = ["PASCAL_CONTEXT_LAYOUT", "SPECS", "list_pascal_context", "pascal_context_info"]
 
@@ -71,18 +71,13 @@ def list_pascal_context(root: str | os.PathLike, split: str = "train") -> list[t
         ids = [line.strip() for line in f if line.strip()]
     if not ids:
         raise FileNotFoundError(f"No image ids found in split list '{list_path}'.")
-    pairs = []
-    for image_id in ids:
-        image = join_path(image_dir, image_id + ".jpg")
-        label = join_path(label_dir, image_id + ".png")
-        if not file_system.exists(image):
-            raise FileNotFoundError(
-                f"Image '{image}' listed in '{list_path}' (id {image_id!r}) does not exist."
-            )
-        if not file_system.exists(label):
-            raise no_label_error(image, label)
-        pairs.append((image, label))
-    return pairs
+    return [
+        existing_pair(
+            join_path(image_dir, image_id + ".jpg"), join_path(label_dir, image_id + ".png"),
+            f"listed in '{list_path}' (id {image_id!r})",
+        )
+        for image_id in ids
+    ]
 
 
 SPECS: tuple[DatasetSpec, ...] = (

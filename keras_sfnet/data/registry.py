@@ -16,6 +16,7 @@ Example:
 
 from __future__ import annotations
 
+import inspect
 import os
 import types
 from collections.abc import Mapping
@@ -134,14 +135,7 @@ def get_dataset_info(name: str, root: str | os.PathLike | None = None) -> Datase
 
 
 def list_files(
-    name: str,
-    root: str | os.PathLike,
-    split: str | None = "train",
-    *,
-    images_dir: str = "images",
-    masks_dir: str = "masks",
-    mask_suffix: str = "",
-    list_file: str | os.PathLike | None = None,
+    name: str, root: str | os.PathLike, split: str | None = "train", **folder_options
 ) -> list[tuple[str, str]]:
     """Lists the image/label pairs of a dataset in its standard layout.
 
@@ -153,11 +147,11 @@ def list_files(
         split: str or `None`. Split name. For `"folder"`, images are taken from
             `{root}/{images_dir}/{split}` when that folder exists, else from
             `{root}/{images_dir}`.
-        images_dir: str, defaults to `"images"`. (`"folder"` only.)
-        masks_dir: str, defaults to `"masks"`. (`"folder"` only.)
-        mask_suffix: str, defaults to `""`. (`"folder"` only.) See `list_folder`.
-        list_file: str, path or `None`. (`"folder"` only.) A list file of
-            `"image mask"` lines (relative to `root`); used instead of folders.
+        **folder_options: the keyword arguments of `list_folder_dataset`
+            (`"folder"` only; other datasets ignore them): `images_dir`
+            (defaults to `"images"`), `masks_dir` (`"masks"`), `mask_suffix`
+            (`""`, see `list_folder`) and `list_file` (a list file of
+            `"image mask"` lines, relative to `root`, used instead of folders).
 
     Returns:
         A list of `(image_path, label_path)`.
@@ -165,14 +159,12 @@ def list_files(
     Example:
     >>> pairs = list_files("camvid", "/data/CamVid", "train")  # doctest: +SKIP
     """
+    inspect.signature(list_folder_dataset).bind(root, split, **folder_options)  # TypeError if unknown
     key = dataset_key(name)
     if is_merged_name(key):
         return [pair for files, _ in merged_files(key, root, split) for pair in files]
     if key == FOLDER:
-        return list_folder_dataset(
-            root, split, images_dir=images_dir, masks_dir=masks_dir,
-            mask_suffix=mask_suffix, list_file=list_file,
-        )  # fmt: skip
+        return list_folder_dataset(root, split, **folder_options)
     if key not in _BY_NAME:
         raise ValueError(
             f"`name` must be one of {[*dataset_names(), FOLDER]}. Received: name={name!r}"

@@ -29,6 +29,7 @@ from keras_sfnet.data.augmentation_config import AugmentationConfig
 from keras_sfnet.data.crop_centers import CropCenters
 from keras_sfnet.data.reading import as_pairs, load_pair, resolve_info
 from keras_sfnet.layers.image_converter import ImageConverter
+from keras_sfnet.value_checks import parse_pair
 
 __all__ = [
     "PipelineConfig",
@@ -214,12 +215,7 @@ def check_shard(shard: tuple[int, int] | None) -> tuple[int, int] | None:
     """`(num_shards, index)` as ints, checked, or `None`."""
     if shard is None:
         return None
-    try:
-        num_shards, index = (int(v) for v in shard)
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"`shard` must be (num_shards, index) or None. Received: shard={shard!r}"
-        ) from None
+    num_shards, index = parse_pair(shard, "shard", int, "(num_shards, index) or None")
     if num_shards < 1 or not 0 <= index < num_shards:
         raise ValueError(
             f"`shard` must be (num_shards, index) with 0 <= index < num_shards. Received: shard={shard!r}"
@@ -306,16 +302,10 @@ def example_stream(
             tf.random.experimental.stateless_fold_in(base_seed, epoch), tf.cast(index, tf.int64)
         )
         image, label = augment_example(
-            image,
-            label,
-            example_seed,
-            crop_size=options.crop_size,
-            config=config,
-            ignore_index=info.ignore_index,
-            num_classes=info.num_classes,
-            class_uniform_prob=options.class_uniform,
-            short_side=options.short_side,
-        )
+            image, label, example_seed, crop_size=options.crop_size, config=config,
+            ignore_index=info.ignore_index, num_classes=info.num_classes,
+            class_uniform_prob=options.class_uniform, short_side=options.short_side,
+        )  # fmt: skip
         return options.preprocessor(image), label
 
     return dataset.map(

@@ -8,18 +8,15 @@ from collections.abc import Callable
 import numpy as np
 from keras import ops
 
+from keras_sfnet.value_checks import parse_pair
+
 __all__ = ["sliding_window_boxes", "sliding_window_logits", "sliding_window_tensor"]
 
 
 def window_pair(window, name: str = "window") -> tuple[int, int]:
     if isinstance(window, (int, np.integer)) and not isinstance(window, bool):
         window = (int(window), int(window))
-    try:
-        height, width = (int(v) for v in window)
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"`{name}` must be an int or a (height, width) pair. Received: {name}={window!r}"
-        ) from None
+    height, width = parse_pair(window, name, int, "an int or a (height, width) pair")
     if height < 1 or width < 1:
         raise ValueError(f"`{name}` must be positive. Received: {name}={window!r}")
     return height, width

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import os
-from collections.abc import Sequence
 
 from keras_sfnet.synthetic.layout_writer import generate_synthetic_layout
 
@@ -18,13 +18,7 @@ MARKER_FILE = "synthetic.json"
 
 
 def prepare_synthetic_dataset(
-    root: str | os.PathLike,
-    layout: str = "cityscapes",
-    *,
-    num_train: int = 80,
-    num_val: int = 20,
-    image_size: Sequence[int] = (256, 512),
-    seed: int = 0,
+    root: str | os.PathLike, layout: str = "cityscapes", **settings
 ) -> str:
     """Writes a synthetic dataset into `root` unless one with these settings is there.
 
@@ -36,10 +30,9 @@ def prepare_synthetic_dataset(
     Args:
         root: str or path. Output folder.
         layout: str, defaults to `"cityscapes"`. One of `SYNTHETIC_LAYOUTS`.
-        num_train: int, defaults to 80.
-        num_val: int, defaults to 20.
-        image_size: (height, width), defaults to `(256, 512)`.
-        seed: int, defaults to 0.
+        **settings: the keyword arguments of `generate_synthetic_layout`, with
+            its defaults: `num_train` (80), `num_val` (20), `image_size`
+            (`(256, 512)`) and `seed` (0).
 
     Returns:
         `root` as a str.
@@ -50,21 +43,23 @@ def prepare_synthetic_dataset(
     ...                                  image_size=(64, 128))
     """
     root = os.fspath(root)
-    marker = os.path.join(root, MARKER_FILE)
+    call = inspect.signature(generate_synthetic_layout).bind(root, layout, **settings)
+    call.apply_defaults()
+    args = call.arguments
     expected = {
-        "num_train": num_train, "num_val": num_val, "image_size": list(image_size), "seed": seed,
+        "num_train": args["num_train"], "num_val": args["num_val"],
+        "image_size": list(args["image_size"]), "seed": args["seed"],
     }  # fmt: skip
     if layout != "cityscapes":
         expected["layout"] = layout
+    marker = os.path.join(root, MARKER_FILE)
     current = None
     if os.path.exists(marker):
         with open(marker, encoding="utf-8") as f:
             current = json.load(f)
     if current != expected:
         logger.info("Generating the synthetic dataset in %s.", root)
-        generate_synthetic_layout(
-            root, layout, num_train=num_train, num_val=num_val, image_size=image_size, seed=seed
-        )
+        generate_synthetic_layout(*call.args, **call.kwargs)
         with open(marker, "w", encoding="utf-8") as f:
             json.dump(expected, f)
     return root
