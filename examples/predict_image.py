@@ -19,8 +19,8 @@ import cv2
 
 import keras_sfnet
 from keras_sfnet.data import get_dataset_info, list_files
-from keras_sfnet.data.synthetic import generate_synthetic_cityscapes
 from keras_sfnet.inference import Segmenter, load_segmentation_model
+from keras_sfnet.synthetic import generate_synthetic_cityscapes
 from keras_sfnet.visualize import colorize, legend, overlay
 
 

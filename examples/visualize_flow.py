@@ -28,9 +28,9 @@ import numpy as np
 
 import keras_sfnet
 from keras_sfnet.data import get_dataset_info, list_files, load_dataset, read_example
-from keras_sfnet.data.synthetic import generate_synthetic_cityscapes
 from keras_sfnet.inference import Segmenter, flow_pictures, load_segmentation_model
 from keras_sfnet.losses import SegmentationCrossEntropy
+from keras_sfnet.synthetic import generate_synthetic_cityscapes
 from keras_sfnet.visualize import colorize, legend
 
 

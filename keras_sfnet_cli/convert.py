@@ -64,7 +64,7 @@ def check(args: argparse.Namespace) -> None:
 
 def _check_expected(model, num_classes, deep_supervision) -> None:
     """The tool converts exactly: another head is an error (fine-tune with sfnet-train)."""
-    from keras_sfnet.convert import CheckpointMismatchError
+    from keras_sfnet.weights.official import CheckpointMismatchError
 
     if num_classes is not None and num_classes != model.num_classes:
         raise CheckpointMismatchError(
@@ -78,8 +78,8 @@ def _check_expected(model, num_classes, deep_supervision) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from keras_sfnet.convert import from_official_checkpoint
     from keras_sfnet.data import get_dataset_info
+    from keras_sfnet.weights.dispatch import from_official_checkpoint
 
     deep = {"auto": None, "yes": True, "no": False}[args.deep_supervision]
     model = from_official_checkpoint(args.checkpoint, backbone=args.backbone)

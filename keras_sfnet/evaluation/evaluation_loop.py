@@ -12,9 +12,9 @@ import numpy as np
 import tensorflow as tf
 
 from keras_sfnet.data.dataset_info import BUILTIN_DATASETS, DatasetInfo, get_dataset_info
-from keras_sfnet.data.layouts import list_files
 from keras_sfnet.data.pipeline import resize_image_to_short_side
 from keras_sfnet.data.reading import examples_dataset
+from keras_sfnet.data.registry import list_files
 from keras_sfnet.evaluation.cityscapes_submission import (
     cityscapes_prediction_name,
     write_cityscapes_prediction,

@@ -25,7 +25,7 @@ def synthetic_calibration_images(
 ) -> Iterator[np.ndarray]:
     """uint8 RGB ``(H, W, 3)`` street scenes from the bundled synthetic data.
 
-    Rendered on the fly by ``keras_sfnet.data.synthetic.render_street_scene`` (no files);
+    Rendered on the fly by ``keras_sfnet.synthetic.render_street_scene`` (no files);
     :func:`calibration_samples` normalises them with the export's ``ImageConverter``.
 
     Example:
@@ -33,7 +33,7 @@ def synthetic_calibration_images(
     >>> image.shape, image.dtype
     ((64, 128, 3), dtype('uint8'))
     """
-    from keras_sfnet.data.synthetic import render_street_scene
+    from keras_sfnet.synthetic.renderer import render_street_scene
 
     for i in range(num_samples):
         yield np.asarray(render_street_scene((seed, 7919, i), image_size)[0], np.uint8)

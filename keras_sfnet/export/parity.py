@@ -225,7 +225,7 @@ def _resize(image: np.ndarray, size: tuple[int, int], nearest: bool = False) -> 
 
 def _street_scenes(count: int, size: tuple[int, int], seed: int) -> list[np.ndarray]:
     try:
-        from keras_sfnet.data.synthetic import render_street_scene
+        from keras_sfnet.synthetic.renderer import render_street_scene
     except ImportError:  # pragma: no cover - the data package ships with keras_sfnet
         render_street_scene = None
     images = []

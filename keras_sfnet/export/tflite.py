@@ -163,7 +163,7 @@ def export_tflite(
             Defaults to ``"float32"``.
         calibration_data: for ``"int8"``: a ``tf.data.Dataset`` or iterable of uint8
             RGB or normalised float32 images (or batches, or ``(image, label)`` pairs).
-            None: street scenes rendered by ``keras_sfnet.data.synthetic``.
+            None: street scenes rendered by ``keras_sfnet.synthetic``.
         num_calibration_samples: int, images used for calibration. Defaults to 32.
         include_preprocessing: bool, defaults to False. Put the ``preprocessor`` in
             the model: its input is then a uint8 NHWC image (RGB, or BGR with

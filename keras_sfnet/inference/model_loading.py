@@ -192,7 +192,7 @@ def load_segmentation_model(path: str | os.PathLike, **kwargs) -> keras.Model:
     - a preset folder (or `hf://` / `kaggle://` handle): `load_preset_model`
       (`**kwargs`: its overrides, e.g. `num_classes`).
     - `.pth` / `.pt` / `.pth.tar`: the authors' PyTorch checkpoint, converted by
-      `keras_sfnet.convert.from_official_checkpoint` (no torch needed);
+      `keras_sfnet.weights.from_official_checkpoint` (no torch needed);
       `**kwargs` (e.g. `backbone`, `num_classes`) are passed to it.
 
     Args:

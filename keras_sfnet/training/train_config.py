@@ -224,7 +224,7 @@ class TrainConfig:
             `architecture_overrides`), and `config.json` records the result.
         backbone_weights: str or `None`. ImageNet weights of the encoder (the
             authors' `resnet18-deep-inplane128.pth`, ..., or torchvision's),
-            loaded with `keras_sfnet.convert.load_backbone_weights` (the
+            loaded with `keras_sfnet.weights.load_backbone_weights` (the
             paper's recipe). Applied before `init_from`.
         validate_data: bool, read every label file of the training and
             validation splits before the first step (`validate_dataset` with
