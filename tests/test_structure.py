@@ -100,3 +100,15 @@ def test_the_build_reads_the_version_without_importing_the_package():
     assert literals and isinstance(literals[0], str)
     # The module itself imports nothing, so even a fallback exec needs no Keras.
     assert not [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
+
+
+def test_library_code_never_imports_an_old_path():
+    """Old-path modules ("Moved to ...") are for users; the library uses the new homes."""
+    shims = import_graph.compatibility_shims(FILES)
+    assert {"keras_sfnet.convert", "keras_sfnet.data.synthetic"} <= shims
+    through_shims = [
+        f"{i.source}:{i.line} -> {i.target}"
+        for i in IMPORTS
+        if i.target in shims and i.source not in shims
+    ]
+    assert through_shims == []

@@ -1,4 +1,4 @@
-"""Conversion of the authors' PyTorch checkpoints (read without torch).
+"""Moved to :mod:`keras_sfnet.weights` (conversion of the authors' PyTorch checkpoints).
 
 The converter lives in :mod:`keras_sfnet.weights`; this package keeps the old import
 paths (``keras_sfnet.convert.from_official_checkpoint``, ...) working.

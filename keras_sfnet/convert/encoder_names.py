@@ -1,4 +1,4 @@
-"""Old home of the light encoders' name tables: see :mod:`keras_sfnet.weights.encoder_names`."""
+"""Moved to :mod:`keras_sfnet.weights.encoder_names` (the light encoders' name tables)."""
 
 from keras_sfnet.lazy_exports import lazy_exports
 

@@ -1,4 +1,4 @@
-"""Old home of the authors' checkpoint converter: see :mod:`keras_sfnet.weights.official`."""
+"""Moved to :mod:`keras_sfnet.weights.official` (the authors' checkpoint converter)."""
 
 from keras_sfnet.lazy_exports import lazy_exports
 

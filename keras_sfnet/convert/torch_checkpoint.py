@@ -1,4 +1,4 @@
-"""Old home of the torch-free checkpoint reader: see :mod:`keras_sfnet.weights.torch_checkpoint`."""
+"""Moved to :mod:`keras_sfnet.weights.torch_checkpoint` (the torch-free checkpoint reader)."""
 
 from keras_sfnet.lazy_exports import lazy_exports
 

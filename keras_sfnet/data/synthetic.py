@@ -1,4 +1,4 @@
-"""The old home of the synthetic datasets: now the package `keras_sfnet.synthetic`.
+"""Moved to the package `keras_sfnet.synthetic` (the synthetic datasets).
 
 Every name is re-exported here, lazily (`keras_sfnet.data.synthetic.render_street_scene`
 and `keras_sfnet.data.generate_synthetic_cityscapes` keep working).
