@@ -91,10 +91,11 @@ def select_levels(
     return tuple(k for k in allowed if k in selected)
 
 
-def pyramid_as_list(pyramid, levels: Sequence[str], kind: str) -> list:
+def pyramid_as_list(pyramid, levels: Sequence[str], kind: str, allow_list: bool = True) -> list:
     """The maps (or shapes) of ``levels`` from a pyramid dict, or a list of that length.
 
-    ``kind`` (the layer's class name) leads the message when a level is missing.
+    ``kind`` (the layer's class name) leads the message when a level is missing;
+    ``allow_list=False`` refuses anything but a dict.
 
     Example:
     >>> pyramid_as_list({"P4": 4, "P5": 5, "P3": 3}, ("P4", "P5"), "AlignedFPN")
@@ -108,6 +109,11 @@ def pyramid_as_list(pyramid, levels: Sequence[str], kind: str) -> list:
                 f"{missing}. Received keys: {sorted(pyramid)}"
             )
         return [pyramid[k] for k in levels]
+    if not allow_list:
+        raise ValueError(
+            f"`{kind}` takes a pyramid dict with keys {list(levels)}. "
+            f"Received: {type(pyramid).__name__}"
+        )
     if len(pyramid) != len(levels):
         raise ValueError(
             f"`{kind}` needs {len(levels)} pyramid levels {list(levels)}. "
