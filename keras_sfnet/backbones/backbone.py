@@ -6,7 +6,19 @@ import keras
 
 from keras_sfnet.names import LEVELS
 
-__all__ = ["Backbone", "image_input"]
+__all__ = ["Backbone", "check_choice", "image_input"]
+
+
+def check_choice(name: str, value, choices):
+    """Returns ``value`` if it is one of ``choices`` (listed sorted), else raises naming ``name``.
+
+    Example:
+    >>> check_choice("version", 2, {1: "v1", 2: "v2"})
+    2
+    """
+    if value not in choices:
+        raise ValueError(f"`{name}` must be one of {sorted(choices)}. Received: {name}={value!r}")
+    return value
 
 
 def image_input(input_shape) -> tuple[tuple, keras.KerasTensor]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import keras
 
-from keras_sfnet.backbones.backbone import Backbone, image_input
+from keras_sfnet.backbones.backbone import Backbone, check_choice, image_input
 from keras_sfnet.backbones.padded_conv import conv_bn, padded_conv
 from keras_sfnet.layers.conv_bn_relu import batch_norm
 
@@ -79,10 +79,7 @@ class DFNetBackbone(Backbone):
     config_arguments = ("version",)
 
     def __init__(self, version: int = 1, input_shape=(None, None, 3), **kwargs):
-        if version not in DFNET_STAGES:
-            raise ValueError(
-                f"`version` must be one of {sorted(DFNET_STAGES)}. Received: version={version!r}"
-            )
+        check_choice("version", version, DFNET_STAGES)
         input_shape, inputs = image_input(input_shape)
         x = conv_bn(inputs, 32, 3, 2, "stem1")
         x = conv_bn(x, 64, 3, 2, "stem2")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import keras
 
-from keras_sfnet.backbones.backbone import Backbone, image_input
+from keras_sfnet.backbones.backbone import Backbone, check_choice, image_input
 from keras_sfnet.layers.conv_bn_relu import batch_norm
 from keras_sfnet.layers.split_input_conv import SplitInputConv2D
 from keras_sfnet.layers.subsample import Subsample2D
@@ -116,16 +116,9 @@ class ResNetBackbone(Backbone):
         output_stride: int = 32,
         **kwargs,
     ):
-        if output_stride not in (8, 16, 32):
-            raise ValueError(
-                f"`output_stride` must be one of [8, 16, 32]. Received: output_stride={output_stride!r}"
-            )
-        if depth not in RESNET_BLOCKS:
-            raise ValueError(
-                f"`depth` must be one of {sorted(RESNET_BLOCKS)}. Received: depth={depth}"
-            )
-        if stem not in STEMS:
-            raise ValueError(f"`stem` must be one of {list(STEMS)}. Received: stem={stem!r}")
+        check_choice("output_stride", output_stride, (8, 16, 32))
+        check_choice("depth", depth, RESNET_BLOCKS)
+        check_choice("stem", stem, STEMS)
         input_shape, inputs = image_input(input_shape)
         if stem == "deep":
             x = _conv_bn(inputs, 64, 3, 2, 1, "stem", "conv1", "bn1")

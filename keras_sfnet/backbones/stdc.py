@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import keras
 
-from keras_sfnet.backbones.backbone import Backbone, image_input
+from keras_sfnet.backbones.backbone import Backbone, check_choice, image_input
 from keras_sfnet.backbones.padded_conv import avg_pool_3x3_s2, conv_bn
 
 STDC_LAYERS = {1: (2, 2, 2), 2: (4, 5, 3)}
@@ -59,10 +59,7 @@ class STDCBackbone(Backbone):
     config_arguments = ("version",)
 
     def __init__(self, version: int = 1, input_shape=(None, None, 3), **kwargs):
-        if version not in STDC_LAYERS:
-            raise ValueError(
-                f"`version` must be one of {sorted(STDC_LAYERS)}. Received: version={version!r}"
-            )
+        check_choice("version", version, STDC_LAYERS)
         input_shape, inputs = image_input(input_shape)
         x = conv_bn(inputs, STDC_BASE // 2, 3, 2, "stem1")
         x = conv_bn(x, STDC_BASE, 3, 2, "stem2")

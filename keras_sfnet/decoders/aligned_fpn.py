@@ -13,12 +13,14 @@ from keras_sfnet.decoders.argument_checks import (
     check_fam_options,
     check_levels,
     check_odd_kernel,
+    pyramid_as_list,
     select_levels,
 )
 from keras_sfnet.decoders.context_head import ContextHead
 from keras_sfnet.decoders.deformable_alignment import DeformableAlignment
 from keras_sfnet.decoders.flow_alignment import FlowAlignment
 from keras_sfnet.decoders.pyramid_pooling import PyramidPooling
+from keras_sfnet.layers.config_layer import ConfigLayer
 from keras_sfnet.layers.conv_bn_relu import ConvBNReLU
 from keras_sfnet.names import (
     ALIGNMENTS,
@@ -34,7 +36,7 @@ __all__ = ["LEVELS", "AlignedFPN"]
 
 
 @keras.saving.register_keras_serializable(package="keras_sfnet")
-class AlignedFPN(keras.layers.Layer):
+class AlignedFPN(ConfigLayer):
     """SFNet's aligned feature-pyramid decoder, with switches for the paper's ablations.
 
     From "Semantic Flow for Fast and Accurate Scene Parsing" (Li et al., ECCV 2020),
@@ -100,6 +102,11 @@ class AlignedFPN(keras.layers.Layer):
     >>> sorted(AlignedFPN(filters=16, fam_levels=("P5",), context="aspp")(pyramid))
     ['features', 'flow_p4']
     """
+
+    config_arguments = (
+        "filters", "bins", "deep_supervision", "dropout", "levels", "context", "fam_levels",
+        "kernel_size", "upsampling", "flow_estimator", "alignment", "final_fusion",
+    )  # fmt: skip
 
     # True in the ablation layout (`ConfigurableFPN`): the context module is always a
     # `ContextHead` named "ppm" in the attribute `context_head`. Saved weights address
@@ -196,21 +203,7 @@ class AlignedFPN(keras.layers.Layer):
         return self.ppm if hasattr(self, "ppm") else self.context_head
 
     def _as_list(self, pyramid):
-        kind = type(self).__name__
-        if isinstance(pyramid, dict):
-            missing = [k for k in self.levels if k not in pyramid]
-            if missing:
-                raise ValueError(
-                    f"`{kind}` needs pyramid levels {list(self.levels)}. Missing: "
-                    f"{missing}. Received keys: {sorted(pyramid)}"
-                )
-            return [pyramid[k] for k in self.levels]
-        if len(pyramid) != len(self.levels):
-            raise ValueError(
-                f"`{kind}` needs {len(self.levels)} pyramid levels {list(self.levels)}. "
-                f"Received: {len(pyramid)}"
-            )
-        return list(pyramid)
+        return pyramid_as_list(pyramid, self.levels, type(self).__name__)
 
     def build(self, input_shape):
         shapes = [tuple(s) for s in self._as_list(input_shape)]
@@ -254,23 +247,3 @@ class AlignedFPN(keras.layers.Layer):
         x = keras.ops.concatenate([fused[0]] + coarse, axis=-1)
         outputs["features"] = self.fuse(x, training=training)
         return outputs
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "filters": self.filters,
-                "bins": self.bins,
-                "deep_supervision": self.deep_supervision,
-                "dropout": self.dropout,
-                "levels": self.levels,
-                "context": self.context,
-                "fam_levels": self.fam_levels,
-                "kernel_size": self.kernel_size,
-                "upsampling": self.upsampling,
-                "flow_estimator": self.flow_estimator,
-                "alignment": self.alignment,
-                "final_fusion": self.final_fusion,
-            }
-        )
-        return config

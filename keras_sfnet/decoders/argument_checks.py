@@ -19,6 +19,7 @@ __all__ = [
     "check_fam_options",
     "check_levels",
     "check_odd_kernel",
+    "pyramid_as_list",
     "select_levels",
 ]
 
@@ -88,3 +89,34 @@ def select_levels(
             f"`{name}` must be a subset of {list(allowed)}. Received: {name}={bad}"
         )
     return tuple(k for k in allowed if k in selected)
+
+
+def pyramid_as_list(pyramid, levels: Sequence[str], kind: str, allow_list: bool = True) -> list:
+    """The maps (or shapes) of ``levels`` from a pyramid dict, or a list of that length.
+
+    ``kind`` (the layer's class name) leads the message when a level is missing;
+    ``allow_list=False`` refuses anything but a dict.
+
+    Example:
+    >>> pyramid_as_list({"P4": 4, "P5": 5, "P3": 3}, ("P4", "P5"), "AlignedFPN")
+    [4, 5]
+    """
+    if isinstance(pyramid, dict):
+        missing = [k for k in levels if k not in pyramid]
+        if missing:
+            raise ValueError(
+                f"`{kind}` needs pyramid levels {list(levels)}. Missing: "
+                f"{missing}. Received keys: {sorted(pyramid)}"
+            )
+        return [pyramid[k] for k in levels]
+    if not allow_list:
+        raise ValueError(
+            f"`{kind}` takes a pyramid dict with keys {list(levels)}. "
+            f"Received: {type(pyramid).__name__}"
+        )
+    if len(pyramid) != len(levels):
+        raise ValueError(
+            f"`{kind}` needs {len(levels)} pyramid levels {list(levels)}. "
+            f"Received: {len(pyramid)}"
+        )
+    return list(pyramid)

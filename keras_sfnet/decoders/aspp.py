@@ -5,13 +5,14 @@ from __future__ import annotations
 import keras
 
 from keras_sfnet import ops as sf_ops
+from keras_sfnet.layers.config_layer import FiltersLayer
 from keras_sfnet.layers.conv_bn_relu import ConvBNReLU
 
 __all__ = ["ASPP"]
 
 
 @keras.saving.register_keras_serializable(package="keras_sfnet")
-class ASPP(keras.layers.Layer):
+class ASPP(FiltersLayer):
     """Atrous Spatial Pyramid Pooling (Chen et al., "Rethinking Atrous Convolution for
     Semantic Image Segmentation", 2017), the "+ASPP" context head of SFNet's Table 1(c).
 
@@ -30,6 +31,8 @@ class ASPP(keras.layers.Layer):
     >>> tuple(aspp(keras.ops.zeros((2, 8, 12, 32))).shape)
     (2, 8, 12, 16)
     """
+
+    config_arguments = ("filters", "rates", "dropout")
 
     def __init__(self, filters: int, rates=(6, 12, 18), dropout: float = 0.1, **kwargs):
         super().__init__(**kwargs)
@@ -67,11 +70,3 @@ class ASPP(keras.layers.Layer):
         branches.append(sf_ops.resize_align_corners(pooled, size))
         x = self.project(keras.ops.concatenate(branches, axis=-1), training=training)
         return self.spatial_dropout(x, training=training)
-
-    def compute_output_shape(self, input_shape):
-        return tuple(input_shape[:-1]) + (self.filters,)
-
-    def get_config(self):
-        config = super().get_config()
-        config.update({"filters": self.filters, "rates": self.rates, "dropout": self.dropout})
-        return config

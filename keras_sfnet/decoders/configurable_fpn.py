@@ -36,26 +36,21 @@ class ConfigurableFPN(AlignedFPN):
     """
 
     _context_head_layout = True
+    # The positional order of this class's arguments after `filters`: the switches
+    # first. Defaults, checks and config are :class:`AlignedFPN`'s.
+    _positional_arguments = (
+        "context", "fam_levels", "kernel_size", "upsampling", "flow_estimator", "alignment",
+        "final_fusion", "bins", "deep_supervision", "dropout", "levels",
+    )  # fmt: skip
 
-    def __init__(
-        self,
-        filters: int = 128,
-        context: str = "ppm",
-        fam_levels=None,
-        kernel_size: int = 3,
-        upsampling: str = "bilinear",
-        flow_estimator: str = "conv",
-        alignment: str = "fam",
-        final_fusion: str = "resize",
-        bins=(1, 2, 3, 6),
-        deep_supervision: bool = False,
-        dropout: float = 0.1,
-        levels=LEVELS,
-        **kwargs,
-    ):
-        super().__init__(
-            filters, bins, deep_supervision, dropout, levels, context=context,
-            fam_levels=fam_levels, kernel_size=kernel_size, upsampling=upsampling,
-            flow_estimator=flow_estimator, alignment=alignment, final_fusion=final_fusion,
-            **kwargs,
-        )  # fmt: skip
+    def __init__(self, filters: int = 128, *args, **kwargs):
+        if len(args) > len(self._positional_arguments):
+            raise TypeError(
+                f"ConfigurableFPN takes at most {len(self._positional_arguments) + 1} "
+                f"positional arguments. Received: {len(args) + 1}"
+            )
+        for name, value in zip(self._positional_arguments, args):
+            if name in kwargs:
+                raise TypeError(f"ConfigurableFPN got multiple values for argument {name!r}")
+            kwargs[name] = value
+        super().__init__(filters, **kwargs)

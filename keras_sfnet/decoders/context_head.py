@@ -8,6 +8,7 @@ from keras_sfnet.decoders.aspp import ASPP
 from keras_sfnet.decoders.dense_aspp import DenseASPP
 from keras_sfnet.decoders.non_local_block import NonLocalBlock
 from keras_sfnet.decoders.pyramid_pooling import PyramidPooling
+from keras_sfnet.layers.config_layer import FiltersLayer
 from keras_sfnet.layers.conv_bn_relu import ConvBNReLU
 from keras_sfnet.names import CONTEXT_HEADS  # noqa: F401 (re-exported)
 
@@ -15,7 +16,7 @@ __all__ = ["ContextHead"]
 
 
 @keras.saving.register_keras_serializable(package="keras_sfnet")
-class ContextHead(keras.layers.Layer):
+class ContextHead(FiltersLayer):
     """Maps the coarsest encoder level to ``filters`` channels, with or without context.
 
     The "context" rows of SFNet's Tables 1(a) and 1(c):
@@ -38,6 +39,8 @@ class ContextHead(keras.layers.Layer):
     >>> tuple(head(keras.ops.zeros((1, 4, 6, 32))).shape)
     (1, 4, 6, 16)
     """
+
+    config_arguments = ("kind", "filters", "bins", "dropout")
 
     def __init__(
         self, kind: str = "ppm", filters: int = 128, bins=(1, 2, 3, 6), dropout: float = 0.1,
@@ -88,13 +91,3 @@ class ContextHead(keras.layers.Layer):
         for block in self.blocks:
             x = block(x, training=training)
         return x
-
-    def compute_output_shape(self, input_shape):
-        return tuple(input_shape[:-1]) + (self.filters,)
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            {"kind": self.kind, "filters": self.filters, "bins": self.bins, "dropout": self.dropout}
-        )
-        return config

@@ -5,6 +5,7 @@ from __future__ import annotations
 import keras
 
 from keras_sfnet import ops as sf_ops
+from keras_sfnet.decoders.argument_checks import check_choice, check_odd_kernel
 from keras_sfnet.decoders.pair_alignment import PairAlignment
 
 __all__ = ["DeformableAlignment"]
@@ -66,6 +67,8 @@ class DeformableAlignment(PairAlignment):
     (1, 16, 16, 8)
     """
 
+    config_arguments = ("mid_filters", "kernel_size", "version", "return_flow")
+
     def __init__(
         self,
         mid_filters: int | None = None,
@@ -75,18 +78,9 @@ class DeformableAlignment(PairAlignment):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        if int(kernel_size) < 1 or int(kernel_size) % 2 != 1:
-            raise ValueError(
-                "`kernel_size` must be a positive odd integer (symmetric padding). "
-                f"Received: kernel_size={kernel_size!r}"
-            )
-        if version not in DCN_VERSIONS:
-            raise ValueError(
-                f"`version` must be one of {list(DCN_VERSIONS)}. Received: version={version!r}"
-            )
         self.mid_filters = None if mid_filters is None else int(mid_filters)
-        self.kernel_size = int(kernel_size)
-        self.version = int(version)
+        self.kernel_size = check_odd_kernel("kernel_size", kernel_size)
+        self.version = int(check_choice("version", version, DCN_VERSIONS))
         self.return_flow = bool(return_flow)
 
     @property
@@ -156,15 +150,3 @@ class DeformableAlignment(PairAlignment):
             )
             return aligned, flow
         return aligned
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "mid_filters": self.mid_filters,
-                "kernel_size": self.kernel_size,
-                "version": self.version,
-                "return_flow": self.return_flow,
-            }
-        )
-        return config

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import keras
 
+from keras_sfnet.layers.config_layer import FiltersLayer
 from keras_sfnet.layers.conv_bn_relu import ConvBNReLU
 
 __all__ = ["DenseASPP"]
 
 
 @keras.saving.register_keras_serializable(package="keras_sfnet")
-class DenseASPP(keras.layers.Layer):
+class DenseASPP(FiltersLayer):
     """DenseASPP (Yang et al., "DenseASPP for Semantic Segmentation in Street Scenes",
     CVPR 2018), the "+DenseASPP" context head of SFNet's Table 1(c).
 
@@ -33,6 +34,10 @@ class DenseASPP(keras.layers.Layer):
     >>> tuple(head(keras.ops.zeros((1, 8, 8, 32))).shape)
     (1, 8, 8, 16)
     """
+
+    config_arguments = ("filters", "rates", "growth", "bottleneck", "dropout")
+    # `growth` / `bottleneck` hold the resolved widths; the config keeps the arguments.
+    config_attributes = {"growth": "growth_arg", "bottleneck": "bottleneck_arg"}
 
     def __init__(
         self,
@@ -81,19 +86,3 @@ class DenseASPP(keras.layers.Layer):
             x = keras.ops.concatenate([x, y], axis=-1)
         x = self.project(x, training=training)
         return self.spatial_dropout(x, training=training)
-
-    def compute_output_shape(self, input_shape):
-        return tuple(input_shape[:-1]) + (self.filters,)
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "filters": self.filters,
-                "rates": self.rates,
-                "growth": self.growth_arg,
-                "bottleneck": self.bottleneck_arg,
-                "dropout": self.dropout,
-            }
-        )
-        return config

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import keras
 
+from keras_sfnet.decoders.argument_checks import pyramid_as_list
 from keras_sfnet.decoders.context_head import ContextHead
+from keras_sfnet.layers.config_layer import ConfigLayer
 from keras_sfnet.layers.conv_bn_relu import ConvBNReLU
 
 __all__ = ["FCNDecoder", "FCNHead"]
 
 
 @keras.saving.register_keras_serializable(package="keras_sfnet")
-class FCNDecoder(keras.layers.Layer):
+class FCNDecoder(ConfigLayer):
     """FCN decoder: context head on the coarsest level, then a 3x3 ConvBNReLU.
 
     The "FCN" (stride-32 encoder) and "Dilated FCN" (stride-8 encoder) baselines of
@@ -33,6 +35,8 @@ class FCNDecoder(keras.layers.Layer):
     (1, 2, 2, 16)
     """
 
+    config_arguments = ("filters", "context", "bins", "dropout")
+
     def __init__(
         self, filters: int = 128, context: str = "none", bins=(1, 2, 3, 6), dropout: float = 0.1,
         **kwargs,
@@ -47,15 +51,10 @@ class FCNDecoder(keras.layers.Layer):
         )
         self.out_conv = ConvBNReLU(self.filters, 3, dtype=self.dtype_policy, name="p5_out")
 
-    @staticmethod
-    def _top(pyramid):
+    def _top(self, pyramid):
+        """P5 of a pyramid dict, or the last (coarsest) map of a list."""
         if isinstance(pyramid, dict):
-            if "P5" not in pyramid:
-                raise ValueError(
-                    "`FCNDecoder` needs pyramid level 'P5'. "
-                    f"Received keys: {sorted(pyramid)}"
-                )
-            return pyramid["P5"]
+            return pyramid_as_list(pyramid, ("P5",), type(self).__name__)[0]
         return list(pyramid)[-1]
 
     def build(self, input_shape):
@@ -66,18 +65,6 @@ class FCNDecoder(keras.layers.Layer):
     def call(self, inputs, training=None):
         x = self.context_head(self._top(inputs), training=training)
         return {"features": self.out_conv(x, training=training)}
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "filters": self.filters,
-                "context": self.context,
-                "bins": self.bins,
-                "dropout": self.dropout,
-            }
-        )
-        return config
 
 
 @keras.saving.register_keras_serializable(package="keras_sfnet")

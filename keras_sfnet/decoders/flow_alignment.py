@@ -5,6 +5,7 @@ from __future__ import annotations
 import keras
 
 from keras_sfnet import ops as sf_ops
+from keras_sfnet.decoders.argument_checks import check_choice, check_odd_kernel
 from keras_sfnet.decoders.correlation_flow import CorrelationFlow
 from keras_sfnet.decoders.pair_alignment import PairAlignment
 from keras_sfnet.names import FLOW_ESTIMATORS, UPSAMPLINGS  # noqa: F401 (re-exported)
@@ -67,6 +68,11 @@ class FlowAlignment(PairAlignment):
     (1, 16, 16, 32)
     """
 
+    config_arguments = (
+        "mid_filters", "return_flow", "kernel_size", "upsampling", "flow_estimator",
+        "max_displacement",
+    )  # fmt: skip
+
     def __init__(
         self,
         mid_filters: int | None = None,
@@ -78,25 +84,11 @@ class FlowAlignment(PairAlignment):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        if isinstance(kernel_size, bool) or int(kernel_size) < 1 or int(kernel_size) % 2 != 1:
-            raise ValueError(
-                "`kernel_size` must be a positive odd integer (symmetric padding). "
-                f"Received: kernel_size={kernel_size!r}"
-            )
-        if upsampling not in UPSAMPLINGS:
-            raise ValueError(
-                f"`upsampling` must be one of {list(UPSAMPLINGS)}. Received: upsampling={upsampling!r}"
-            )
-        if flow_estimator not in FLOW_ESTIMATORS:
-            raise ValueError(
-                f"`flow_estimator` must be one of {list(FLOW_ESTIMATORS)}. "
-                f"Received: flow_estimator={flow_estimator!r}"
-            )
+        self.kernel_size = check_odd_kernel("kernel_size", kernel_size)
+        self.upsampling = check_choice("upsampling", upsampling, UPSAMPLINGS)
+        self.flow_estimator = check_choice("flow_estimator", flow_estimator, FLOW_ESTIMATORS)
         self.mid_filters = mid_filters
         self.return_flow = return_flow
-        self.kernel_size = int(kernel_size)
-        self.upsampling = upsampling
-        self.flow_estimator = flow_estimator
         self.max_displacement = int(max_displacement)
         if mid_filters is not None:
             self._make_sublayers(mid_filters)
@@ -163,17 +155,3 @@ class FlowAlignment(PairAlignment):
         if self.return_flow:
             return warped, keras.ops.cast(flow, "float32")
         return warped
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "mid_filters": self.mid_filters,
-                "return_flow": self.return_flow,
-                "kernel_size": self.kernel_size,
-                "upsampling": self.upsampling,
-                "flow_estimator": self.flow_estimator,
-                "max_displacement": self.max_displacement,
-            }
-        )
-        return config

@@ -36,12 +36,13 @@ class GatedFlowAlignment(PairAlignment):
             4-channel flow in float32. Defaults to False.
 
     Example:
-    >>> gdfam = GatedFlowAlignment()
-    >>> low = keras.ops.zeros((1, 16, 16, 32))
-    >>> high = keras.ops.zeros((1, 4, 4, 32))
-    >>> tuple(gdfam([low, high]).shape)
-    (1, 16, 16, 32)
+    >>> gdfam = GatedFlowAlignment(return_flow=True)
+    >>> fused, flow = gdfam([keras.ops.zeros((1, 16, 16, 32)), keras.ops.zeros((1, 4, 4, 32))])
+    >>> tuple(fused.shape), tuple(flow.shape)
+    ((1, 16, 16, 32), (1, 16, 16, 4))
     """
+
+    config_arguments = ("mid_filters", "return_flow")
 
     flow_channels = 4
 
@@ -99,8 +100,3 @@ class GatedFlowAlignment(PairAlignment):
         if self.return_flow:
             return fused, keras.ops.cast(flow, "float32")
         return fused
-
-    def get_config(self):
-        config = super().get_config()
-        config.update({"mid_filters": self.mid_filters, "return_flow": self.return_flow})
-        return config

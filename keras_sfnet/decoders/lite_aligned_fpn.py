@@ -5,8 +5,10 @@ from __future__ import annotations
 import keras
 
 from keras_sfnet import ops as sf_ops
+from keras_sfnet.decoders.argument_checks import pyramid_as_list
 from keras_sfnet.decoders.gated_flow_alignment import GatedFlowAlignment
 from keras_sfnet.decoders.pyramid_pooling import PyramidPooling
+from keras_sfnet.layers.config_layer import ConfigLayer
 from keras_sfnet.layers.conv_bn_relu import ConvBNReLU
 from keras_sfnet.names import LITE_LEVELS  # noqa: F401 (re-exported)
 
@@ -14,7 +16,7 @@ __all__ = ["LiteAlignedFPN"]
 
 
 @keras.saving.register_keras_serializable(package="keras_sfnet")
-class LiteAlignedFPN(keras.layers.Layer):
+class LiteAlignedFPN(ConfigLayer):
     """SFNet-Lite decoder: one gated dual-flow alignment from context to stride 4.
 
     From "SFNet: Faster and Accurate Semantic Segmentation via Semantic Flow" (Li et
@@ -43,6 +45,8 @@ class LiteAlignedFPN(keras.layers.Layer):
     (1, 16, 16, 16)
     """
 
+    config_arguments = ("filters", "bins", "dropout")
+
     def __init__(self, filters: int = 128, bins=(1, 2, 3, 6), dropout: float = 0.1, **kwargs):
         super().__init__(**kwargs)
         self.filters = int(filters)
@@ -59,20 +63,8 @@ class LiteAlignedFPN(keras.layers.Layer):
         )
         self.fuse = ConvBNReLU(self.filters, 3, dtype=policy, name="fuse")
 
-    @staticmethod
-    def _as_list(pyramid):
-        if not isinstance(pyramid, dict):
-            raise ValueError(
-                f"`LiteAlignedFPN` takes a pyramid dict with keys {list(LITE_LEVELS)}. "
-                f"Received: {type(pyramid).__name__}"
-            )
-        missing = [k for k in LITE_LEVELS if k not in pyramid]
-        if missing:
-            raise ValueError(
-                f"`LiteAlignedFPN` needs pyramid levels {list(LITE_LEVELS)}. Missing: {missing}. "
-                f"Received keys: {sorted(pyramid)}"
-            )
-        return [pyramid[k] for k in LITE_LEVELS]
+    def _as_list(self, pyramid):
+        return pyramid_as_list(pyramid, LITE_LEVELS, type(self).__name__, allow_list=False)
 
     def build(self, input_shape):
         p2, p4, p5 = self._as_list(input_shape)
@@ -92,8 +84,3 @@ class LiteAlignedFPN(keras.layers.Layer):
         p4 = sf_ops.resize_align_corners(p4, sf_ops.spatial_size(fused))
         features = self.fuse(keras.ops.concatenate([fused, p4], axis=-1), training=training)
         return {"features": features, "flow_p2": flow[..., :2], "flow_p2_self": flow[..., 2:]}
-
-    def get_config(self):
-        config = super().get_config()
-        config.update({"filters": self.filters, "bins": self.bins, "dropout": self.dropout})
-        return config

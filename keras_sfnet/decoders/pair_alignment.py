@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import keras
+from keras_sfnet.layers.config_layer import ConfigLayer
 
 __all__ = ["PairAlignment"]
 
 
-class PairAlignment(keras.layers.Layer):
+class PairAlignment(ConfigLayer):
     """Base of :class:`FlowAlignment`, :class:`GatedFlowAlignment` and
     :class:`DeformableAlignment`: called on ``[low, high]`` (fine map, coarse map), they
     return ``high`` aligned onto ``low``'s grid (``high``'s channels) and, with

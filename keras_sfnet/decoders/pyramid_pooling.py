@@ -5,13 +5,14 @@ from __future__ import annotations
 import keras
 
 from keras_sfnet import ops as sf_ops
+from keras_sfnet.layers.config_layer import FiltersLayer
 from keras_sfnet.layers.conv_bn_relu import ConvBNReLU
 
 __all__ = ["PyramidPooling"]
 
 
 @keras.saving.register_keras_serializable(package="keras_sfnet")
-class PyramidPooling(keras.layers.Layer):
+class PyramidPooling(FiltersLayer):
     """Pyramid Pooling Module (Zhao et al., PSPNet), as in SFNet's decoder.
 
     For each bin ``b``: adaptive average pooling to ``b x b`` (PyTorch's bins, exact
@@ -29,6 +30,8 @@ class PyramidPooling(keras.layers.Layer):
     >>> tuple(ppm(keras.ops.zeros((2, 8, 16, 64))).shape)
     (2, 8, 16, 32)
     """
+
+    config_arguments = ("filters", "bins", "dropout")
 
     def __init__(self, filters: int, bins=(1, 2, 3, 6), dropout: float = 0.1, **kwargs):
         super().__init__(**kwargs)
@@ -59,11 +62,3 @@ class PyramidPooling(keras.layers.Layer):
         branches.append(inputs)
         x = self.bottleneck(keras.ops.concatenate(branches, axis=-1), training=training)
         return self.spatial_dropout(x, training=training)
-
-    def compute_output_shape(self, input_shape):
-        return tuple(input_shape[:-1]) + (self.filters,)
-
-    def get_config(self):
-        config = super().get_config()
-        config.update({"filters": self.filters, "bins": self.bins, "dropout": self.dropout})
-        return config

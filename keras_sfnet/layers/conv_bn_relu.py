@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import keras
 
+from keras_sfnet.layers.config_layer import FiltersLayer
 from keras_sfnet.layers.split_input_conv import SplitInputConv2D
 from keras_sfnet.layers.unbiased_batch_normalization import UnbiasedBatchNormalization
 
@@ -34,7 +35,7 @@ def batch_norm(name: str, **kwargs) -> UnbiasedBatchNormalization:
 
 
 @keras.saving.register_keras_serializable(package="keras_sfnet")
-class ConvBNReLU(keras.layers.Layer):
+class ConvBNReLU(FiltersLayer):
     """Stride-1 convolution with symmetric padding, BatchNorm and optional ReLU.
 
     The decoder's building block. Odd kernels with ``padding="same"`` at stride 1 pad
@@ -53,6 +54,8 @@ class ConvBNReLU(keras.layers.Layer):
     (1, 8, 8, 16)
     """
 
+    config_arguments = ("filters", "kernel_size", "dilation_rate", "use_bias", "activation")
+
     def __init__(
         self,
         filters: int,
@@ -67,11 +70,7 @@ class ConvBNReLU(keras.layers.Layer):
             raise ValueError(
                 f"`kernel_size` must be odd for symmetric padding. Received: kernel_size={kernel_size}"
             )
-        self.filters = filters
-        self.kernel_size = kernel_size
-        self.dilation_rate = dilation_rate
-        self.use_bias = use_bias
-        self.activation = activation
+        self._store_arguments(locals())
         self.conv = SplitInputConv2D(
             filters,
             kernel_size,
@@ -92,19 +91,3 @@ class ConvBNReLU(keras.layers.Layer):
         if self.activation:
             x = keras.ops.relu(x)
         return x
-
-    def compute_output_shape(self, input_shape):
-        return tuple(input_shape[:-1]) + (self.filters,)
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "filters": self.filters,
-                "kernel_size": self.kernel_size,
-                "dilation_rate": self.dilation_rate,
-                "use_bias": self.use_bias,
-                "activation": self.activation,
-            }
-        )
-        return config

@@ -130,6 +130,7 @@ def compile_arguments(
     aux_weight: float = 1.0,
     loss_weights=None,
     output_names: Sequence[str] | None = None,
+    **compile_kwargs,
 ) -> dict:
     """``optimizer``, ``loss``, ``loss_weights`` and ``metrics`` for ``model.compile``.
 
@@ -148,6 +149,8 @@ def compile_arguments(
         aux_weight: float, each auxiliary loss's weight. Defaults to 1.0.
         loss_weights: Keras' ``loss_weights``; None for the defaults above.
         output_names: the model's output names, or None to read them off ``model``.
+        **compile_kwargs: other ``keras.Model.compile`` arguments (``jit_compile``,
+            ...), returned unchanged with the four above.
 
     Example:
     >>> args = compile_arguments(SFNet(num_classes=4, decoder_filters=16))
@@ -176,6 +179,7 @@ def compile_arguments(
         "loss": loss,
         "loss_weights": loss_weights,
         "metrics": metrics,
+        **compile_kwargs,
     }
 
 

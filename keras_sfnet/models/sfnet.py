@@ -9,11 +9,16 @@ from keras_sfnet.decoders.aligned_fpn import LEVELS
 from keras_sfnet.decoders.auxiliary_head import AuxiliaryHead
 from keras_sfnet.decoders.decoder_factory import build_decoder
 from keras_sfnet.decoders.lite_aligned_fpn import LITE_LEVELS, LiteAlignedFPN
-from keras_sfnet.decoders.switches import changed_switches, check_switches, is_released
+from keras_sfnet.decoders.switches import (
+    DEFAULT_SWITCHES,
+    changed_switches,
+    check_switches,
+    is_released,
+)
 from keras_sfnet.layers.resize_like import ResizeLike
 from keras_sfnet.models.dtype_policy_scope import built_under_dtype_policy
 from keras_sfnet.models.family import get_configuration
-from keras_sfnet.models.recipe import DEFAULT_DECAY_STEPS, compile_arguments, replicate_for_outputs
+from keras_sfnet.models.recipe import compile_arguments, replicate_for_outputs
 from keras_sfnet.names import HEADS, LITE_BACKBONES  # noqa: F401 (re-exported)
 
 # The authors' fpn_dim for each (head, backbone).
@@ -28,6 +33,14 @@ DEFAULT_DECODER_FILTERS = {
     "shufflenetv2": 64,
 }
 LITE_DECODER_FILTERS = 128
+
+# The constructor arguments (other than `backbone` and the decoder switches) that SFNet
+# keeps, in `get_config` order; each in the attribute of its name but `input_shape`.
+_CONFIG_ARGUMENTS = (
+    "num_classes", "deep_supervision", "decoder_filters", "dilated", "stem", "input_shape",
+    "dropout", "head",
+)  # fmt: skip
+_CONFIG_ATTRIBUTES = {"input_shape": "image_shape"}
 
 
 def deep_supervision_outputs(backbone: str) -> tuple[str, ...]:
@@ -171,14 +184,14 @@ class SFNet(keras.Model):
         input_shape=(None, None, 3),
         dropout: float = 0.1,
         head: str = "v1",
-        decoder: str = "aligned_fpn",
-        context: str = "ppm",
-        fam_levels=None,
-        flow_kernel_size: int = 3,
-        fam_upsampling: str = "bilinear",
-        flow_estimator: str = "conv",
-        alignment: str = "fam",
-        final_fusion: str = "resize",
+        decoder: str = DEFAULT_SWITCHES["decoder"],
+        context: str = DEFAULT_SWITCHES["context"],
+        fam_levels=DEFAULT_SWITCHES["fam_levels"],
+        flow_kernel_size: int = DEFAULT_SWITCHES["flow_kernel_size"],
+        fam_upsampling: str = DEFAULT_SWITCHES["fam_upsampling"],
+        flow_estimator: str = DEFAULT_SWITCHES["flow_estimator"],
+        alignment: str = DEFAULT_SWITCHES["alignment"],
+        final_fusion: str = DEFAULT_SWITCHES["final_fusion"],
         **kwargs,
     ):
         if head not in HEADS:
@@ -221,12 +234,14 @@ class SFNet(keras.Model):
             raise ValueError(
                 f"`input_shape` must have 3 channels (RGB). Received: input_shape={input_shape}"
             )
+        if not isinstance(backbone, keras.Model) and not (
+            isinstance(backbone, str) and backbone in BACKBONES
+        ):
+            raise ValueError(
+                f"`backbone` must be one of {list(BACKBONES)} or a keras.Model. "
+                f"Received: backbone={backbone!r}"
+            )
         if isinstance(backbone, str):
-            if backbone not in BACKBONES:
-                raise ValueError(
-                    f"`backbone` must be one of {list(BACKBONES)} or a keras.Model. "
-                    f"Received: backbone={backbone!r}"
-                )
             if head == "lite" and backbone not in LITE_BACKBONES:
                 raise ValueError(
                     f"The SFNet family has no `head='lite'` on backbone={backbone!r}: the "
@@ -258,7 +273,7 @@ class SFNet(keras.Model):
                 decoder_filters = (
                     LITE_DECODER_FILTERS if head == "lite" else DEFAULT_DECODER_FILTERS[backbone]
                 )
-        elif isinstance(backbone, keras.Model):
+        else:
             if decoder == "dilated_fcn":
                 raise ValueError(
                     "decoder='dilated_fcn' builds its own stride-8 backbone; pass a backbone "
@@ -268,11 +283,7 @@ class SFNet(keras.Model):
             backbone_model = backbone
             if decoder_filters is None:
                 decoder_filters = 128 if head == "v1" else LITE_DECODER_FILTERS
-        else:
-            raise ValueError(
-                f"`backbone` must be one of {list(BACKBONES)} or a keras.Model. "
-                f"Received: backbone={backbone!r}"
-            )
+        deep_supervision, decoder_filters = bool(deep_supervision), int(decoder_filters)
 
         inputs = keras.Input(shape=input_shape, name="image")
         pyramid = backbone_model(inputs)
@@ -317,14 +328,9 @@ class SFNet(keras.Model):
         self.classifier = classifier
         self.aux_heads = aux_heads
         self.backbone_name = backbone_name
-        self.num_classes = num_classes
-        self.deep_supervision = bool(deep_supervision)
-        self.decoder_filters = int(decoder_filters)
-        self.dilated = dilated
-        self.stem = stem
-        self.image_shape = input_shape
-        self.dropout = dropout
-        self.head = head
+        arguments = locals()
+        for name in _CONFIG_ARGUMENTS:
+            setattr(self, _CONFIG_ATTRIBUTES.get(name, name), arguments[name])
         self.aux_output_names = tuple(reversed(aux_logits))
         self._logits_tensor = logits
         self._flow_tensors = {k: v for k, v in decoded.items() if k.startswith("flow_")}
@@ -370,14 +376,7 @@ class SFNet(keras.Model):
             "trainable": self.trainable,
             "dtype": keras.dtype_policies.serialize(self.dtype_policy),
             "backbone": backbone,
-            "num_classes": self.num_classes,
-            "deep_supervision": self.deep_supervision,
-            "decoder_filters": self.decoder_filters,
-            "dilated": self.dilated,
-            "stem": self.stem,
-            "input_shape": self.image_shape,
-            "dropout": self.dropout,
-            "head": self.head,
+            **{name: getattr(self, _CONFIG_ATTRIBUTES.get(name, name)) for name in _CONFIG_ARGUMENTS},
             **{k: list(v) if isinstance(v, tuple) else v for k, v in self.switches.items()},
         }
 
@@ -410,19 +409,7 @@ class SFNet(keras.Model):
         _check_images(args[0] if args else kwargs.get("inputs"))
         return super().__call__(*args, **kwargs)
 
-    def compile(
-        self,
-        optimizer="auto",
-        loss="auto",
-        metrics="auto",
-        *,
-        ignore_index: int = 255,
-        learning_rate: float = 0.01,
-        decay_steps: int = DEFAULT_DECAY_STEPS,
-        aux_weight: float = 1.0,
-        loss_weights=None,
-        **kwargs,
-    ):
+    def compile(self, optimizer="auto", loss="auto", metrics="auto", **kwargs):
         """Configures training; with no arguments, the authors' recipe.
 
         ``"auto"`` means: SGD (momentum 0.9, coupled weight decay 5e-4) with poly
@@ -431,7 +418,9 @@ class SFNet(keras.Model):
         cross-entropy); :class:`~keras_sfnet.metrics.MeanIoU`. With deep supervision
         the same loss applies to every output (weights 1.0 and ``aux_weight``) and
         ``fit`` takes plain ``(images, labels)`` data: the labels are given to every
-        output. Other arguments are ``keras.Model.compile``'s.
+        output. The recipe's options are those of
+        :func:`keras_sfnet.models.recipe.compile_arguments` (keyword-only, below); other
+        arguments are ``keras.Model.compile``'s.
 
         Args:
             optimizer: ``"auto"`` or a Keras optimizer.
@@ -449,18 +438,7 @@ class SFNet(keras.Model):
         >>> model = SFNet(num_classes=4, decoder_filters=16)
         >>> model.compile()
         """
-        arguments = compile_arguments(
-            self,
-            optimizer,
-            loss,
-            metrics,
-            ignore_index=ignore_index,
-            learning_rate=learning_rate,
-            decay_steps=decay_steps,
-            aux_weight=aux_weight,
-            loss_weights=loss_weights,
-        )
-        super().compile(**arguments, **kwargs)
+        super().compile(**compile_arguments(self, optimizer, loss, metrics, **kwargs))
 
     def compile_from_config(self, config):
         # Keras skips a custom `compile` on load unless this is overridden.
@@ -496,18 +474,12 @@ class SFNet(keras.Model):
             self, source, allow_new_heads=allow_new_heads
         )
 
-    def save_to_preset(
-        self,
-        preset_dir,
-        *,
-        class_names=None,
-        palette=None,
-        mean_iou: float | None = None,
-        preprocessor=None,
-        metadata: dict | None = None,
-    ) -> str:
+    def save_to_preset(self, preset_dir, **options) -> str:
         """Writes a preset folder: ``config.json``, ``model.weights.h5``,
         ``preprocessor.json`` and ``metadata.json`` (the keras-hub layout).
+
+        The keyword-only ``options`` are those of
+        :func:`keras_sfnet.weights.save_preset`:
 
         Args:
             preset_dir: folder to write.
@@ -522,15 +494,7 @@ class SFNet(keras.Model):
         >>> model = SFNet(num_classes=2, decoder_filters=16)
         >>> model.save_to_preset("my_preset", class_names=["road", "car"])  # doctest: +SKIP
         """
-        return _weights_layer().save_preset(
-            self,
-            preset_dir,
-            class_names=class_names,
-            palette=palette,
-            mean_iou=mean_iou,
-            preprocessor=preprocessor,
-            metadata=metadata,
-        )
+        return _weights_layer().save_preset(self, preset_dir, **options)
 
     @classmethod
     def from_preset(cls, preset, num_classes: int | None = None, **kwargs) -> SFNet:
