@@ -228,6 +228,7 @@ def profile_backends(backends, models, size, repeats, threads):
             env = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="2")
             env.setdefault("OMP_NUM_THREADS", str(threads))
             env.setdefault("TF_NUM_INTRAOP_THREADS", str(threads))
+            env.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as sfnet-benchmark --backend
             env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")])
             command = [sys.executable, __file__, "--worker", model_name,
                        "--size", *map(str, size), "--repeats", str(repeats)]  # fmt: skip
