@@ -21,6 +21,8 @@ _EXPORTS = {
     "synthetic_calibration_images": "keras_sfnet.export.calibration",
     "FORMATS": "keras_sfnet.export.export_model",
     "SUPPORTED_QUANTIZATIONS": "keras_sfnet.export.export_model",
+    "DelegateCompatibility": "keras_sfnet.export.delegates",
+    "gpu_delegate_compatibility": "keras_sfnet.export.delegates",
     "convert_to_onnx": "keras_sfnet.export.onnx",
     "export_onnx": "keras_sfnet.export.onnx",
     "onnx_operators": "keras_sfnet.export.onnx",

@@ -145,6 +145,9 @@ class ParityReport:
             model's classes on noise are near-ties that one grey level flips.
         agreement_samples: str, the samples ``pixel_agreement`` is measured on:
             ``"labelled"`` or ``"all"``.
+        gpu_delegate: dict, a TFLite artifact's GPU-delegate compatibility (the fields
+            of :class:`keras_sfnet.export.delegates.DelegateCompatibility`); empty for
+            other formats.
         miou_drop: float, mIoU lost vs Keras (see :class:`ParityCheck`).
         num_samples: int.
         sizes: list of the ``(height, width)`` checked.
@@ -179,6 +182,7 @@ class ParityReport:
     all_agreement: float = float("nan")
     agreement_by_kind: dict = dataclasses.field(default_factory=dict)
     agreement_samples: str = "all"
+    gpu_delegate: dict = dataclasses.field(default_factory=dict)
 
     def measurements(self) -> str:
         """One line: errors, agreement, mIoU drop, samples (without the limits)."""
