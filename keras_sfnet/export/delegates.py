@@ -53,6 +53,8 @@ class DelegateCompatibility:
         operators: dict, op name -> count of all ops of the model.
         runtime: str, the TFLite runtime version the analyzer names.
         reason: str, why there is no verdict ("" when checked).
+        analyzer_compatible: bool or None, what the analyzer's text says, checked or
+            not (None: no GPU verdict in it).
     """
 
     checked: bool
@@ -62,6 +64,7 @@ class DelegateCompatibility:
     operators: dict
     runtime: str = ""
     reason: str = ""
+    analyzer_compatible: bool | None = None
 
     def summary(self) -> str:
         """One line, e.g. ``'GPU delegate: compatible (analyzer, runtime 2.21.0)'``."""
@@ -182,6 +185,8 @@ def gpu_delegate_compatibility(content: bytes) -> DelegateCompatibility:
     if reason:
         logger.info("GPU delegate compatibility not checked: %s", reason)
         return DelegateCompatibility(
-            False, None, incompatible, messages, operators, runtime, reason
+            False, None, incompatible, messages, operators, runtime, reason, compatible
         )
-    return DelegateCompatibility(True, compatible, incompatible, messages, operators, runtime)
+    return DelegateCompatibility(
+        True, compatible, incompatible, messages, operators, runtime, "", compatible
+    )
