@@ -82,6 +82,7 @@ def main(argv=None) -> int:
                 start = time.perf_counter()
                 calls[name]()
                 times[name].append(time.perf_counter() - start)
+    result["load_average_1_5_15"] = [round(v, 2) for v in os.getloadavg()]
     full = float(np.median(times["int8 full"]))
     torch_s = float(np.median(times["authors pytorch fp32"])) if authors is not None else None
     for name, values in times.items():
