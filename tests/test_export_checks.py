@@ -211,4 +211,10 @@ def test_cli_tflite(tmp_path):
     args = ["--model", str(keras_path), "--format", "tflite", "--output", str(output)]
     assert tool.main([*args, "--input-size", "64", "64", "--report", str(tmp_path / "r.json")]) == 0
     assert output.exists() and (tmp_path / "r.json").exists()
+    import json
+
+    with open(tmp_path / "r.json") as f:
+        gpu = json.load(f)["gpu_delegate"]  # the GPU-delegate check is in the report
+    assert gpu["checked"] in (True, False) and gpu["operators"].get("CONV_2D", 0) > 0
+    assert gpu["checked"] or gpu["reason"]
     assert tool.main([*args, "--format", "onnx", "--quantization", "int8"]) == 2
