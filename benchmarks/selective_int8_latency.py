@@ -4,7 +4,7 @@ Takes a trained ``model.keras`` and the parity report of its selective int8 expo
 (``tools/export.py ... --quantization int8 --report report.json``), exports full int8
 (``float_fallback="none"``), selective int8 (the report's ``float_ops``) and float32 at
 ``--size``, and times them interleaved with LiteRT (XNNPACK, ``--threads``): the order
-is reversed every round, each timed call follows one untimed call. Ratios, not seconds,
+is reversed every round, each timed call follows a 0.5 s pause and one untimed call. Ratios, not seconds,
 are the result (the machine is shared). With ``--torch-reference`` (a SFSegNets
 checkout) the authors' PyTorch fp32 network of the same backbone and head (random
 weights: latency only) is timed in the same rounds, and ``vs_authors`` is added.
@@ -31,6 +31,13 @@ def main(argv=None) -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--json", default=None)
+    parser.add_argument(
+        "--pause",
+        type=float,
+        default=0.5,
+        help="idle seconds before each timed pair (as tools/benchmark.py); without it "
+        "the authors' PyTorch measured 8x slower after LiteRT in the same process",
+    )
     parser.add_argument(
         "--torch-reference",
         default=os.environ.get("SFSEGNETS_CHECKOUT"),
@@ -78,6 +85,7 @@ def main(argv=None) -> int:
         order = list(calls)
         for round_index in range(args.rounds):
             for name in order if round_index % 2 == 0 else order[::-1]:
+                time.sleep(args.pause)  # the previous runtime's spinning threads release
                 calls[name]()  # untimed
                 start = time.perf_counter()
                 calls[name]()
