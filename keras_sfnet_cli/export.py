@@ -17,6 +17,7 @@ model loads.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import glob
 import json
 import os
@@ -221,6 +222,14 @@ def run(args: argparse.Namespace) -> int:
     elif report.selection:
         agreement = report.selection["calibration_agreement_full_int8"]
         print(f"int8: full integer ({100 * agreement:.2f}% calibration agreement)")
+    if report.gpu_delegate:
+        from keras_sfnet.export.delegates import DelegateCompatibility
+
+        fields = {f.name for f in dataclasses.fields(DelegateCompatibility)}
+        if fields <= set(report.gpu_delegate):
+            print(DelegateCompatibility(**report.gpu_delegate).summary())
+        else:
+            print(f"GPU delegate: not checked ({report.gpu_delegate.get('reason', '')})")
     if args.report:
         with open(args.report, "w") as f:
             json.dump(report.__dict__, f, indent=2, default=str)

@@ -136,6 +136,46 @@ def test_mean_iou_and_run_parity_metrics():
         run_parity("fake", "int8", reference, flipped, ParityCheck(), [(32, 48)])
 
 
+def test_quantised_agreement_is_measured_on_the_labelled_images():
+    """The acceptance rule: with labelled images, the agreement (like the mIoU drop)
+    is measured on them; random noise is reported apart, not averaged in."""
+    rng = np.random.default_rng(0)
+    weights = rng.normal(size=(3, 4)).astype(np.float32)
+    labelled = [
+        (rng.integers(0, 256, (32, 48, 3), dtype=np.uint8), rng.integers(0, 4, (32, 48)))
+        for _ in range(2)
+    ]
+    noise = ParityCheck().seed  # the noise image is the first sample (seed 0)
+    noise_image = np.random.default_rng(noise).integers(0, 256, (32, 48, 3), dtype=np.uint8)
+
+    def reference(x):
+        return x @ weights
+
+    def wrong_on_noise(x):
+        # the class map is flipped on the noise image alone
+        from keras_sfnet.layers.image_converter import ImageConverter
+
+        is_noise = np.allclose(x, np.asarray(ImageConverter()(noise_image[None])))
+        return -reference(x) if is_noise else reference(x)
+
+    check = ParityCheck(min_agreement=0.98, num_images=0, eval_data=labelled)
+    report = run_parity("fake", "int8", reference, wrong_on_noise, check, [(32, 48)])
+    assert report.passed and report.agreement_samples == "labelled"
+    assert report.pixel_agreement == 1.0 and report.agreement_by_kind["labelled"] == 1.0
+    assert report.agreement_by_kind["random_noise"] < 0.5
+    assert report.all_agreement == pytest.approx((2 + report.agreement_by_kind["random_noise"]) / 3)
+    assert "on the labelled images (random noise" in report.summary()
+    # without labels every sample counts, and the noise image fails the check
+    with pytest.raises(ExportParityError, match="pixel agreement 0"):
+        run_parity(
+            "fake", "int8", reference, wrong_on_noise, ParityCheck(min_agreement=0.98, num_images=0),
+            [(32, 48)],
+        )  # fmt: skip
+    # a float artifact is still held to every sample
+    with pytest.raises(ExportParityError, match="max relative error"):
+        run_parity("fake", "none", reference, wrong_on_noise, check, [(32, 48)])
+
+
 def test_calibration_samples_accepts_datasets_and_pairs():
     import tensorflow as tf
 
@@ -171,4 +211,10 @@ def test_cli_tflite(tmp_path):
     args = ["--model", str(keras_path), "--format", "tflite", "--output", str(output)]
     assert tool.main([*args, "--input-size", "64", "64", "--report", str(tmp_path / "r.json")]) == 0
     assert output.exists() and (tmp_path / "r.json").exists()
+    import json
+
+    with open(tmp_path / "r.json") as f:
+        gpu = json.load(f)["gpu_delegate"]  # the GPU-delegate check is in the report
+    assert gpu["checked"] in (True, False) and gpu["operators"].get("CONV_2D", 0) > 0
+    assert gpu["checked"] or gpu["reason"]
     assert tool.main([*args, "--format", "onnx", "--quantization", "int8"]) == 2

@@ -18,6 +18,7 @@ from keras_sfnet.lazy_exports import lazy_exports
 #: Module -> the public names it gives this package (imported on first access).
 __getattr__, __dir__ = lazy_exports(__name__, {
     ".calibration": ("calibration_samples", "synthetic_calibration_images"),
+    ".delegates": ("DelegateCompatibility", "gpu_delegate_compatibility"),
     ".export_model": ("FORMATS", "SUPPORTED_QUANTIZATIONS"),
     ".onnx": ("convert_to_onnx", "export_onnx", "onnx_operators"),
     ".parity": ("ExportParityError", "ParityCheck", "ParityReport", "mean_iou"),

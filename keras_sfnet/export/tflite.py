@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 from collections.abc import Iterable, Sequence
@@ -301,7 +302,22 @@ def export_tflite(
     report.written(path)
     if selection is not None:
         report.float_ops, report.selection = selection
+    report.gpu_delegate = _gpu_delegate(content)
     return report
+
+
+def _gpu_delegate(content: bytes) -> dict:
+    """The report's GPU-delegate compatibility (an analyzer failure does not fail the
+    export: it is reported)."""
+    from keras_sfnet.export.delegates import gpu_delegate_compatibility
+
+    try:
+        compatibility = gpu_delegate_compatibility(content)
+    except Exception as error:  # the analyzer is experimental TensorFlow API
+        logger.warning("GPU delegate compatibility: the analyzer failed: %s", _short(error))
+        return {"checked": False, "compatible": None, "reason": f"analyzer failed: {error}"}
+    logger.info("%s", compatibility.summary())
+    return dataclasses.asdict(compatibility)
 
 
 def _selective_int8(
