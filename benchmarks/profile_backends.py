@@ -45,46 +45,15 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def _build(model_name, size):
-    import keras
-
+    """``(run() -> ready logits, compiled HLO text or None)``, as backend_speed times it."""
     import keras_sfnet
+    from keras_sfnet.benchmark.backend_speed import inference_function
 
     model = keras_sfnet.SFNet.from_name(model_name, num_classes=19)
-    x = np.random.default_rng(0).normal(size=(1, *size, 3)).astype("float32")
-    backend = keras.config.backend()
-    if backend == "jax":
-        import jax
-
-        trainable = [v.value for v in model.trainable_variables]
-        non_trainable = [v.value for v in model.non_trainable_variables]
-
-        @jax.jit
-        def forward(trainable, non_trainable, x):
-            out, _ = model.stateless_call(trainable, non_trainable, x, training=False)
-            return out["logits"] if isinstance(out, dict) else out
-
-        x = jax.device_put(x)
-        hlo = forward.lower(trainable, non_trainable, x).compile().as_text()
-        return lambda: forward(trainable, non_trainable, x).block_until_ready(), hlo
-    if backend == "torch":
-        import torch
-
-        x = keras.ops.convert_to_tensor(x)
-
-        def run():
-            with torch.no_grad():
-                return model(x, training=False)
-
-        return run, None
-    import tensorflow as tf
-
-    @tf.function(jit_compile=False)
-    def forward(x):
-        out = model(x, training=False)
-        return out["logits"] if isinstance(out, dict) else out
-
-    x = tf.convert_to_tensor(x)
-    return lambda: forward(x).numpy(), None
+    run, to_device, sync = inference_function(model)
+    x = to_device(np.random.default_rng(0).normal(size=(1, *size, 3)).astype("float32"))
+    hlo = run.hlo_text(x) if hasattr(run, "hlo_text") else None
+    return lambda: sync(run(x)), hlo
 
 
 #: HLO opcodes that name a fusion's kind of work (the first one found wins).
@@ -187,17 +156,14 @@ def profile_worker(model_name, size, repeats):
     """Profiles one model on the backend of ``KERAS_BACKEND``; returns a JSON-ready dict."""
     import keras
 
+    from keras_sfnet.benchmark.timing import time_function
+
     backend = keras.config.backend()
     run, hlo_text = _build(model_name, size)
     start = time.perf_counter()
     run()
     first = time.perf_counter() - start
-    run()
-    wall = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        wall.append(time.perf_counter() - start)
+    wall = list(time_function(run, warmup=1, repeats=repeats).times_s)
     times, counts = _op_times(backend, run, repeats, hlo_text)
     total = sum(times.values())
     ops = [

@@ -32,7 +32,9 @@ import numpy as np
 
 from keras_sfnet.names import DTYPE_POLICIES as PRECISIONS
 
-__all__ = ["SpeedConfig", "compare_backends", "format_comparison", "measure_speed"]
+__all__ = [
+    "SpeedConfig", "compare_backends", "format_comparison", "inference_function", "measure_speed",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -100,8 +102,17 @@ def _device() -> str:
     return "gpu" if tf.config.list_physical_devices("GPU") else "cpu"
 
 
-def _inference_function(model):
-    """``(run(x) -> output, to_device(array) -> input, sync(output))`` for the backend."""
+def inference_function(model):
+    """``(run(x) -> logits, to_device(array) -> input, sync(logits))`` for the backend.
+
+    ``run`` is a ``tf.function`` on TensorFlow, ``jax.jit`` of ``stateless_call`` on JAX
+    (with ``run.hlo_text(x)``: the compiled module's text) and an eager
+    ``torch.no_grad`` call on PyTorch; ``sync`` blocks until a result is ready.
+
+    Example:
+    >>> run, to_device, sync = inference_function(model)  # doctest: +SKIP
+    >>> sync(run(to_device(np.zeros((1, 64, 128, 3), "float32"))))  # doctest: +SKIP
+    """
     import keras
 
     backend = keras.config.backend()
@@ -116,11 +127,11 @@ def _inference_function(model):
             out, _ = model.stateless_call(trainable, non_trainable, x, training=False)
             return out["logits"] if isinstance(out, dict) else out
 
-        return (
-            lambda x: forward(trainable, non_trainable, x),
-            jax.device_put,
-            lambda y: y.block_until_ready(),
-        )
+        def run(x):
+            return forward(trainable, non_trainable, x)
+
+        run.hlo_text = lambda x: forward.lower(trainable, non_trainable, x).compile().as_text()
+        return run, jax.device_put, lambda y: y.block_until_ready()
     if backend == "torch":
         import torch
 
@@ -186,7 +197,7 @@ def measure_speed(config: SpeedConfig) -> dict:
         model = keras_sfnet.SFNet.from_name(config.model, num_classes=config.num_classes)
         rng = np.random.default_rng(0)
         shape = (config.batch_size, *config.input_size, 3)
-        run, to_device, sync = _inference_function(model)
+        run, to_device, sync = inference_function(model)
         x = to_device(rng.normal(size=shape).astype("float32"))
         first, times = _time(lambda: run(x), sync, config.rounds)
         result = {
